@@ -2,8 +2,8 @@
 #
 # Declares the library target aisle_<name> for include/aisle/<name>/ and
 # src/<name>/*.cc (an INTERFACE library when the module is header-only), and,
-# when tests are on, one test binary aisle_<name>_test from
-# tests/<name>/*_test.cc registered with CTest. Modules list the other modules
+# when tests are on, one test binary aisle_<name>_<file> for each
+# tests/<name>/<file>_test.cc, registered with CTest as <name>.<file>_test. Modules list the other modules
 # they use in DEPS (as aisle_<other>) next to external targets.
 set(AISLE_MODULES "" CACHE INTERNAL "")
 
@@ -29,18 +29,22 @@ function(aisle_module name)
   set(AISLE_MODULES ${AISLE_MODULES} ${target} CACHE INTERNAL "")
 
   if(AISLE_BUILD_TESTS)
+    # One binary per test file, so a half-written test of one concept never
+    # stops another from building.
     file(GLOB tests CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${name}/*_test.cc)
-    if(tests)
-      add_executable(${target}_test ${tests})
-      target_include_directories(${target}_test PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
-      target_link_libraries(${target}_test PRIVATE ${target} ${ARG_TEST_DEPS}
+    foreach(test_src ${tests})
+      get_filename_component(stem ${test_src} NAME_WE)
+      set(test_target aisle_${name}_${stem})
+      add_executable(${test_target} ${test_src})
+      target_include_directories(${test_target} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+      target_link_libraries(${test_target} PRIVATE ${target} ${ARG_TEST_DEPS}
         GTest::gtest GTest::gmock GTest::gtest_main aisle_warnings)
-      target_compile_definitions(${target}_test PRIVATE
+      target_compile_definitions(${test_target} PRIVATE
         AISLE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
         AISLE_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
-      add_test(NAME ${target}_test COMMAND ${target}_test)
-      set_tests_properties(${target}_test PROPERTIES LABELS ${name})
-    endif()
+      add_test(NAME ${name}.${stem} COMMAND ${test_target})
+      set_tests_properties(${name}.${stem} PROPERTIES LABELS ${name} TIMEOUT 600)
+    endforeach()
   endif()
 endfunction()
 
