@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The second of the README's two commands: installs what is missing, then
+# builds and runs every test:
+#   1. Release build with warnings as errors: unit tests, examples, and a
+#      short smoke run of every benchmark binary;
+#   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# .ci/run runs exactly this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS="$(nproc)"
+
+scripts/install-deps.sh
+
+echo "== Release build (warnings are errors)"
+cmake -S . -B build-ci -G Ninja -DCMAKE_BUILD_TYPE=Release -DAISLE_WERROR=ON
+cmake --build build-ci -j "$JOBS"
+(cd build-ci && ctest --output-on-failure -j "$JOBS")
+
+echo "== ASan + UBSan build"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAISLE_SANITIZE=ON \
+  -DAISLE_WERROR=ON -DAISLE_BUILD_BENCHMARKS=OFF -DAISLE_BUILD_EXAMPLES=OFF
+cmake --build build-asan -j "$JOBS"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j "$JOBS")
