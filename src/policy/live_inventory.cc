@@ -1,0 +1,139 @@
+#include "aisle/policy/live_inventory.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+
+namespace aisle::policy {
+
+LiveInventory::LiveInventory(size_t num_items, size_t capacity)
+    : capacity_(std::max(num_items, capacity)),
+      levels_(new std::atomic<uint64_t>[std::max<size_t>(capacity_, 1)]),
+      size_(num_items) {
+  for (size_t i = 0; i < capacity_; ++i) levels_[i].store(0, std::memory_order_relaxed);
+}
+
+absl::StatusOr<std::unique_ptr<LiveInventory>> LiveInventory::FromStock(
+    absl::Span<const int32_t> stock, size_t capacity) {
+  auto inv = std::make_unique<LiveInventory>(stock.size(), capacity);
+  for (size_t i = 0; i < stock.size(); ++i) {
+    if (stock[i] < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("initial stock of item ", i, " is negative: ", stock[i]));
+    }
+    inv->levels_[i].store(Pack({stock[i], 0}), std::memory_order_relaxed);
+  }
+  return inv;
+}
+
+std::unique_ptr<LiveInventory> LiveInventory::Remap(const LiveInventory& old,
+                                                    absl::Span<const ItemIndex> new_to_old,
+                                                    size_t capacity, uint64_t* copied_at_version) {
+  if (copied_at_version != nullptr) *copied_at_version = old.version();
+  auto inv = std::make_unique<LiveInventory>(new_to_old.size(), capacity);
+  for (size_t i = 0; i < new_to_old.size(); ++i) {
+    inv->levels_[i].store(old.Load(new_to_old[i]), std::memory_order_relaxed);
+  }
+  return inv;
+}
+
+absl::Status LiveInventory::RejectUnknown(ItemIndex item, const char* what) {
+  rejected_unknown_.fetch_add(1, std::memory_order_relaxed);
+  return absl::NotFoundError(
+      absl::StrCat(what, ": item ", item, " is not in the inventory (size ", size(), ")"));
+}
+
+absl::Status LiveInventory::SetStock(ItemIndex item, int32_t stock) {
+  if (item >= size()) return RejectUnknown(item, "SetStock");
+  if (stock < 0) {
+    rejected_invalid_.fetch_add(1, std::memory_order_relaxed);
+    return absl::InvalidArgumentError(
+        absl::StrCat("SetStock: negative stock ", stock, " for item ", item));
+  }
+  uint64_t cur = levels_[item].load(std::memory_order_relaxed);
+  while (!levels_[item].compare_exchange_weak(cur, Pack({stock, Unpack(cur).reserved}),
+                                              std::memory_order_relaxed)) {
+  }
+  Bump();
+  return absl::OkStatus();
+}
+
+absl::Status LiveInventory::AddStock(ItemIndex item, int32_t delta) {
+  if (item >= size()) return RejectUnknown(item, "AddStock");
+  uint64_t cur = levels_[item].load(std::memory_order_relaxed);
+  while (true) {
+    const Level l = Unpack(cur);
+    const int64_t next = int64_t{l.stock} + int64_t{delta};
+    if (next > std::numeric_limits<int32_t>::max() || next < std::numeric_limits<int32_t>::min()) {
+      rejected_overflow_.fetch_add(1, std::memory_order_relaxed);
+      return absl::OutOfRangeError(absl::StrCat("AddStock: stock of item ", item, " is ", l.stock,
+                                                "; adding ", delta, " overflows int32"));
+    }
+    if (levels_[item].compare_exchange_weak(cur, Pack({static_cast<int32_t>(next), l.reserved}),
+                                            std::memory_order_relaxed)) {
+      break;
+    }
+  }
+  Bump();
+  return absl::OkStatus();
+}
+
+absl::Status LiveInventory::SetReserved(ItemIndex item, int32_t reserved) {
+  if (item >= size()) return RejectUnknown(item, "SetReserved");
+  if (reserved < 0) {
+    rejected_invalid_.fetch_add(1, std::memory_order_relaxed);
+    return absl::InvalidArgumentError(
+        absl::StrCat("SetReserved: negative reserve ", reserved, " for item ", item));
+  }
+  uint64_t cur = levels_[item].load(std::memory_order_relaxed);
+  while (!levels_[item].compare_exchange_weak(cur, Pack({Unpack(cur).stock, reserved}),
+                                              std::memory_order_relaxed)) {
+  }
+  Bump();
+  return absl::OkStatus();
+}
+
+absl::Status LiveInventory::Grow(size_t new_size) {
+  if (new_size > capacity_) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("Grow: ", new_size, " items exceed the capacity ", capacity_));
+  }
+  size_t cur = size_.load(std::memory_order_relaxed);
+  while (cur < new_size) {
+    if (size_.compare_exchange_weak(cur, new_size, std::memory_order_release)) {
+      Bump();
+      break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+size_t LiveInventory::FilterInStock(std::vector<Candidate>& candidates, int32_t reserve) const {
+  const size_t n = size();
+  size_t out = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const ItemIndex item = candidates[i].item;
+    bool keep = false;
+    if (item < n) {
+      const Level l = Unpack(levels_[item].load(std::memory_order_relaxed));
+      keep = int64_t{l.stock} - int64_t{l.reserved} > reserve;
+    }
+    candidates[out] = candidates[i];
+    out += keep ? 1 : 0;
+  }
+  const size_t removed = candidates.size() - out;
+  candidates.resize(out);
+  return removed;
+}
+
+LiveInventory::Stats LiveInventory::stats() const {
+  Stats s;
+  s.applied = applied_.load(std::memory_order_relaxed);
+  s.rejected_unknown_item = rejected_unknown_.load(std::memory_order_relaxed);
+  s.rejected_overflow = rejected_overflow_.load(std::memory_order_relaxed);
+  s.rejected_invalid = rejected_invalid_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace aisle::policy
