@@ -1,0 +1,206 @@
+#include "aisle/routing/experiment_router.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "aisle/core/status_macros.h"
+#include "aisle/routing/bucketing.h"
+#include "aisle/routing/experiment_hash.h"
+
+namespace aisle::routing {
+
+namespace {
+
+struct CompiledVariant {
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> owned_params;
+  std::vector<Param> params;  // views into owned_params, filled once storage is final
+};
+
+struct CompiledExperiment {
+  std::string key;
+  int32_t index = 0;
+  int hash_version = 2;
+  std::string seed;
+  uint32_t seed_state = 0;  // FNV state after `seed` (v2)
+  double range_start = 0.0;
+  double range_end = 1.0;
+  std::vector<BucketRange> buckets;
+  std::vector<std::string> surfaces;
+  std::vector<CompiledVariant> variants;
+
+  bool OnSurface(absl::string_view surface) const {
+    if (surfaces.empty()) return true;
+    for (const std::string& s : surfaces) {
+      if (s == surface) return true;
+    }
+    return false;
+  }
+};
+
+struct Forced {
+  int32_t experiment = 0;  // index into the layer's experiments
+  int32_t variant = 0;
+};
+
+struct CompiledLayer {
+  std::string key;
+  std::string ns_seed;  // "__" + salt
+  uint32_t ns_seed_state = 0;
+  int ns_hash_version = 2;
+  std::vector<CompiledExperiment> experiments;  // sorted by range_start
+  absl::flat_hash_map<std::string, Forced> forced;
+
+  double NamespaceHash(absl::string_view unit) const {
+    if (ns_hash_version == 1) return HashV1(ns_seed, unit);
+    return HashV2FromSeedState(ns_seed_state, unit);
+  }
+};
+
+}  // namespace
+
+struct ExperimentRouter::Impl {
+  std::vector<CompiledLayer> layers;
+  size_t num_experiments = 0;
+};
+
+absl::StatusOr<ExperimentRouter> ExperimentRouter::Create(const ExperimentConfig& config) {
+  AISLE_RETURN_IF_ERROR(ValidateExperimentConfig(config));
+  auto impl = std::make_shared<Impl>();
+  int32_t next_index = 0;
+  impl->layers.reserve(config.layers.size());
+  for (const LayerSpec& ls : config.layers) {
+    CompiledLayer& layer = impl->layers.emplace_back();
+    layer.key = ls.key;
+    layer.ns_seed = absl::StrCat("__", ls.salt);
+    layer.ns_seed_state = Fnv32a(layer.ns_seed);
+    layer.ns_hash_version = ls.namespace_hash_version;
+    for (const ExperimentSpec& es : ls.experiments) {
+      CompiledExperiment& e = layer.experiments.emplace_back();
+      e.key = es.key;
+      e.index = next_index++;
+      e.hash_version = es.hash_version;
+      e.seed = es.seed.empty() ? es.key : es.seed;
+      e.seed_state = Fnv32a(e.seed);
+      e.range_start = es.range_start;
+      e.range_end = es.range_end;
+      e.surfaces = es.surfaces;
+      std::vector<double> weights;
+      for (const VariantSpec& vs : es.variants) {
+        weights.push_back(vs.weight);
+        CompiledVariant& v = e.variants.emplace_back();
+        v.key = vs.key;
+        v.owned_params = vs.params;
+      }
+      // Validation already enforced the weight sum, so this is exactly
+      // GrowthBook's layout of these weights.
+      e.buckets = GetBucketRanges(static_cast<int>(weights.size()), es.coverage, weights);
+    }
+    std::stable_sort(layer.experiments.begin(), layer.experiments.end(),
+                     [](const CompiledExperiment& a, const CompiledExperiment& b) {
+                       return a.range_start < b.range_start;
+                     });
+    for (size_t i = 0; i < layer.experiments.size(); ++i) {
+      const CompiledExperiment& e = layer.experiments[i];
+      const ExperimentSpec* spec = nullptr;
+      for (const ExperimentSpec& es : ls.experiments) {
+        if (es.key == e.key) spec = &es;
+      }
+      for (const auto& [unit, variant_key] : spec->forced_variants) {
+        int32_t v = 0;
+        while (e.variants[static_cast<size_t>(v)].key != variant_key) ++v;
+        layer.forced[unit] = Forced{static_cast<int32_t>(i), v};
+      }
+    }
+  }
+  impl->num_experiments = static_cast<size_t>(next_index);
+  // Storage is final: point the parameter views at it.
+  for (CompiledLayer& layer : impl->layers) {
+    for (CompiledExperiment& e : layer.experiments) {
+      for (CompiledVariant& v : e.variants) {
+        v.params.reserve(v.owned_params.size());
+        for (const auto& [k, val] : v.owned_params) v.params.push_back(Param{k, val});
+      }
+    }
+  }
+  return ExperimentRouter(std::move(impl));
+}
+
+size_t ExperimentRouter::MaxAssignments() const { return impl_->layers.size(); }
+size_t ExperimentRouter::NumExperiments() const { return impl_->num_experiments; }
+
+size_t ExperimentRouter::Assign(absl::string_view unit_id, absl::string_view surface,
+                                absl::Span<Assignment> out) const {
+  if (unit_id.empty()) return 0;
+  size_t n = 0;
+  for (const CompiledLayer& layer : impl_->layers) {
+    if (n >= out.size()) break;
+    const CompiledExperiment* chosen = nullptr;
+    int32_t variant = -1;
+    double hash = 0.0;
+    bool forced = false;
+    if (!layer.forced.empty()) {
+      auto it = layer.forced.find(unit_id);
+      if (it != layer.forced.end()) {
+        const CompiledExperiment& e = layer.experiments[static_cast<size_t>(it->second.experiment)];
+        if (e.OnSurface(surface)) {
+          chosen = &e;
+          variant = it->second.variant;
+          forced = true;
+        }
+      }
+    }
+    if (chosen == nullptr) {
+      if (layer.experiments.empty()) continue;
+      const double ns = layer.NamespaceHash(unit_id);
+      for (const CompiledExperiment& e : layer.experiments) {
+        if (ns < e.range_start) break;  // sorted by start
+        if (ns >= e.range_end || !e.OnSurface(surface)) continue;
+        chosen = &e;
+        hash = e.hash_version == 1 ? HashV1(e.seed, unit_id)
+                                   : HashV2FromSeedState(e.seed_state, unit_id);
+        variant = ChooseVariation(hash, e.buckets);
+        break;
+      }
+      if (chosen == nullptr) continue;
+    }
+    Assignment& a = out[n++];
+    a.layer = layer.key;
+    a.experiment = chosen->key;
+    a.experiment_index = chosen->index;
+    a.in_experiment = variant >= 0;
+    a.forced = forced;
+    a.hash = hash;
+    a.variant_index = variant >= 0 ? variant : 0;
+    const CompiledVariant& v = chosen->variants[static_cast<size_t>(a.variant_index)];
+    a.variant = v.key;
+    a.params = a.in_experiment ? absl::Span<const Param>(v.params) : absl::Span<const Param>();
+  }
+  return n;
+}
+
+void ExperimentRouter::Assign(absl::string_view unit_id, absl::string_view surface,
+                              std::vector<Assignment>* out) const {
+  out->resize(impl_->layers.size());
+  out->resize(Assign(unit_id, surface, absl::MakeSpan(*out)));
+}
+
+std::optional<absl::string_view> FindParam(absl::Span<const Assignment> assignments,
+                                           absl::string_view key) {
+  for (const Assignment& a : assignments) {
+    if (!a.in_experiment) continue;
+    for (const Param& p : a.params) {
+      if (p.key == key) return p.value;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace aisle::routing

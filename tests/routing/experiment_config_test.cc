@@ -1,0 +1,211 @@
+#include "aisle/routing/experiment_config.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace aisle::routing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A valid config; tests break one thing at a time with StrReplaceAll.
+constexpr char kValid[] = R"({
+  "version": 1,
+  "layers": [
+    {"key": "ranking", "salt": "ranking-2024",
+     "experiments": [
+       {"key": "gbdt-v7", "hash_version": 2, "range": [0, 0.5], "coverage": 0.8,
+        "surfaces": ["home", "pdp"],
+        "variants": [{"key": "control", "weight": 0.5},
+                     {"key": "v7", "weight": 0.5, "params": {"ranker": "gbdt_v7"}}],
+        "forced_variants": {"qa-1": "v7"}},
+       {"key": "linear", "range": [0.5, 1],
+        "variants": [{"key": "control"}, {"key": "lin", "params": {"ranker": "linear_v2"}}]}
+     ]},
+    {"key": "diversity",
+     "experiments": [
+       {"key": "mmr", "seed": "mmr-seed", "hash_version": 1,
+        "variants": [{"key": "a", "weight": 0.25},
+                     {"key": "b", "weight": 0.75, "params": {"diversity.lambda": "0.3"}}]}
+     ]}
+  ]
+})";
+
+absl::StatusOr<ExperimentConfig> ParseWith(const std::string& from, const std::string& to) {
+  const std::string text = absl::StrReplaceAll(kValid, {{from, to}});
+  EXPECT_NE(text, kValid) << "replacement '" << from << "' did not apply";
+  return ParseExperimentConfig(text);
+}
+
+void ExpectInvalid(const absl::StatusOr<ExperimentConfig>& r, const std::string& needle) {
+  ASSERT_FALSE(r.ok()) << "expected an error mentioning: " << needle;
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr(needle));
+}
+
+TEST(ExperimentConfig, ParsesValidConfigWithDefaults) {
+  absl::StatusOr<ExperimentConfig> c = ParseExperimentConfig(kValid);
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->layers.size(), 2u);
+  const LayerSpec& ranking = c->layers[0];
+  EXPECT_EQ(ranking.salt, "ranking-2024");
+  EXPECT_EQ(ranking.namespace_hash_version, 2);
+  ASSERT_EQ(ranking.experiments.size(), 2u);
+  const ExperimentSpec& e = ranking.experiments[0];
+  EXPECT_EQ(e.seed, "gbdt-v7");  // defaults to the key
+  EXPECT_DOUBLE_EQ(e.range_end, 0.5);
+  EXPECT_DOUBLE_EQ(e.coverage, 0.8);
+  EXPECT_EQ(e.surfaces, (std::vector<std::string>{"home", "pdp"}));
+  ASSERT_EQ(e.variants[1].params.size(), 1u);
+  EXPECT_EQ(e.variants[1].params[0].first, "ranker");
+  EXPECT_EQ(e.variants[1].params[0].second, "gbdt_v7");
+  ASSERT_EQ(e.forced_variants.size(), 1u);
+  EXPECT_EQ(e.forced_variants[0].first, "qa-1");
+  // Omitted weights are equal; omitted coverage and range are full.
+  const ExperimentSpec& lin = ranking.experiments[1];
+  EXPECT_DOUBLE_EQ(lin.variants[0].weight, 0.5);
+  EXPECT_DOUBLE_EQ(lin.coverage, 1.0);
+  EXPECT_EQ(lin.hash_version, 2);
+  // Salt defaults to the layer key; seed is kept when given.
+  EXPECT_EQ(c->layers[1].salt, "diversity");
+  EXPECT_EQ(c->layers[1].experiments[0].seed, "mmr-seed");
+  EXPECT_EQ(c->layers[1].experiments[0].hash_version, 1);
+}
+
+TEST(ExperimentConfig, RejectsMalformedJsonWithPosition) {
+  absl::StatusOr<ExperimentConfig> r = ParseExperimentConfig("{\"layers\": [}");
+  ExpectInvalid(r, "JSON");
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("line 1, column 13"));
+}
+
+TEST(ExperimentConfig, RejectsWeightsNotSummingToOne) {
+  ExpectInvalid(ParseWith(R"("key": "b", "weight": 0.75)", R"("key": "b", "weight": 0.7)"),
+                "weights of experiment 'mmr' sum to 0.95");
+}
+
+TEST(ExperimentConfig, RejectsNegativeWeight) {
+  ExpectInvalid(ParseWith(R"("key": "a", "weight": 0.25)", R"("key": "a", "weight": -0.25)"),
+                "layers[1].experiments[0].variants[0].weight");
+}
+
+TEST(ExperimentConfig, RejectsPartialWeights) {
+  ExpectInvalid(ParseWith(R"({"key": "control"}, {"key": "lin")",
+                          R"({"key": "control", "weight": 1}, {"key": "lin")"),
+                "give a weight for every variant or for none");
+}
+
+TEST(ExperimentConfig, RejectsCoverageOutOfRange) {
+  ExpectInvalid(ParseWith(R"("coverage": 0.8)", R"("coverage": 1.2)"),
+                "layers[0].experiments[0].coverage: must be in [0, 1], got 1.2");
+}
+
+TEST(ExperimentConfig, RejectsBadRange) {
+  ExpectInvalid(ParseWith(R"("range": [0.5, 1])", R"("range": [0.5, 0.5])"), "0 <= start < end");
+  ExpectInvalid(ParseWith(R"("range": [0.5, 1])", R"("range": [0.5])"), "must be [start, end]");
+}
+
+TEST(ExperimentConfig, RejectsDuplicateExperimentKeyAcrossLayers) {
+  ExpectInvalid(ParseWith(R"("key": "mmr")", R"("key": "linear")"),
+                "duplicate experiment key 'linear' (also layers[0].experiments[1])");
+}
+
+TEST(ExperimentConfig, RejectsDuplicateVariantKey) {
+  ExpectInvalid(ParseWith(R"({"key": "lin",)", R"({"key": "control",)"),
+                "duplicate variant key 'control'");
+}
+
+TEST(ExperimentConfig, RejectsDuplicateLayerKeyAndSalt) {
+  ExpectInvalid(ParseWith(R"("key": "diversity")", R"("key": "ranking")"),
+                "duplicate layer key 'ranking'");
+  ExpectInvalid(ParseWith(R"("key": "diversity")", R"("key": "diversity", "salt": "ranking-2024")"),
+                "salt 'ranking-2024' is also used by layers[0]");
+}
+
+TEST(ExperimentConfig, RejectsOverlappingRangesInALayer) {
+  ExpectInvalid(ParseWith(R"("range": [0.5, 1])", R"("range": [0.4, 1])"),
+                "[0.4, 1) of experiment 'linear' overlaps [0, 0.5) of experiment 'gbdt-v7' in "
+                "layer 'ranking'");
+}
+
+TEST(ExperimentConfig, AllowsOverlapOnDisjointSurfaces) {
+  absl::StatusOr<ExperimentConfig> r =
+      ParseWith(R"("key": "linear", "range": [0.5, 1],)",
+                R"("key": "linear", "range": [0.2, 1], "surfaces": ["cart"],)");
+  EXPECT_TRUE(r.ok()) << r.status();
+}
+
+TEST(ExperimentConfig, RejectsUnknownHashVersion) {
+  ExpectInvalid(ParseWith(R"("hash_version": 1)", R"("hash_version": 3)"),
+                "hash_version: must be 1 or 2, got 3");
+}
+
+TEST(ExperimentConfig, RejectsUnknownField) {
+  ExpectInvalid(ParseWith(R"("coverage": 0.8)", R"("coverge": 0.8)"),
+                "layers[0].experiments[0]: unknown field 'coverge'");
+}
+
+TEST(ExperimentConfig, RejectsNonStringParamValue) {
+  ExpectInvalid(ParseWith(R"("diversity.lambda": "0.3")", R"("diversity.lambda": 0.3)"),
+                "variants[1].params.diversity.lambda: must be a string, got number");
+}
+
+TEST(ExperimentConfig, RejectsParamOverriddenInTwoLayers) {
+  ExpectInvalid(ParseWith(R"("diversity.lambda": "0.3")", R"("ranker": "mmr")"),
+                "parameter 'ranker' is overridden in layers 'ranking' and 'diversity'");
+}
+
+TEST(ExperimentConfig, RejectsForcedUnknownVariant) {
+  ExpectInvalid(ParseWith(R"({"qa-1": "v7"})", R"({"qa-1": "v8"})"),
+                "unit 'qa-1' forced to unknown variant 'v8' of experiment 'gbdt-v7'");
+}
+
+TEST(ExperimentConfig, RejectsUnitForcedIntoTwoExperimentsOfALayer) {
+  ExpectInvalid(ParseWith(R"({"key": "lin", "params": {"ranker": "linear_v2"}}]})",
+                          R"({"key": "lin", "params": {"ranker": "linear_v2"}}],
+                             "forced_variants": {"qa-1": "lin"}})"),
+                "unit 'qa-1' is forced into experiments 'gbdt-v7' and 'linear'");
+}
+
+TEST(ExperimentConfig, RejectsMissingVariantsAndWrongTypes) {
+  ExpectInvalid(ParseExperimentConfig(R"({"layers": [{"key": "l", "experiments": [{"key": "e"}]}]})"),
+                "layers[0].experiments[0]: missing field 'variants'");
+  ExpectInvalid(ParseExperimentConfig(R"({"layers": {}})"), "layers: must be an array");
+  ExpectInvalid(ParseExperimentConfig(R"({"layers": [{"key": 7}]})"),
+                "layers[0].key: must be a string, got number");
+}
+
+TEST(ExperimentConfig, RejectsUnsupportedVersion) {
+  absl::StatusOr<ExperimentConfig> r = ParseWith(R"("version": 1)", R"("version": 2)");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
+}
+
+TEST(ExperimentConfig, ValidatesConfigBuiltInCode) {
+  ExperimentConfig c;
+  LayerSpec& l = c.layers.emplace_back();
+  l.key = "l";
+  l.salt = "s";
+  ExperimentSpec& e = l.experiments.emplace_back();
+  e.key = "e";
+  e.variants = {{"a", 0.5, {}}, {"b", 0.5, {}}};
+  EXPECT_TRUE(ValidateExperimentConfig(c).ok());
+  e.coverage = std::nan("");
+  EXPECT_FALSE(ValidateExperimentConfig(c).ok());
+  e.coverage = 1.0;
+  e.variants.clear();
+  absl::Status s = ValidateExperimentConfig(c);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("experiment 'e' has no variants"));
+}
+
+TEST(ExperimentConfig, LoadFileNamesTheFile) {
+  absl::StatusOr<ExperimentConfig> r = LoadExperimentConfigFile("/nonexistent/routing.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("/nonexistent/routing.json"));
+}
+
+}  // namespace
+}  // namespace aisle::routing
