@@ -67,7 +67,7 @@ namespace aisle::policy {
 // An item named either by dense index or by external id (resolved at Build).
 struct ItemRef {
   ItemIndex index = kInvalidItem;
-  std::string id;
+  std::string id = {};
   static ItemRef Index(ItemIndex i) { return {i, {}}; }
   static ItemRef Id(std::string external_id) { return {kInvalidItem, std::move(external_id)}; }
 };
@@ -75,7 +75,7 @@ struct ItemRef {
 // A category named either by dense index or by external id.
 struct CategoryRef {
   CategoryIndex index = kInvalidCategory;
-  std::string id;
+  std::string id = {};
   static CategoryRef Index(CategoryIndex c) { return {c, {}}; }
   static CategoryRef Id(std::string external_id) {
     return {kInvalidCategory, std::move(external_id)};
@@ -86,28 +86,28 @@ struct CategoryRef {
 struct RuleCatalog {
   size_t num_items = 0;
   // Needed for category rules; may be empty otherwise.
-  CategoryView categories;
+  CategoryView categories = {};
   // Needed for ItemRef::Id / CategoryRef::Id; nullopt = unknown id.
-  std::function<std::optional<ItemIndex>(absl::string_view)> resolve_item;
-  std::function<std::optional<CategoryIndex>(absl::string_view)> resolve_category;
+  std::function<std::optional<ItemIndex>(absl::string_view)> resolve_item = {};
+  std::function<std::optional<CategoryIndex>(absl::string_view)> resolve_category = {};
 };
 
 enum class AdjustMode : uint8_t { kMultiply, kAdd };
 
 struct PinRule {
-  std::string name;  // empty: "pin#<rule id>"
-  ItemRef item;
+  std::string name = {};  // empty: "pin#<rule id>"
+  ItemRef item = {};
   uint32_t position = 0;  // 0-based
   bool force = false;     // resurrect when absent but in stock
 };
 
 struct AdjustRule {
   enum class Target : uint8_t { kItem, kCategory, kAttribute };
-  std::string name;  // empty: "adjust#<rule id>"
+  std::string name = {};  // empty: "adjust#<rule id>"
   Target target = Target::kItem;
-  ItemRef item;
-  CategoryRef category;                         // whole subtree
-  std::shared_ptr<const ItemBitset> attribute;  // size must equal num_items
+  ItemRef item = {};
+  CategoryRef category = {};                         // whole subtree
+  std::shared_ptr<const ItemBitset> attribute = {};  // size must equal num_items
   AdjustMode mode = AdjustMode::kMultiply;
   float value = 1.0f;
 
@@ -118,11 +118,11 @@ struct AdjustRule {
 };
 
 struct Campaign {
-  std::string name;
-  absl::Time start;  // inclusive
-  absl::Time end;    // exclusive
-  std::vector<PinRule> pins;
-  std::vector<AdjustRule> adjust;
+  std::string name = {};
+  absl::Time start = {};  // inclusive
+  absl::Time end = {};    // exclusive
+  std::vector<PinRule> pins = {};
+  std::vector<AdjustRule> adjust = {};
 };
 
 enum class RuleEffect : uint8_t {
@@ -144,7 +144,7 @@ struct RuleFiring {
 // Which rules fired in one request. Reuse across requests (Clear keeps
 // capacity).
 struct RuleReport {
-  std::vector<RuleFiring> fired;
+  std::vector<RuleFiring> fired = {};
   void Clear() { fired.clear(); }
 };
 

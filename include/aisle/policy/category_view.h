@@ -32,9 +32,9 @@ namespace aisle::policy {
 struct CategoryView {
   // item_category[item] = the item's leaf category, or kInvalidCategory for an
   // item without one. Size = number of items in the catalog.
-  absl::Span<const CategoryIndex> item_category;
+  absl::Span<const CategoryIndex> item_category = {};
   // parent[c] = parent of category c, kInvalidCategory for a root.
-  absl::Span<const CategoryIndex> parent;
+  absl::Span<const CategoryIndex> parent = {};
 
   size_t num_items() const { return item_category.size(); }
   size_t num_categories() const { return parent.size(); }

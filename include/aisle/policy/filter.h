@@ -33,11 +33,11 @@ using SurfaceIndex = uint32_t;
 struct FilterContext {
   SurfaceIndex surface = 0;
   // Items the user already bought.
-  absl::Span<const ItemIndex> bought;
+  absl::Span<const ItemIndex> bought = {};
   // Items in the user's cart.
-  absl::Span<const ItemIndex> cart;
+  absl::Span<const ItemIndex> cart = {};
   // Items the request is about (the viewed product, seeds of "similar").
-  absl::Span<const ItemIndex> seeds;
+  absl::Span<const ItemIndex> seeds = {};
 };
 
 class Filter {

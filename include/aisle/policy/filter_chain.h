@@ -29,7 +29,7 @@ namespace aisle::policy {
 struct FilterReport {
   // removed[i] = candidates removed by filter i (0 for filters that did not
   // run because the list was already empty).
-  std::vector<size_t> removed;
+  std::vector<size_t> removed = {};
   size_t total_removed = 0;
 };
 

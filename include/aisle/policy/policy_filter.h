@@ -30,8 +30,8 @@
 namespace aisle::policy {
 
 struct PolicyRules {
-  std::vector<ItemIndex> blocked_items;
-  std::vector<CategoryIndex> blocked_categories;
+  std::vector<ItemIndex> blocked_items = {};
+  std::vector<CategoryIndex> blocked_categories = {};
 };
 
 class PolicyFilter final : public Filter {
