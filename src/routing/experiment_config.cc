@@ -21,7 +21,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string ExpPath(size_t l, size_t e) { return absl::StrCat("layers[", l, "].experiments[", e, "]"); }
+std::string ExpPath(size_t l, size_t e) {
+  return absl::StrCat("layers[", l, "].experiments[", e, "]");
+}
 
 absl::Status Invalid(const std::string& where, const std::string& what) {
   return absl::InvalidArgumentError(absl::StrCat("experiment config: ", where, ": ", what));
@@ -39,18 +41,20 @@ bool SurfacesDisjoint(const ExperimentSpec& a, const ExperimentSpec& b) {
 
 absl::Status ValidateExperiment(const ExperimentSpec& e, const std::string& where) {
   if (e.hash_version != 1 && e.hash_version != 2) {
-    return Invalid(where + ".hash_version",
-                   absl::StrCat("must be 1 or 2, got ", e.hash_version, " (experiment '", e.key, "')"));
+    return Invalid(where + ".hash_version", absl::StrCat("must be 1 or 2, got ", e.hash_version,
+                                                         " (experiment '", e.key, "')"));
   }
   if (!std::isfinite(e.range_start) || !std::isfinite(e.range_end) || e.range_start < 0.0 ||
       e.range_end > 1.0 || e.range_start >= e.range_end) {
-    return Invalid(where + ".range",
-                   absl::StrFormat("must satisfy 0 <= start < end <= 1, got [%g, %g] (experiment '%s')",
-                                   e.range_start, e.range_end, e.key));
+    return Invalid(
+        where + ".range",
+        absl::StrFormat("must satisfy 0 <= start < end <= 1, got [%g, %g] (experiment '%s')",
+                        e.range_start, e.range_end, e.key));
   }
   if (!std::isfinite(e.coverage) || e.coverage < 0.0 || e.coverage > 1.0) {
-    return Invalid(where + ".coverage", absl::StrFormat("must be in [0, 1], got %g (experiment '%s')",
-                                                        e.coverage, e.key));
+    return Invalid(
+        where + ".coverage",
+        absl::StrFormat("must be in [0, 1], got %g (experiment '%s')", e.coverage, e.key));
   }
   absl::flat_hash_set<std::string> surfaces;
   for (size_t s = 0; s < e.surfaces.size(); ++s) {
@@ -76,8 +80,9 @@ absl::Status ValidateExperiment(const ExperimentSpec& e, const std::string& wher
                                                   "' in experiment '", e.key, "'"));
     }
     if (!std::isfinite(var.weight) || var.weight < 0.0) {
-      return Invalid(vpath + ".weight", absl::StrFormat("must be finite and >= 0, got %g (variant '%s')",
-                                                        var.weight, var.key));
+      return Invalid(
+          vpath + ".weight",
+          absl::StrFormat("must be finite and >= 0, got %g (variant '%s')", var.weight, var.key));
     }
     sum += var.weight;
     absl::flat_hash_set<std::string> param_keys;
@@ -89,8 +94,9 @@ absl::Status ValidateExperiment(const ExperimentSpec& e, const std::string& wher
     }
   }
   if (std::abs(sum - 1.0) > kWeightSumTolerance) {
-    return Invalid(where + ".variants",
-                   absl::StrFormat("weights of experiment '%s' sum to %.6g, must sum to 1", e.key, sum));
+    return Invalid(
+        where + ".variants",
+        absl::StrFormat("weights of experiment '%s' sum to %.6g, must sum to 1", e.key, sum));
   }
   absl::flat_hash_set<std::string> forced_units;
   for (const auto& [unit, variant] : e.forced_variants) {
@@ -137,8 +143,8 @@ absl::Status ValidateExperimentConfig(const ExperimentConfig& config) {
       const std::string epath = ExpPath(l, e);
       if (exp.key.empty()) return Invalid(epath + ".key", "empty experiment key");
       if (auto [it, fresh] = experiment_keys.emplace(exp.key, epath); !fresh) {
-        return Invalid(epath + ".key",
-                       absl::StrCat("duplicate experiment key '", exp.key, "' (also ", it->second, ")"));
+        return Invalid(epath + ".key", absl::StrCat("duplicate experiment key '", exp.key,
+                                                    "' (also ", it->second, ")"));
       }
       AISLE_RETURN_IF_ERROR(ValidateExperiment(exp, epath));
       for (size_t o = 0; o < e; ++o) {
@@ -161,11 +167,11 @@ absl::Status ValidateExperimentConfig(const ExperimentConfig& config) {
       }
       for (const VariantSpec& var : exp.variants) {
         for (const auto& [k, value] : var.params) {
-          if (auto [it, fresh] = param_layer.emplace(k, layer.key); !fresh && it->second != layer.key) {
-            return Invalid(epath,
-                           absl::StrCat("parameter '", k, "' is overridden in layers '", it->second,
-                                        "' and '", layer.key,
-                                        "'; a parameter belongs to one layer"));
+          if (auto [it, fresh] = param_layer.emplace(k, layer.key);
+              !fresh && it->second != layer.key) {
+            return Invalid(
+                epath, absl::StrCat("parameter '", k, "' is overridden in layers '", it->second,
+                                    "' and '", layer.key, "'; a parameter belongs to one layer"));
           }
         }
       }
@@ -181,13 +187,14 @@ class Reader {
  public:
   static absl::Status CheckKeys(const json& obj, const std::string& path,
                                 std::initializer_list<const char*> allowed) {
-    if (!obj.is_object()) return Invalid(path, absl::StrCat("must be an object, got ", obj.type_name()));
+    if (!obj.is_object())
+      return Invalid(path, absl::StrCat("must be an object, got ", obj.type_name()));
     for (auto it = obj.begin(); it != obj.end(); ++it) {
       bool known = false;
       for (const char* a : allowed) known = known || it.key() == a;
       if (!known) {
-        return Invalid(path, absl::StrCat("unknown field '", it.key(), "' (allowed: ",
-                                          absl::StrJoin(allowed, ", "), ")"));
+        return Invalid(path, absl::StrCat("unknown field '", it.key(),
+                                          "' (allowed: ", absl::StrJoin(allowed, ", "), ")"));
       }
     }
     return absl::OkStatus();
@@ -247,7 +254,8 @@ class Reader {
     auto it = obj.find(field);
     if (it == obj.end()) return absl::OkStatus();
     const std::string p = path + "." + field;
-    if (!it->is_object()) return Invalid(p, absl::StrCat("must be an object, got ", it->type_name()));
+    if (!it->is_object())
+      return Invalid(p, absl::StrCat("must be an object, got ", it->type_name()));
     for (auto kv = it->begin(); kv != it->end(); ++kv) {
       if (!kv->is_string()) {
         return Invalid(p + "." + kv.key(),
@@ -302,9 +310,9 @@ absl::StatusOr<ExperimentSpec> ParseExperiment(const json& j, const std::string&
   size_t with_weight = 0;
   for (size_t v = 0; v < variants->size(); ++v) {
     bool has_weight = false;
-    AISLE_ASSIGN_OR_RETURN(VariantSpec var, ParseVariant((*variants)[v],
-                                                         absl::StrCat(path, ".variants[", v, "]"),
-                                                         &has_weight));
+    AISLE_ASSIGN_OR_RETURN(
+        VariantSpec var,
+        ParseVariant((*variants)[v], absl::StrCat(path, ".variants[", v, "]"), &has_weight));
     with_weight += has_weight ? 1 : 0;
     e.variants.push_back(std::move(var));
   }
@@ -312,9 +320,10 @@ absl::StatusOr<ExperimentSpec> ParseExperiment(const json& j, const std::string&
     for (VariantSpec& var : e.variants) var.weight = 1.0 / static_cast<double>(e.variants.size());
   } else if (with_weight != e.variants.size()) {
     return Invalid(path + ".variants",
-                   absl::StrCat("experiment '", e.key, "': give a weight for every variant or for "
-                                "none (equal weights); ", with_weight, " of ", e.variants.size(),
-                                " have one"));
+                   absl::StrCat("experiment '", e.key,
+                                "': give a weight for every variant or for "
+                                "none (equal weights); ",
+                                with_weight, " of ", e.variants.size(), " have one"));
   }
   AISLE_RETURN_IF_ERROR(Reader::StringMap(j, "forced_variants", path, &e.forced_variants));
   return e;
@@ -332,8 +341,9 @@ absl::StatusOr<LayerSpec> ParseLayer(const json& j, const std::string& path) {
   AISLE_ASSIGN_OR_RETURN(const json* exps, Reader::Array(j, "experiments", path, false));
   if (exps != nullptr) {
     for (size_t e = 0; e < exps->size(); ++e) {
-      AISLE_ASSIGN_OR_RETURN(ExperimentSpec exp,
-                             ParseExperiment((*exps)[e], absl::StrCat(path, ".experiments[", e, "]")));
+      AISLE_ASSIGN_OR_RETURN(
+          ExperimentSpec exp,
+          ParseExperiment((*exps)[e], absl::StrCat(path, ".experiments[", e, "]")));
       layer.experiments.push_back(std::move(exp));
     }
   }

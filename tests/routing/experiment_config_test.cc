@@ -171,8 +171,9 @@ TEST(ExperimentConfig, RejectsUnitForcedIntoTwoExperimentsOfALayer) {
 }
 
 TEST(ExperimentConfig, RejectsMissingVariantsAndWrongTypes) {
-  ExpectInvalid(ParseExperimentConfig(R"({"layers": [{"key": "l", "experiments": [{"key": "e"}]}]})"),
-                "layers[0].experiments[0]: missing field 'variants'");
+  ExpectInvalid(
+      ParseExperimentConfig(R"({"layers": [{"key": "l", "experiments": [{"key": "e"}]}]})"),
+      "layers[0].experiments[0]: missing field 'variants'");
   ExpectInvalid(ParseExperimentConfig(R"({"layers": {}})"), "layers: must be an array");
   ExpectInvalid(ParseExperimentConfig(R"({"layers": [{"key": 7}]})"),
                 "layers[0].key: must be a string, got number");

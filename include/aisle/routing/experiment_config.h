@@ -45,9 +45,9 @@ struct VariantSpec {
 };
 
 struct ExperimentSpec {
-  std::string key;   // non-empty, unique across the whole config
-  std::string seed;  // experiment hash seed; empty means `key` (GrowthBook's default)
-  int hash_version = 2;  // 1 or 2 (GrowthBook hashVersion; its SDKs default to 1)
+  std::string key;           // non-empty, unique across the whole config
+  std::string seed;          // experiment hash seed; empty means `key` (GrowthBook's default)
+  int hash_version = 2;      // 1 or 2 (GrowthBook hashVersion; its SDKs default to 1)
   double range_start = 0.0;  // share of the layer: [range_start, range_end)
   double range_end = 1.0;
   double coverage = 1.0;              // in [0, 1]

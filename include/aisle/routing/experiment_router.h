@@ -48,8 +48,8 @@ struct Assignment {
   // False when the unit is in the experiment's range but outside its coverage:
   // it gets the defaults (no params) and must not be counted as exposed.
   bool in_experiment = false;
-  bool forced = false;          // set by forced_variants (QA), not by the hash
-  double hash = 0.0;            // the experiment hash in [0, 1); 0 when forced
+  bool forced = false;             // set by forced_variants (QA), not by the hash
+  double hash = 0.0;               // the experiment hash in [0, 1); 0 when forced
   absl::Span<const Param> params;  // the variant's overrides; empty if !in_experiment
 };
 
