@@ -1,0 +1,160 @@
+#include "aisle/features/item_feature_store.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "aisle/core/blob.h"
+#include "aisle/core/status_macros.h"
+
+namespace aisle::features {
+namespace {
+
+constexpr absl::string_view kMagic = "AISLEIFS";
+constexpr uint32_t kVersion = 1;
+
+template <typename T>
+void Put(std::string* out, T v) {
+  char buf[sizeof(T)];
+  std::memcpy(buf, &v, sizeof(T));  // little-endian hosts only (x86-64, arm64)
+  out->append(buf, sizeof(T));
+}
+
+// Reads fixed-size values from a payload, naming the blob and field on error.
+class Reader {
+ public:
+  Reader(absl::string_view data, absl::string_view what) : data_(data), what_(what) {}
+  template <typename T>
+  absl::Status Get(T* v, absl::string_view field) {
+    if (data_.size() - pos_ < sizeof(T)) return Truncated(field);
+    std::memcpy(v, data_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return absl::OkStatus();
+  }
+  absl::Status GetBytes(size_t n, absl::string_view* v, absl::string_view field) {
+    if (data_.size() - pos_ < n) return Truncated(field);
+    *v = data_.substr(pos_, n);
+    pos_ += n;
+    return absl::OkStatus();
+  }
+  size_t remaining() const { return data_.size() - pos_; }
+
+ private:
+  absl::Status Truncated(absl::string_view field) const {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: item feature store is truncated at byte %d while reading %s",
+                        std::string(what_), pos_, std::string(field)));
+  }
+  absl::string_view data_;
+  absl::string_view what_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<size_t> ItemFeatureStore::ColumnOf(absl::string_view name) const {
+  auto it = by_name_.find(std::string(name));
+  if (it == by_name_.end()) {
+    return absl::NotFoundError(
+        absl::StrFormat("item feature store has no column named '%s'", std::string(name)));
+  }
+  return it->second;
+}
+
+std::string ItemFeatureStore::Serialize() const {
+  std::string payload;
+  Put<uint64_t>(&payload, num_items_);
+  Put<uint64_t>(&payload, names_.size());
+  for (size_t c = 0; c < names_.size(); ++c) {
+    Put<uint32_t>(&payload, static_cast<uint32_t>(names_[c].size()));
+    payload.append(names_[c]);
+    Put<int64_t>(&payload, absl::ToUnixNanos(built_at_[c]));
+  }
+  payload.append(reinterpret_cast<const char*>(data_.data()), data_.size() * sizeof(float));
+  return WrapBlob(kMagic, kVersion, payload);
+}
+
+absl::StatusOr<std::shared_ptr<const ItemFeatureStore>> ItemFeatureStore::Deserialize(
+    absl::string_view bytes, absl::string_view what) {
+  AISLE_ASSIGN_OR_RETURN(BlobContents blob, UnwrapBlob(bytes, kMagic, kVersion, kVersion, what));
+  Reader r(blob.payload, what);
+  uint64_t num_items = 0, num_columns = 0;
+  AISLE_RETURN_IF_ERROR(r.Get(&num_items, "num_items"));
+  AISLE_RETURN_IF_ERROR(r.Get(&num_columns, "num_columns"));
+  // Each column needs at least its header (12 bytes): bounds num_columns by
+  // the payload before anything is allocated.
+  if (num_columns > r.remaining() / 12) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: num_columns %d does not fit in the payload", std::string(what), num_columns));
+  }
+  ItemFeatureStoreBuilder builder(num_items);
+  std::vector<std::pair<std::string, absl::Time>> headers;
+  for (uint64_t c = 0; c < num_columns; ++c) {
+    uint32_t len = 0;
+    absl::string_view name;
+    int64_t nanos = 0;
+    const std::string field = absl::StrFormat("column %d header", c);
+    AISLE_RETURN_IF_ERROR(r.Get(&len, field));
+    AISLE_RETURN_IF_ERROR(r.GetBytes(len, &name, field));
+    AISLE_RETURN_IF_ERROR(r.Get(&nanos, field));
+    headers.emplace_back(std::string(name), absl::FromUnixNanos(nanos));
+  }
+  if (num_items != 0 && num_columns > std::numeric_limits<size_t>::max() / num_items / 4) {
+    return absl::InvalidArgumentError(absl::StrFormat("%s: %d columns x %d items overflows",
+                                                      std::string(what), num_columns, num_items));
+  }
+  const size_t want = num_columns * num_items * sizeof(float);
+  if (r.remaining() != want) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: column data is %d bytes, expected %d (%d columns x %d items)",
+                        std::string(what), r.remaining(), want, num_columns, num_items));
+  }
+  absl::string_view data;
+  AISLE_RETURN_IF_ERROR(r.GetBytes(want, &data, "column data"));
+  std::vector<float> column(num_items);
+  for (uint64_t c = 0; c < num_columns; ++c) {
+    std::memcpy(column.data(), data.data() + c * num_items * sizeof(float),
+                num_items * sizeof(float));
+    absl::Status s = builder.AddColumn(headers[c].first, column, headers[c].second);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(absl::StrFormat("%s: %s", std::string(what), s.message()));
+    }
+  }
+  return std::move(builder).Build();
+}
+
+absl::Status ItemFeatureStoreBuilder::AddColumn(absl::string_view name,
+                                                absl::Span<const float> values,
+                                                absl::Time built_at) {
+  const std::string n(name);
+  if (n.empty()) return absl::InvalidArgumentError("item feature column has an empty name");
+  if (values.size() != num_items_) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("item feature column '%s' has %d values, expected one per item (%d)", n,
+                        values.size(), num_items_));
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (std::isinf(values[i])) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "item feature column '%s': item %d has an infinite value %f", n, i, values[i]));
+    }
+  }
+  if (!store_->by_name_.emplace(n, store_->names_.size()).second) {
+    return absl::InvalidArgumentError(absl::StrFormat("item feature column '%s' added twice", n));
+  }
+  store_->names_.push_back(n);
+  store_->built_at_.push_back(built_at);
+  store_->data_.insert(store_->data_.end(), values.begin(), values.end());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const ItemFeatureStore>> ItemFeatureStoreBuilder::Build() && {
+  store_->num_items_ = num_items_;
+  return std::shared_ptr<const ItemFeatureStore>(std::move(store_));
+}
+
+}  // namespace aisle::features
