@@ -40,6 +40,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "aisle/catalog/catalog.h"
+#include "aisle/catalog/embedding_matrix.h"
 #include "aisle/catalog/item_spec.h"
 
 namespace aisle::catalog {
@@ -52,18 +53,6 @@ struct CatalogBuilderOptions {
   char category_separator = '>';
   // Pre-sizes the columns and the id map (optional).
   size_t expected_items = 0;
-};
-
-// Embeddings supplied in one piece: `rows` x `dim` row-major floats. When
-// `ids` is empty, row r belongs to ItemIndex r; otherwise row r belongs to
-// the item with external id ids[r] and every item must appear exactly once.
-struct EmbeddingMatrix {
-  size_t rows = 0;
-  size_t dim = 0;
-  std::vector<float> data{};
-  std::vector<std::string> ids{};
-
-  MatrixView view() const { return MatrixView(data.data(), rows, dim); }
 };
 
 class CatalogBuilder {
