@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "aisle/core/deadline.h"
 #include "aisle/core/matrix.h"
 
 namespace aisle::ranking {
@@ -37,6 +38,16 @@ class Ranker {
   // num_features(); otherwise InvalidArgument. NaN and Inf inputs follow the
   // model's missing-value rules and never fail.
   virtual absl::Status Score(MatrixView features, absl::Span<float> scores) const = 0;
+
+  // Score() that stops when `deadline` passes, returning DeadlineExceeded
+  // (the serving path then degrades to its next fallback level). Rankers that
+  // can run long check the deadline between blocks of rows; the default
+  // checks it once before scoring.
+  virtual absl::Status Score(MatrixView features, absl::Span<float> scores,
+                             const Deadline& deadline) const {
+    if (deadline.Expired()) return absl::DeadlineExceededError("ranker: deadline passed");
+    return Score(features, scores);
+  }
 };
 
 }  // namespace aisle::ranking
