@@ -106,10 +106,10 @@ struct SwitchAuditEntry {
 
 struct RuntimeSwitchesOptions {
   // Known surface names (unique, non-empty, not "*").
-  std::vector<std::string> surfaces;
+  std::vector<std::string> surfaces = {};
   // Known candidate source names (unique, non-empty, at most kMaxSources);
   // a source's index is its position here.
-  std::vector<std::string> sources;
+  std::vector<std::string> sources = {};
   // Audit entries kept; older ones are dropped (and counted).
   size_t audit_capacity = 1024;
 };
