@@ -185,6 +185,8 @@ TEST(RuntimeSwitches, ReadersSeeBatchedChangesAllOrNothing) {
       }
     });
   }
+  // Start writing only once both readers are reading (the machine is busy).
+  while (reads.load() < 1000) std::this_thread::yield();
   for (int i = 0; i < 5000; ++i) {
     const bool on = i % 2 == 1;
     std::vector<SwitchChange> batch = {
@@ -194,7 +196,7 @@ TEST(RuntimeSwitches, ReadersSeeBatchedChangesAllOrNothing) {
   stop = true;
   for (auto& t : readers) t.join();
   EXPECT_EQ(torn.load(), 0);
-  EXPECT_GT(reads.load(), 0u);
+  EXPECT_GE(reads.load(), 1000u);
   EXPECT_EQ(sw->Get(home).version(), 5000u);
 }
 
