@@ -36,9 +36,9 @@ absl::StatusOr<ObjectiveInfo> LookUpObjective(const std::string& name, absl::str
   if (name == "binary:logistic" || name == "reg:logistic") {
     return ObjectiveInfo{GbdtTransform::kSigmoid, Link::kLogit};
   }
-  // LogisticRaw inherits LogisticRegression::ProbToMargin in XGBoost, so its
-  // base_score is a probability too; its output is the raw margin.
-  if (name == "binary:logitraw") return ObjectiveInfo{GbdtTransform::kIdentity, Link::kLogit};
+  // binary:logitraw outputs the raw margin and XGBoost (1.7.4, checked by
+  // tests/ranking/parity_test.cc) adds its base_score to the margin as is.
+  if (name == "binary:logitraw") return ObjectiveInfo{GbdtTransform::kIdentity, Link::kIdentity};
   if (name == "reg:squarederror" || name == "reg:linear" || name == "reg:absoluteerror" ||
       name == "reg:pseudohubererror" || name == "reg:quantileerror" || name == "rank:pairwise" ||
       name == "rank:ndcg" || name == "rank:map") {
