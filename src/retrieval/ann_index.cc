@@ -568,6 +568,7 @@ absl::StatusOr<std::unique_ptr<AnnIndex>> AnnIndex::Build(MatrixView embeddings,
   };
   if (embeddings.rows > 0) {
     add_rows(1);
+    next = 1;  // add_rows(1) claimed index 1 too before stopping
     const size_t threads = std::max<size_t>(1, std::min<size_t>(o.threads, 256));
     std::vector<std::thread> pool;
     for (size_t t = 1; t < threads; ++t) pool.emplace_back(add_rows, embeddings.rows);

@@ -89,7 +89,7 @@ struct AnnIndexOptions {
 // names the field. Zero / nullopt means "any".
 struct AnnLoadOptions {
   size_t expected_dim = 0;
-  std::optional<Metric> expected_metric;
+  std::optional<Metric> expected_metric = std::nullopt;
   size_t expected_count = 0;
   // Search breadth to use instead of the saved default (0 = saved value).
   size_t default_ef = 0;

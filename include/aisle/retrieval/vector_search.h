@@ -48,10 +48,10 @@ struct VectorSearchParams {
   // filter->Size() are not allowed.
   const ItemBitset* filter = nullptr;
   // Items that must not be returned (besides seeds in a seed query).
-  absl::Span<const ItemIndex> exclude;
+  absl::Span<const ItemIndex> exclude = {};
   // Checked between widening rounds and between exact-scan blocks; when it
   // passes, the search returns what it has found (not an error).
-  Deadline deadline;
+  Deadline deadline = {};
 };
 
 enum class SearchStrategy : uint8_t {
