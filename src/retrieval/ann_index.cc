@@ -29,6 +29,7 @@
 #include "aisle/core/status_macros.h"
 #include "hnswlib/hnswlib.h"
 #include "retrieval/ann_internal.h"
+#include "retrieval/ann_raw.h"
 
 namespace aisle::retrieval {
 namespace {
@@ -770,6 +771,21 @@ AnnIndexInfo AnnIndex::info() const {
 size_t AnnIndex::size() const { return info().count; }
 size_t AnnIndex::dim() const { return impl_->info.dim; }
 Metric AnnIndex::metric() const { return impl_->info.metric; }
-const void* AnnIndex::raw_hnswlib_index() const { return impl_->hnsw.get(); }
+namespace internal {
+
+void AnnIndexRawAccess::SetEf(const AnnIndex& index, size_t ef) { index.impl_->hnsw->setEf(ef); }
+
+size_t AnnIndexRawAccess::SearchKnn(const AnnIndex& index, const float* query, size_t k,
+                                    ItemIndex* out) {
+  auto top = index.impl_->hnsw->searchKnn(query, k);
+  const size_t n = top.size();
+  for (size_t i = n; i-- > 0;) {
+    out[i] = static_cast<ItemIndex>(top.top().second);
+    top.pop();
+  }
+  return n;
+}
+
+}  // namespace internal
 
 }  // namespace aisle::retrieval

@@ -64,6 +64,9 @@
 #include "aisle/retrieval/vector_search.h"
 
 namespace aisle::retrieval {
+namespace internal {
+class AnnIndexRawAccess;
+}  // namespace internal
 
 inline constexpr char kAnnIndexMagic[] = "AISLEANN";
 inline constexpr uint32_t kAnnIndexFormatVersion = 1;
@@ -160,14 +163,11 @@ class AnnIndex {
   size_t dim() const;
   Metric metric() const;
 
-  // For benchmarks and tests that compare against hnswlib on the very same
-  // graph: a pointer to the underlying hnswlib::HierarchicalNSW<float>.
-  // Never use it to modify the index.
-  const void* raw_hnswlib_index() const;
-
   struct Impl;
 
  private:
+  // Benchmarks compare against raw hnswlib calls on the very same graph.
+  friend class internal::AnnIndexRawAccess;
   explicit AnnIndex(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
