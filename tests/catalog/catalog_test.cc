@@ -319,6 +319,8 @@ TEST(CatalogBuilder, RejectsEmptyCategoryLevel) {
   EXPECT_THAT(s.message(), HasSubstr("'c1'"));
   EXPECT_THAT(s.message(), HasSubstr("empty level 2"));
   ASSERT_TRUE(b.AddItem({.id = "c2", .category = "A>B"}).ok());
+  // The failed id was not kept: it can be added again.
+  ASSERT_TRUE(b.AddItem({.id = "c1", .category = "A"}).ok());
   absl::StatusOr<Catalog> c = b.Build();
   ASSERT_TRUE(c.ok());
   // The failed item interned nothing.
