@@ -140,7 +140,9 @@ CircuitBreaker::Ticket CircuitBreaker::Allow() {
     }
   }
   // Half-open: admit up to half_open_probes probes.
-  if (probes_admitted_.fetch_add(1, std::memory_order_acq_rel) < options_.half_open_probes) {
+  // Load first so refused calls do not keep bumping (and overflowing) it.
+  if (probes_admitted_.load(std::memory_order_relaxed) < options_.half_open_probes &&
+      probes_admitted_.fetch_add(1, std::memory_order_acq_rel) < options_.half_open_probes) {
     admitted_.fetch_add(1, std::memory_order_relaxed);
     return Ticket(true, true, gs);
   }
