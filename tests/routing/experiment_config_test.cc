@@ -1,5 +1,6 @@
 #include "aisle/routing/experiment_config.h"
 
+#include <cmath>
 #include <string>
 
 #include "absl/status/status.h"
