@@ -354,6 +354,7 @@ TEST(PopularityConcurrency, ReadersSeeSortedSnapshotsDuringUpdates) {
         if (c.item >= 500 || c.item % 5 != cat) failures++;
       }
       reads++;
+      std::this_thread::yield();
     }
   };
   std::thread r1(reader, 1), r2(reader, 3);
