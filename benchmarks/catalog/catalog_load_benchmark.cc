@@ -57,7 +57,8 @@ std::string CsvText(const Catalog& c) {
     absl::StrAppendFormat(&out, "%s,%s,%s,%s,%.2f,%d,%d,%s,%s\n", c.id(i), c.title(i),
                           c.categories().path(c.category(i)), c.brand(i), c.price(i), c.stock(i),
                           absl::ToUnixSeconds(c.launch_time(i)),
-                          c.attribute(i, "color").value_or(""), c.attribute(i, "size").value_or(""));
+                          c.attribute(i, "color").value_or(""),
+                          c.attribute(i, "size").value_or(""));
   }
   return out;
 }
@@ -73,7 +74,8 @@ std::string JsonlText(const Catalog& c) {
                           c.id(i), c.title(i), c.categories().path(c.category(i)), c.brand(i),
                           c.price(i), c.stock(i), absl::ToUnixSeconds(c.launch_time(i)),
                           c.attribute(i, "color").value_or(""));
-    if (auto size = c.attribute(i, "size")) absl::StrAppendFormat(&out, ", \"size\": \"%s\"", *size);
+    if (auto size = c.attribute(i, "size"))
+      absl::StrAppendFormat(&out, ", \"size\": \"%s\"", *size);
     out += "}}\n";
   }
   return out;
@@ -164,8 +166,7 @@ void BM_CatalogLoad_CsvWithNpy(benchmark::State& state) {
     if (!c.ok()) state.SkipWithError(std::string(c.status().message()).c_str());
     benchmark::DoNotOptimize(c);
   }
-  SetCounters(state, items,
-              std::filesystem::file_size(csv) + std::filesystem::file_size(npy));
+  SetCounters(state, items, std::filesystem::file_size(csv) + std::filesystem::file_size(npy));
 }
 BENCHMARK(BM_CatalogLoad_CsvWithNpy)->Arg(1000000)->Unit(benchmark::kMillisecond);
 

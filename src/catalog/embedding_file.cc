@@ -1,8 +1,10 @@
 #include "aisle/catalog/embedding_file.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <string>
@@ -14,6 +16,7 @@
 #include "aisle/core/blob.h"
 #include "aisle/core/file.h"
 #include "aisle/core/status_macros.h"
+#include "read_whole_file.h"
 
 namespace aisle::catalog {
 namespace {
@@ -86,9 +89,19 @@ absl::StatusOr<EmbeddingMatrix> AllocMatrix(size_t rows, size_t dim, absl::strin
   return m;
 }
 
-}  // namespace
+struct NpyHeader {
+  uint64_t rows = 0;
+  uint64_t dim = 0;
+  size_t itemsize = 0;
+  size_t data_start = 0;
+  // Set when `bytes` (a prefix of the file) is too short to hold the header.
+  size_t need_more = 0;
+};
 
-absl::StatusOr<EmbeddingMatrix> ParseNpy(absl::string_view bytes, absl::string_view what) {
+// Parses the header at the start of `bytes`, a prefix of a file of
+// `file_size` bytes, and checks the data size against the shape.
+absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view bytes, size_t file_size,
+                                         absl::string_view what) {
   if (bytes.size() < 10 || std::memcmp(bytes.data(), kNpyMagic, kNpyMagicSize) != 0) {
     return Bad(what, "not a .npy file (bad magic)");
   }
@@ -107,6 +120,7 @@ absl::StatusOr<EmbeddingMatrix> ParseNpy(absl::string_view bytes, absl::string_v
         absl::StrCat(what, ": unsupported .npy format version ", int{major}));
   }
   if (bytes.size() < header_start + header_len) {
+    if (bytes.size() < file_size) return NpyHeader{.need_more = header_start + header_len};
     return Bad(what, absl::StrCat("truncated .npy header (needs ", header_start + header_len,
                                   " bytes, file has ", bytes.size(), ")"));
   }
@@ -158,13 +172,27 @@ absl::StatusOr<EmbeddingMatrix> ParseNpy(absl::string_view bytes, absl::string_v
   if (dim > (uint64_t{1} << 31) || (rows != 0 && rows > (uint64_t{1} << 40) / dim)) {
     return Bad(what, absl::StrCat(".npy shape ", shape, " is too large"));
   }
-  const size_t data_start = header_start + header_len;
+  NpyHeader h;
+  h.rows = rows;
+  h.dim = dim;
+  h.itemsize = itemsize;
+  h.data_start = header_start + header_len;
   const uint64_t need = rows * dim * itemsize;
-  if (bytes.size() - data_start != need) {
-    return Bad(what, absl::StrCat(".npy data is ", bytes.size() - data_start, " bytes, shape ",
-                                  shape, " of ", descr, " needs ", need,
-                                  bytes.size() - data_start < need ? " (truncated)" : ""));
+  if (file_size < h.data_start || file_size - h.data_start != need) {
+    const uint64_t have = file_size < h.data_start ? 0 : file_size - h.data_start;
+    return Bad(what, absl::StrCat(".npy data is ", have, " bytes, shape ", shape, " of ", descr,
+                                  " needs ", need, have < need ? " (truncated)" : ""));
   }
+  return h;
+}
+
+}  // namespace
+
+absl::StatusOr<EmbeddingMatrix> ParseNpy(absl::string_view bytes, absl::string_view what) {
+  AISLE_ASSIGN_OR_RETURN(const NpyHeader h, ParseNpyHeader(bytes, bytes.size(), what));
+  const uint64_t rows = h.rows, dim = h.dim, need = rows * dim * h.itemsize;
+  const size_t itemsize = h.itemsize;
+  const size_t data_start = h.data_start;
   AISLE_ASSIGN_OR_RETURN(EmbeddingMatrix m, AllocMatrix(rows, dim, what));
   const char* src = bytes.data() + data_start;
   if (itemsize == 4) {
@@ -178,8 +206,30 @@ absl::StatusOr<EmbeddingMatrix> ParseNpy(absl::string_view bytes, absl::string_v
 }
 
 absl::StatusOr<EmbeddingMatrix> ReadNpyFile(absl::string_view path) {
-  AISLE_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
-  return ParseNpy(bytes, path);
+  // float32 data is read straight into the matrix: one copy, no staging buffer.
+  size_t size = 0;
+  AISLE_ASSIGN_OR_RETURN(std::FILE * f, internal::OpenForRead(path, &size));
+  std::string prefix(std::min<size_t>(size, 1 << 16), '\0');
+  absl::Status s = internal::ReadExactly(f, path, prefix.data(), prefix.size());
+  absl::StatusOr<NpyHeader> h = s.ok() ? ParseNpyHeader(prefix, size, path) : s;
+  if (!h.ok() || h->need_more > 0 || h->itemsize != 4) {
+    std::fclose(f);
+    if (!h.ok()) return h.status();
+    AISLE_ASSIGN_OR_RETURN(std::string bytes, internal::ReadWholeFile(path));
+    return ParseNpy(bytes, path);
+  }
+  absl::StatusOr<EmbeddingMatrix> m = AllocMatrix(h->rows, h->dim, path);
+  if (m.ok()) {
+    char* dst = reinterpret_cast<char*>(m->data.data());
+    const size_t total = h->rows * h->dim * 4;
+    const size_t in_prefix = std::min(total, prefix.size() - h->data_start);
+    std::memcpy(dst, prefix.data() + h->data_start, in_prefix);
+    s = internal::ReadExactly(f, path, dst + in_prefix, total - in_prefix);
+  }
+  std::fclose(f);
+  if (!m.ok()) return m.status();
+  if (!s.ok()) return s;
+  return m;
 }
 
 std::string EncodeNpy(MatrixView m) {
@@ -280,12 +330,12 @@ absl::StatusOr<EmbeddingMatrix> ParseEmbeddingBlob(absl::string_view bytes,
 }
 
 absl::StatusOr<EmbeddingMatrix> ReadEmbeddingBlobFile(absl::string_view path) {
-  AISLE_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  AISLE_ASSIGN_OR_RETURN(std::string bytes, internal::ReadWholeFile(path));
   return ParseEmbeddingBlob(bytes, path);
 }
 
 absl::StatusOr<EmbeddingMatrix> ReadEmbeddingFile(absl::string_view path) {
-  AISLE_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  AISLE_ASSIGN_OR_RETURN(std::string bytes, internal::ReadWholeFile(path));
   if (bytes.size() >= kNpyMagicSize && std::memcmp(bytes.data(), kNpyMagic, kNpyMagicSize) == 0) {
     return ParseNpy(bytes, path);
   }

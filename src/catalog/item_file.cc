@@ -17,6 +17,7 @@
 #include "aisle/core/file.h"
 #include "aisle/core/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "read_whole_file.h"
 
 namespace aisle::catalog {
 namespace {
@@ -184,7 +185,7 @@ absl::Status AddItemsFromCsv(absl::string_view text, absl::string_view what,
 
 absl::Status AddItemsFromCsvFile(absl::string_view path, CatalogBuilder& builder,
                                  const ItemFileOptions& options) {
-  AISLE_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  AISLE_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
   return AddItemsFromCsv(text, path, builder, options);
 }
 
@@ -350,7 +351,7 @@ absl::Status AddItemsFromJsonl(absl::string_view text, absl::string_view what,
 
 absl::Status AddItemsFromJsonlFile(absl::string_view path, CatalogBuilder& builder,
                                    const ItemFileOptions& options) {
-  AISLE_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  AISLE_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
   return AddItemsFromJsonl(text, path, builder, options);
 }
 

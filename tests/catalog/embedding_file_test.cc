@@ -113,6 +113,33 @@ TEST(EmbeddingBlob, RoundTripsWithoutIds) {
   EXPECT_TRUE(m->ids.empty());
 }
 
+TEST(Npy, FileRoundTripLargerThanReadPrefix) {
+  // 300 x 100 floats = 120 KB: the reader copies part from its header
+  // prefix and reads the rest straight into the matrix.
+  std::vector<float> data(300 * 100);
+  for (size_t k = 0; k < data.size(); ++k) data[k] = float(k) * 0.5f - 7.0f;
+  const std::string path = absl::StrCat(::testing::TempDir(), "/emb_large.npy");
+  ASSERT_TRUE(WriteNpyFile(path, MatrixView(data.data(), 300, 100)).ok());
+  absl::StatusOr<EmbeddingMatrix> m = ReadNpyFile(path);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->rows, 300u);
+  EXPECT_EQ(m->dim, 100u);
+  EXPECT_EQ(m->data, data);
+
+  // The same file cut short is rejected before any data is read.
+  const std::string bytes = *ReadFileToString(path);
+  const std::string cut = absl::StrCat(::testing::TempDir(), "/emb_large_cut.npy");
+  ASSERT_TRUE(WriteFileAtomically(cut, bytes.substr(0, bytes.size() - 100)).ok());
+  m = ReadNpyFile(cut);
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(m.status().message(), HasSubstr("emb_large_cut.npy"));
+  EXPECT_THAT(m.status().message(), HasSubstr("truncated"));
+  // And so is a file whose header alone is cut.
+  ASSERT_TRUE(WriteFileAtomically(cut, bytes.substr(0, 40)).ok());
+  m = ReadNpyFile(cut);
+  EXPECT_THAT(m.status().message(), HasSubstr("truncated .npy header"));
+}
+
 TEST(EmbeddingBlob, RoundTripsWithIdsThroughFile) {
   std::vector<float> data = {1, 2, 3, 4};
   const absl::string_view ids[] = {"sku-b", ""};

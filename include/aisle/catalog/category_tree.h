@@ -67,6 +67,11 @@ class CategoryTree {
   }
   bool IsLeaf(CategoryIndex c) const { return subtree_end_[c] == c + 1; }
 
+  // Columns over all nodes (for stages that take plain arrays, e.g. a
+  // policy CategoryView: parent per category).
+  absl::Span<const CategoryIndex> parents() const { return parent_; }
+  absl::Span<const uint32_t> depths() const { return depth_; }
+
   // Looks a node up by its full path, levels separated by `separator`
   // (whitespace around levels is ignored). NotFound naming the path.
   absl::StatusOr<CategoryIndex> Find(absl::string_view path, char separator = '>') const;
