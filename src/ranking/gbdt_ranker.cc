@@ -124,7 +124,8 @@ bool AllFoldable(const GbdtTree& t) {
 }
 
 void Fill(const GbdtTree& t, int32_t orig, uint32_t pos, uint32_t level, uint32_t depth,
-          const FeatureBinding& b, GbdtRanker::FlatNode* nodes, double* leaves) {
+          const FeatureBinding& b, GbdtRanker::FlatNode* nodes, uint8_t* nan_right_out,
+          double* leaves) {
   const uint32_t first_leaf = (1u << depth) - 1;
   const GbdtNode& n = t.nodes[orig];
   if (level == depth) {
@@ -133,38 +134,73 @@ void Fill(const GbdtTree& t, int32_t orig, uint32_t pos, uint32_t level, uint32_
   }
   if (n.kind == GbdtNodeKind::kLeaf) {
     nodes[pos] = {std::numeric_limits<float>::infinity(), 0u};  // either side: same leaf
-    Fill(t, orig, 2 * pos + 1, level + 1, depth, b, nodes, leaves);
-    Fill(t, orig, 2 * pos + 2, level + 1, depth, b, nodes, leaves);
+    nan_right_out[pos] = 0;
+    Fill(t, orig, 2 * pos + 1, level + 1, depth, b, nodes, nan_right_out, leaves);
+    Fill(t, orig, 2 * pos + 2, level + 1, depth, b, nodes, nan_right_out, leaves);
     return;
   }
   float th = 0;
   bool nan_right = false;
   FoldNumeric(n, &th, &nan_right);
   const uint32_t col = static_cast<uint32_t>(b.layout_column[n.feature]);
-  nodes[pos] = {th, col | (nan_right ? kNanRight : 0u)};
-  Fill(t, n.left, 2 * pos + 1, level + 1, depth, b, nodes, leaves);
-  Fill(t, n.right, 2 * pos + 2, level + 1, depth, b, nodes, leaves);
+  nodes[pos] = {th, col};
+  nan_right_out[pos] = nan_right ? 1 : 0;
+  Fill(t, n.left, 2 * pos + 1, level + 1, depth, b, nodes, nan_right_out, leaves);
+  Fill(t, n.right, 2 * pos + 2, level + 1, depth, b, nodes, nan_right_out, leaves);
 }
 
 // One tree, kGroup rows in lockstep. acc[j] points at row j's accumulators.
-template <bool kHasNan>
-inline void WalkGroup(const GbdtRanker::FlatNode* __restrict nodes, const double* __restrict leaves,
+// kDepth > 0 fixes the depth at compile time (fully unrolled levels);
+// kDepth == 0 reads it at run time. The NaN flag lives in its own byte array,
+// read only by the kHasNan kernel, so the common kernel does no masking.
+template <bool kHasNan, uint32_t kDepth>
+inline void WalkGroup(const GbdtRanker::FlatNode* __restrict nodes,
+                      const uint8_t* __restrict nan_right, const double* __restrict leaves,
                       uint32_t depth, const float* const* __restrict rows, double* const* acc,
                       uint32_t output) {
+  if constexpr (kDepth > 0) depth = kDepth;
   uint32_t idx[kGroup] = {};
+#pragma GCC unroll 10
   for (uint32_t d = 0; d < depth; ++d) {
 #pragma GCC unroll 8
     for (size_t j = 0; j < kGroup; ++j) {
       const GbdtRanker::FlatNode n = nodes[idx[j]];
-      const float x = rows[j][n.feature & ~kNanRight];
+      const float x = rows[j][n.feature];
       uint32_t right = x > n.threshold;
-      if constexpr (kHasNan) right |= static_cast<uint32_t>(x != x) & (n.feature >> 31);
+      if constexpr (kHasNan) right |= static_cast<uint32_t>(x != x) & nan_right[idx[j]];
       idx[j] = 2 * idx[j] + 1 + right;
     }
   }
   const uint32_t first_leaf = (1u << depth) - 1;
 #pragma GCC unroll 8
   for (size_t j = 0; j < kGroup; ++j) acc[j][output] += leaves[idx[j] - first_leaf];
+}
+
+template <bool kHasNan>
+void WalkTree(const GbdtRanker::FlatNode* nodes, const uint8_t* nan_right, const double* leaves,
+              uint32_t depth, const float* const* rows, double* const* acc, uint32_t output,
+              size_t padded) {
+  switch (depth) {
+#define AISLE_GBDT_DEPTH_CASE(D)                                                         \
+  case D:                                                                                \
+    for (size_t g = 0; g < padded; g += kGroup) {                                        \
+      WalkGroup<kHasNan, D>(nodes, nan_right, leaves, depth, rows + g, acc + g, output); \
+    }                                                                                    \
+    return;
+    AISLE_GBDT_DEPTH_CASE(1)
+    AISLE_GBDT_DEPTH_CASE(2)
+    AISLE_GBDT_DEPTH_CASE(3)
+    AISLE_GBDT_DEPTH_CASE(4)
+    AISLE_GBDT_DEPTH_CASE(5)
+    AISLE_GBDT_DEPTH_CASE(6)
+    AISLE_GBDT_DEPTH_CASE(7)
+    AISLE_GBDT_DEPTH_CASE(8)
+#undef AISLE_GBDT_DEPTH_CASE
+    default:
+      for (size_t g = 0; g < padded; g += kGroup) {
+        WalkGroup<kHasNan, 0>(nodes, nan_right, leaves, depth, rows + g, acc + g, output);
+      }
+  }
 }
 
 }  // namespace
@@ -232,9 +268,10 @@ absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::Create(const GbdtModel& 
       ft.node_offset = static_cast<uint32_t>(r->nodes_.size());
       ft.leaf_offset = static_cast<uint32_t>(r->leaves_.size());
       r->nodes_.resize(r->nodes_.size() + (size_t{1} << depth) - 1);
+      r->nan_right_.resize(r->nodes_.size());
       r->leaves_.resize(r->leaves_.size() + (size_t{1} << depth));
       Fill(t, 0, 0, 0, depth, binding, r->nodes_.data() + ft.node_offset,
-           r->leaves_.data() + ft.leaf_offset);
+           r->nan_right_.data() + ft.node_offset, r->leaves_.data() + ft.leaf_offset);
       r->flat_trees_.push_back(ft);
     } else {
       GbdtTree copy = t;
@@ -285,16 +322,16 @@ void GbdtRanker::ScoreBlock(const float* const* rows, size_t n, size_t cols, boo
   }
 
   const FlatNode* nodes = nodes_.data();
+  const uint8_t* nan_right = nan_right_.data();
   const double* leaves = leaves_.data();
   for (const FlatTree& ft : flat_trees_) {
     const FlatNode* tn = nodes + ft.node_offset;
+    const uint8_t* tr = nan_right + ft.node_offset;
     const double* tl = leaves + ft.leaf_offset;
-    for (size_t g = 0; g < padded; g += kGroup) {
-      if (has_nan) {
-        WalkGroup<true>(tn, tl, ft.depth, lane_rows + g, lane_acc + g, ft.output);
-      } else {
-        WalkGroup<false>(tn, tl, ft.depth, lane_rows + g, lane_acc + g, ft.output);
-      }
+    if (has_nan) {
+      WalkTree<true>(tn, tr, tl, ft.depth, lane_rows, lane_acc, ft.output, padded);
+    } else {
+      WalkTree<false>(tn, tr, tl, ft.depth, lane_rows, lane_acc, ft.output, padded);
     }
   }
   for (const GbdtTree& t : exact_trees_) {

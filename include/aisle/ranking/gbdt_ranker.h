@@ -87,7 +87,7 @@ class GbdtRanker final : public Ranker {
   // Internal compiled layout; public so the .cc helpers can name it.
   struct FlatNode {
     float threshold;   // go right when x > threshold
-    uint32_t feature;  // layout column; bit 31: NaN goes right
+    uint32_t feature;  // layout column
   };
   struct FlatTree {
     uint32_t node_offset;  // into nodes_: 2^depth - 1 nodes in breadth-first order
@@ -108,6 +108,7 @@ class GbdtRanker final : public Ranker {
   double sigmoid_alpha_ = 1.0;
   std::vector<double> bias_;  // base margin + single-leaf trees, per output
   std::vector<FlatNode> nodes_;
+  std::vector<uint8_t> nan_right_;  // per node of nodes_: NaN goes right
   std::vector<double> leaves_;
   std::vector<FlatTree> flat_trees_;
   // Trees that keep the exact per-node path (categorical splits, LightGBM
