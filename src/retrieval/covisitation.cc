@@ -433,7 +433,9 @@ absl::Status CoVisitationSource::RetrieveFromTable(const CoVisitationTable& tabl
   }
   auto& c = s.candidates;
   const size_t keep = std::min(quota, c.size());
-  std::partial_sort(c.begin(), c.begin() + keep, c.end(), ByScoreDesc());
+  // nth_element + sort beats partial_sort's heap when keep is close to size.
+  if (keep < c.size()) std::nth_element(c.begin(), c.begin() + keep, c.end(), ByScoreDesc());
+  std::sort(c.begin(), c.begin() + keep, ByScoreDesc());
   out.insert(out.end(), c.begin(), c.begin() + keep);
   return absl::OkStatus();
 }
