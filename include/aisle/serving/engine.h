@@ -1,0 +1,156 @@
+// File: aisle/serving/engine.h
+//
+// The Engine serves requests from the current Snapshot and applies the live
+// updates that arrive between snapshots: interactions (views, clicks,
+// add-to-cart, purchases) that feed popularity, co-visitation and user
+// history; inventory changes; runtime switches. It holds the snapshot behind
+// an atomically swapped pointer: a request sees one snapshot from start to
+// end, swaps happen while requests are in flight, and the read path takes no
+// lock.
+//
+//   AISLE_ASSIGN_OR_RETURN(std::unique_ptr<aisle::serving::Engine> engine,
+//                          aisle::serving::Engine::Create(snapshot));
+//   aisle::serving::Request req;
+//   req.surface = "home";
+//   req.user_id = "u-1";
+//   AISLE_ASSIGN_OR_RETURN(aisle::serving::Response resp, engine->Recommend(req));
+//
+//   // a new bundle arrives: validated and compiled; on error the old one keeps serving
+//   AISLE_RETURN_IF_ERROR(engine->Swap(next_snapshot));
+//
+// Per request the engine routes (experiments, cold-start tier), walks the
+// surface's fallback ladder from the tier's start level, and at each level
+// retrieves, filters, assembles features, ranks, applies rules, diversifies
+// and explores, each stage inside its budget; a level that is switched off,
+// shed, out of time, broken or empty hands over to the next, and the response
+// names the level that served it and why. It never returns nothing while any
+// level has items.
+//
+// Thread-safety: thread-safe. Recommend() may run from any number of threads
+// concurrently with Swap(), the Apply*/Set* update calls and the switches.
+#ifndef AISLE_SERVING_ENGINE_H_
+#define AISLE_SERVING_ENGINE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "aisle/core/clock.h"
+#include "aisle/core/deadline.h"
+#include "aisle/core/matrix.h"
+#include "aisle/retrieval/interaction.h"
+#include "aisle/serving/circuit_breaker.h"
+#include "aisle/serving/request.h"
+#include "aisle/serving/response.h"
+#include "aisle/serving/runtime_switches.h"
+#include "aisle/serving/snapshot.h"
+
+namespace aisle::serving {
+
+// A scorer the host provides (a remote model, say): one call per request with
+// the candidates x features matrix, writing one score per row, and given the
+// time by which it must answer (set the RPC timeout from it). It is called
+// through a circuit breaker; see Engine::RegisterScorer.
+using HostScorer = std::function<absl::Status(MatrixView features, absl::Span<float> scores,
+                                              const Deadline& deadline)>;
+
+struct EngineOptions {
+  const Clock* clock = &Clock::Real();
+  // Recent items kept per session and user, used as seeds when a request
+  // brings none.
+  uint32_t history_length = 10;
+  // Publish live popularity / co-visitation tables after this many events
+  // (they are also published by PublishLiveState()).
+  size_t publish_every = 256;
+  // Surfaces and sources that runtime switches may name besides those of the
+  // first snapshot.
+  std::vector<std::string> extra_surfaces;
+  std::vector<std::string> extra_sources;
+};
+
+// Counters for dashboards; all monotonic since Create().
+struct EngineMetrics {
+  uint64_t requests = 0;
+  uint64_t errors = 0;            // Recommend() returned an error (bad request)
+  uint64_t empty_responses = 0;   // every level was empty
+  uint64_t served_by_level[kNumFallbackLevels] = {};
+  uint64_t fallback_reasons[kNumFallbackReasons] = {};
+  uint64_t unknown_items = 0;     // request ids not in the snapshot
+  uint64_t events_applied = 0;
+  uint64_t events_rejected = 0;   // unknown item, bad type: counted, never silent
+  uint64_t swaps = 0;
+  uint64_t swaps_rejected = 0;
+};
+
+class Engine {
+ public:
+  // Validates and compiles `snapshot`. InvalidArgument/NotFound naming the
+  // surface, source, model, feature or item at fault.
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(std::shared_ptr<const Snapshot> snapshot,
+                                                        EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Serves one request. Errors only for a malformed request (unknown
+  // surface, k beyond the surface's max_k, a user vector of the wrong
+  // dimension or with NaN); everything else degrades and says so.
+  absl::StatusOr<Response> Recommend(const Request& request) const;
+
+  // Validates and compiles `next`, then swaps it in atomically. On error the
+  // current snapshot keeps serving. Live state (inventory, popularity,
+  // co-visitation, user history) carries over when the catalog is the same
+  // object or has the same item ids in the same order; otherwise inventory is
+  // carried over by id and the rest restarts from next->warm_interactions.
+  absl::Status Swap(std::shared_ptr<const Snapshot> next);
+
+  // The version of the snapshot new requests see.
+  std::string snapshot_version() const;
+
+  // Live updates. Unknown item ids are counted (events_rejected) and
+  // returned as NotFound naming the id; nothing else changes.
+  absl::Status ApplyInteraction(absl::string_view user_id, absl::string_view session_id,
+                                absl::string_view item_id, retrieval::InteractionType type,
+                                absl::Time at, uint32_t segment = 0);
+  absl::Status SetStock(absl::string_view item_id, int32_t stock);
+  absl::Status AddStock(absl::string_view item_id, int32_t delta);
+  // Makes the live popularity and co-visitation tables visible now.
+  void PublishLiveState();
+
+  // Registers a host scorer under a model name that surfaces can use as
+  // their ranker (the snapshot's models take precedence). It is called
+  // through a circuit breaker configured by `breaker`; while the breaker is
+  // open the surface serves the user's last known good result, else its next
+  // fallback level, with reason breaker_open.
+  absl::Status RegisterScorer(absl::string_view name, HostScorer scorer,
+                              CircuitBreakerOptions breaker = {});
+  // The breaker of a registered scorer (nullptr when unknown).
+  const CircuitBreaker* scorer_breaker(absl::string_view name) const;
+
+  // Runtime switches (peak-event flags), per surface.
+  RuntimeSwitches& switches();
+  const RuntimeSwitches& switches() const;
+
+  EngineMetrics metrics() const;
+  // The overload controller's current quality factor for `surface` (1 when
+  // unknown).
+  double quality(absl::string_view surface) const;
+
+  struct Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aisle::serving
+
+#endif  // AISLE_SERVING_ENGINE_H_

@@ -1,0 +1,522 @@
+// Compiling a Snapshot for serving: every name in the pipeline configuration
+// (surface, source, model, feature, item, category, campaign set) is resolved
+// here, so a bad snapshot fails its swap with a message that names the thing
+// at fault, and requests never meet an unresolved name.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "aisle/core/status_macros.h"
+#include "aisle/features/item_feature_store.h"
+#include "aisle/policy/exclusion_filter.h"
+#include "aisle/policy/inventory_filter.h"
+#include "aisle/policy/policy_filter.h"
+#include "aisle/retrieval/ann_source.h"
+#include "aisle/retrieval/exact_index.h"
+#include "aisle/retrieval/exact_source.h"
+#include "engine/compiled.h"
+
+namespace aisle::serving::internal {
+namespace {
+
+using features::FeatureGroup;
+
+absl::Status SurfaceError(absl::string_view surface, absl::Status s) {
+  return absl::Status(s.code(), absl::StrCat("surface '", surface, "': ", s.message()));
+}
+
+// Candidates launched within `window` before `now`, newest first.
+class NewItemsSource final : public retrieval::CandidateSource {
+ public:
+  NewItemsSource(std::string name, std::vector<Candidate> newest)
+      : name_(std::move(name)), newest_(std::move(newest)) {}
+  absl::string_view name() const override { return name_; }
+  absl::Status Retrieve(const retrieval::RetrievalQuery& q, size_t quota, SourceId id,
+                        std::vector<Candidate>& out) const override {
+    size_t taken = 0;
+    for (const Candidate& c : newest_) {
+      if (taken >= quota) break;
+      if (q.filter != nullptr && !q.filter->Test(c.item)) continue;
+      if (std::find(q.seeds.begin(), q.seeds.end(), c.item) != q.seeds.end()) continue;
+      if (std::find(q.exclude.begin(), q.exclude.end(), c.item) != q.exclude.end()) continue;
+      out.push_back({c.item, c.score, SourceBit(id)});
+      ++taken;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string name_;
+  std::vector<Candidate> newest_;
+};
+
+std::vector<Candidate> NewestItems(const catalog::Catalog& cat, absl::Time now,
+                                   absl::Duration window, size_t max_items) {
+  std::vector<Candidate> out;
+  const int64_t now_us = absl::ToUnixMicros(now);
+  const int64_t from_us = absl::ToUnixMicros(now - window);
+  const auto launch = cat.launch_times_micros();
+  for (ItemIndex i = 0; i < cat.size(); ++i) {
+    const int64_t t = launch[i];
+    if (t == catalog::Catalog::kUnknownTime || t < from_us || t > now_us) continue;
+    // Score: freshness in [0, 1], 1 = launched now.
+    const float fresh = 1.0f - float(now_us - t) / float(std::max<int64_t>(1, now_us - from_us));
+    out.push_back({i, fresh, 0});
+  }
+  std::sort(out.begin(), out.end(), ByScoreDesc());
+  if (out.size() > max_items) out.resize(max_items);
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<const features::ItemFeatureStore>> CatalogItemFeatures(
+    const catalog::Catalog& cat, absl::Time now) {
+  const size_t n = cat.size();
+  std::vector<float> price(n), log_price(n), age_days(n), stock(n);
+  const auto launch = cat.launch_times_micros();
+  const int64_t now_us = absl::ToUnixMicros(now);
+  for (ItemIndex i = 0; i < n; ++i) {
+    price[i] = cat.price(i);
+    log_price[i] = std::log1p(std::max(0.0f, cat.price(i)));
+    age_days[i] = launch[i] == catalog::Catalog::kUnknownTime
+                      ? std::numeric_limits<float>::quiet_NaN()
+                      : float(double(now_us - launch[i]) / 86400e6);
+    stock[i] = float(cat.stock(i));
+  }
+  features::ItemFeatureStoreBuilder b(n);
+  AISLE_RETURN_IF_ERROR(b.AddColumn("price", price, now));
+  AISLE_RETURN_IF_ERROR(b.AddColumn("log_price", log_price, now));
+  AISLE_RETURN_IF_ERROR(b.AddColumn("age_days", age_days, now));
+  AISLE_RETURN_IF_ERROR(b.AddColumn("stock", stock, now));
+  return std::move(b).Build();
+}
+
+bool SameItems(const catalog::Catalog& a, const catalog::Catalog& b) {
+  if (a.size() != b.size()) return false;
+  for (ItemIndex i = 0; i < a.size(); ++i) {
+    if (a.id(i) != b.id(i)) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::shared_ptr<LiveState>> MakeLiveState(
+    const Snapshot& snap, const features::FeatureSchema& schema, const LiveState* previous,
+    CompileEnvironment& env) {
+  const catalog::Catalog& cat = *snap.catalog;
+  auto live = std::make_shared<LiveState>();
+  live->catalog = snap.catalog;
+  live->history_length = env.history_length();
+
+  // Inventory: the snapshot's stock, then the live values carried over by id.
+  AISLE_ASSIGN_OR_RETURN(live->inventory, policy::LiveInventory::FromStock(cat.stocks()));
+  if (previous != nullptr) {
+    const catalog::Catalog& old = *previous->catalog;
+    for (ItemIndex i = 0; i < cat.size(); ++i) {
+      const ItemIndex o = old.FindOrInvalid(cat.id(i));
+      if (o == kInvalidItem || o >= previous->inventory->size()) continue;
+      (void)live->inventory->SetStock(i, previous->inventory->Stock(o));
+      (void)live->inventory->SetReserved(i, previous->inventory->Reserved(o));
+    }
+  }
+
+  retrieval::CoVisitationOptions co;
+  co.num_items = cat.size();
+  co.publish_every = env.publish_every();
+  AISLE_ASSIGN_OR_RETURN(live->covisitation, retrieval::CoVisitationIndex::Create(co));
+  retrieval::PopularityOptions po;
+  po.num_items = cat.size();
+  po.item_categories.assign(cat.item_categories().begin(), cat.item_categories().end());
+  po.num_categories = cat.categories().size();
+  po.publish_every = env.publish_every();
+  AISLE_ASSIGN_OR_RETURN(live->popularity, retrieval::PopularityIndex::Create(std::move(po)));
+  if (!snap.warm_interactions.empty()) {
+    AISLE_RETURN_IF_ERROR(live->covisitation->AddLog(snap.warm_interactions));
+    AISLE_RETURN_IF_ERROR(live->popularity->ApplyAll(snap.warm_interactions));
+  }
+  live->covisitation->Publish();
+  live->popularity->Publish();
+
+  live->user_columns = {kUserInteractions, kUserPurchases};
+  for (uint32_t h = 0; h < live->history_length; ++h) {
+    live->user_columns.push_back(absl::StrCat("history_", h));
+  }
+  for (size_t c : schema.columns(FeatureGroup::kUser)) {
+    const std::string& name = schema.names()[c];
+    if (std::find(live->user_columns.begin(), live->user_columns.end(), name) ==
+        live->user_columns.end()) {
+      live->user_columns.push_back(name);
+    }
+  }
+  AISLE_ASSIGN_OR_RETURN(live->users, features::OnlineFeatureStore::Create(live->user_columns));
+  AISLE_ASSIGN_OR_RETURN(live->sessions, features::OnlineFeatureStore::Create(live->user_columns));
+  return live;
+}
+
+bool LiveStateFits(const LiveState& live, const Snapshot& snap,
+                   const features::FeatureSchema& schema, uint32_t history_length) {
+  if (live.history_length != history_length) return false;
+  if (live.catalog != snap.catalog && !SameItems(*live.catalog, *snap.catalog)) return false;
+  for (size_t c : schema.columns(FeatureGroup::kUser)) {
+    if (std::find(live.user_columns.begin(), live.user_columns.end(), schema.names()[c]) ==
+        live.user_columns.end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<std::shared_ptr<const ranking::Ranker>> BindModel(
+    const Snapshot& snap, const features::FeatureSchema& schema, const SurfaceConfig& surface,
+    const std::string& name, CompileEnvironment& env, bool* is_host) {
+  auto it = snap.models.find(name);
+  if (it != snap.models.end()) {
+    if (it->second == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("model '", name, "' is null"));
+    }
+    auto bound = it->second->Bind(schema.names());
+    if (!bound.ok()) {
+      return absl::Status(bound.status().code(),
+                          absl::StrCat("model '", name, "': ", bound.status().message()));
+    }
+    return *bound;
+  }
+  if (auto host = env.HostRanker(name); host != nullptr) {
+    if (is_host != nullptr) *is_host = true;
+    return host;
+  }
+  return absl::NotFoundError(absl::StrCat("ranker '", name, "' is neither a snapshot model nor ",
+                                          "a registered host scorer"));
+}
+
+absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
+                            const features::FeatureSchema& schema, CompileEnvironment& env,
+                            CompiledSurface& out) {
+  const SurfaceConfig& cfg = out.config;
+  const catalog::Catalog& cat = *snap.catalog;
+  LiveState& live = *compiled.live;
+
+  if (cfg.default_k == 0 || cfg.default_k > cfg.max_k) {
+    return absl::InvalidArgumentError(absl::StrCat("default_k ", cfg.default_k,
+                                                   " must be in [1, max_k=", cfg.max_k, "]"));
+  }
+  if (cfg.default_budget <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("default_budget must be positive");
+  }
+  if (cfg.ladder.empty()) {
+    out.ladder = cfg.kind == SurfaceKind::kSearchRerank ? FallbackLadder::DefaultSearch(cfg.name)
+                                                        : FallbackLadder::DefaultRecommendation(
+                                                              cfg.name);
+  } else {
+    AISLE_ASSIGN_OR_RETURN(out.ladder, FallbackLadder::Create(cfg.name, cfg.kind, cfg.ladder));
+  }
+  AISLE_ASSIGN_OR_RETURN(StageBudgets budgets, StageBudgets::Create(cfg.stage_budgets));
+  out.budgets = budgets;
+  out.switch_index = env.SwitchSurface(cfg.name);
+  AISLE_ASSIGN_OR_RETURN(out.overload, env.Overload(cfg));
+
+  // Sources.
+  if (cfg.kind == SurfaceKind::kRecommendation && cfg.sources.empty()) {
+    return absl::InvalidArgumentError("a recommendation surface needs at least one source");
+  }
+  if (cfg.sources.size() + 1 > size_t{kMaxSources}) {
+    return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxSources - 1, " sources, got ",
+                                                   cfg.sources.size()));
+  }
+  if (cfg.max_candidates == 0) return absl::InvalidArgumentError("max_candidates must be > 0");
+  absl::flat_hash_set<std::string> names;
+  std::shared_ptr<const retrieval::ExactIndex> exact;
+  for (const SourceConfig& s : cfg.sources) {
+    if (s.name.empty()) return absl::InvalidArgumentError("a source has an empty name");
+    if (!names.insert(s.name).second) {
+      return absl::InvalidArgumentError(absl::StrCat("source '", s.name, "' appears twice"));
+    }
+    if (s.quota == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("source '", s.name, "' has quota 0"));
+    }
+    std::shared_ptr<const retrieval::CandidateSource> src;
+    switch (s.kind) {
+      case SourceKind::kAnn:
+        if (snap.ann == nullptr) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("source '", s.name, "' is ANN but the snapshot has no ANN index"));
+        }
+        if (snap.ann->size() > cat.size()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "source '", s.name, "': the ANN index has ", snap.ann->size(),
+              " items but the catalog only ", cat.size()));
+        }
+        src = std::make_shared<retrieval::AnnSource>(snap.ann,
+                                                      retrieval::AnnSourceOptions{s.name, s.ef});
+        break;
+      case SourceKind::kExact: {
+        if (cat.embedding_dim() == 0) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("source '", s.name, "' is exact but the catalog has no embeddings"));
+        }
+        if (exact == nullptr) {
+          AISLE_ASSIGN_OR_RETURN(retrieval::ExactIndex idx,
+                                 retrieval::ExactIndex::Build(cat.embeddings(),
+                                                              retrieval::Metric::kCosine));
+          exact = std::make_shared<const retrieval::ExactIndex>(std::move(idx));
+        }
+        src = std::make_shared<retrieval::ExactSource>(exact, retrieval::ExactSourceOptions{s.name});
+        break;
+      }
+      case SourceKind::kCoVisitation:
+        src = std::make_shared<retrieval::CoVisitationSource>(s.name, *live.covisitation);
+        break;
+      case SourceKind::kPopular:
+      case SourceKind::kTrending: {
+        retrieval::PopularitySourceOptions po;
+        po.mode = s.kind == SourceKind::kTrending
+                      ? retrieval::PopularitySourceOptions::Mode::kTrending
+                      : retrieval::PopularitySourceOptions::Mode::kPopular;
+        src = std::make_shared<retrieval::PopularitySource>(s.name, *live.popularity, po);
+        break;
+      }
+      case SourceKind::kNewItems:
+        src = std::make_shared<NewItemsSource>(
+            s.name, NewestItems(cat, env.clock().Now(), cfg.new_item_window, 4096));
+        break;
+      case SourceKind::kCustom:
+        if (s.custom == nullptr) {
+          return absl::InvalidArgumentError(absl::StrCat("custom source '", s.name, "' is null"));
+        }
+        src = s.custom;
+        break;
+    }
+    out.sources.push_back(std::move(src));
+    out.source_switch.push_back(env.SwitchSource(s.name));
+  }
+  for (const auto& s : out.sources) out.source_names.push_back(s->name());
+  out.explore_bit = static_cast<SourceId>(out.sources.size());
+  out.popular = std::make_shared<retrieval::PopularitySource>("popular", *live.popularity);
+
+  // Retrieval features read the merged column of the source they name
+  // ("<source>_score"); a surface without that source feeds NaN.
+  for (size_t col : schema.retrieval_matrix_columns()) {
+    const std::string& fname = schema.names()[col];
+    int found = -1;
+    for (size_t i = 0; i < cfg.sources.size(); ++i) {
+      if (fname == cfg.sources[i].name + "_score" || fname == cfg.sources[i].name) {
+        found = static_cast<int>(i);
+      }
+    }
+    out.retrieval_column_source.push_back(found);
+  }
+
+  // Rankers.
+  if (!cfg.ranker.empty()) {
+    AISLE_ASSIGN_OR_RETURN(out.ranker,
+                           BindModel(snap, schema, cfg, cfg.ranker, env, &out.ranker_is_host));
+  }
+  if (!cfg.cheaper_ranker.empty()) {
+    bool host = false;
+    AISLE_ASSIGN_OR_RETURN(out.cheaper_ranker,
+                           BindModel(snap, schema, cfg, cfg.cheaper_ranker, env, &host));
+  }
+
+  // Filters: inventory, policy, exclusion, in that order.
+  out.filters.Add(std::make_shared<policy::InventoryFilter>(live.inventory.get(),
+                                                            cfg.inventory_reserve));
+  if (!cfg.blocked_items.empty() || !cfg.blocked_categories.empty()) {
+    policy::PolicyRules rules;
+    for (const std::string& id : cfg.blocked_items) {
+      AISLE_ASSIGN_OR_RETURN(ItemIndex i, cat.Find(id));
+      rules.blocked_items.push_back(i);
+    }
+    for (const std::string& path : cfg.blocked_categories) {
+      AISLE_ASSIGN_OR_RETURN(CategoryIndex c, cat.categories().Find(path));
+      rules.blocked_categories.push_back(c);
+    }
+    AISLE_ASSIGN_OR_RETURN(std::unique_ptr<policy::PolicyFilter> pf,
+                           policy::PolicyFilter::Create(compiled.category_view, rules));
+    out.filters.Add(std::shared_ptr<const policy::Filter>(std::move(pf)));
+  }
+  out.filters.Add(std::make_shared<policy::ExclusionFilter>(cfg.exclusion));
+
+  // Business rules.
+  if (!cfg.pins.empty() || !cfg.adjustments.empty() || !cfg.campaigns.empty()) {
+    policy::RuleCatalog rc;
+    rc.num_items = cat.size();
+    rc.categories = compiled.category_view;
+    const catalog::Catalog* catp = &cat;
+    rc.resolve_item = [catp](absl::string_view id) -> std::optional<ItemIndex> {
+      const ItemIndex i = catp->FindOrInvalid(id);
+      if (i == kInvalidItem) return std::nullopt;
+      return i;
+    };
+    rc.resolve_category = [catp](absl::string_view path) -> std::optional<CategoryIndex> {
+      auto c = catp->categories().Find(path);
+      if (!c.ok()) return std::nullopt;
+      return *c;
+    };
+    policy::RuleSetBuilder rb(std::move(rc));
+    for (const auto& p : cfg.pins) rb.AddPin(p);
+    for (const auto& a : cfg.adjustments) rb.AddAdjust(a);
+    for (const auto& c : cfg.campaigns) rb.AddCampaign(c);
+    AISLE_ASSIGN_OR_RETURN(out.rules, std::move(rb).Build());
+  }
+
+  // Diversification and exploration.
+  if (cfg.category_cap.has_value()) {
+    AISLE_ASSIGN_OR_RETURN(policy::CategoryCapDiversifier cap,
+                           policy::CategoryCapDiversifier::Create(compiled.category_view,
+                                                                  *cfg.category_cap));
+    out.category_cap.emplace(std::move(cap));
+  }
+  if (cfg.mmr_lambda.has_value()) {
+    if (cat.embedding_dim() == 0) {
+      return absl::FailedPreconditionError("MMR needs item embeddings; the catalog has none");
+    }
+    AISLE_ASSIGN_OR_RETURN(policy::MmrDiversifier mmr,
+                           policy::MmrDiversifier::Create(cat.embeddings(), *cfg.mmr_lambda));
+    out.mmr.emplace(std::move(mmr));
+  }
+  if (!cfg.exploration_positions.empty()) {
+    AISLE_ASSIGN_OR_RETURN(policy::ExplorationSlots slots,
+                           policy::ExplorationSlots::Create(cfg.exploration_positions));
+    out.exploration.emplace(std::move(slots));
+    out.new_item_pool = NewestItems(cat, env.clock().Now(), cfg.new_item_window, 1024);
+    for (Candidate& c : out.new_item_pool) c.sources = SourceBit(out.explore_bit);
+    out.exposure = std::make_unique<policy::ExposureBudget>(cat.size(), cfg.exploration_budget);
+  }
+
+  // Campaign level.
+  if (!cfg.campaign_set.empty()) {
+    auto it = snap.campaign_sets.find(cfg.campaign_set);
+    if (it == snap.campaign_sets.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("campaign set '", cfg.campaign_set, "' is not in the snapshot"));
+    }
+    float score = 1.0f;
+    for (const std::string& id : it->second) {
+      const ItemIndex i = cat.FindOrInvalid(id);
+      if (i == kInvalidItem) {
+        return absl::NotFoundError(absl::StrCat("campaign set '", cfg.campaign_set, "': item '",
+                                                id, "' is not in the catalog"));
+      }
+      out.campaign_items.push_back({i, score, 0});
+      score *= 0.999f;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<features::FeatureSchema> DefaultSchema(const Snapshot& snapshot,
+                                                      const features::ItemFeatureStore& items) {
+  features::FeatureSchemaBuilder b;
+  b.AddGroup(FeatureGroup::kRetrieval, {});
+  b.AddGroup(FeatureGroup::kItem, {});
+  b.AddGroup(FeatureGroup::kUser, {});
+  absl::flat_hash_set<std::string> seen;
+  for (const SurfaceConfig& s : snapshot.pipeline.surfaces) {
+    for (const SourceConfig& src : s.sources) {
+      std::string name = absl::StrCat(src.name, "_score");
+      if (seen.insert(name).second) {
+        b.AddFeature({name, FeatureGroup::kRetrieval, std::numeric_limits<float>::quiet_NaN(), -1});
+      }
+    }
+  }
+  for (size_t c = 0; c < items.num_columns(); ++c) {
+    b.AddFeature({std::string(items.name(c)), FeatureGroup::kItem,
+                  std::numeric_limits<float>::quiet_NaN(), -1});
+  }
+  b.AddFeature({kUserInteractions, FeatureGroup::kUser, 0.0f, -1});
+  b.AddFeature({kUserPurchases, FeatureGroup::kUser, 0.0f, -1});
+  return std::move(b).Build();
+}
+
+absl::StatusOr<std::shared_ptr<const Compiled>> CompileSnapshot(
+    std::shared_ptr<const Snapshot> snapshot, const Compiled* previous, uint64_t generation,
+    CompileEnvironment& env) {
+  if (snapshot == nullptr) return absl::InvalidArgumentError("snapshot is null");
+  const Snapshot& snap = *snapshot;
+  const std::string what = absl::StrCat("snapshot '", snap.version, "': ");
+  const auto fail = [&](const absl::Status& s) {
+    return absl::Status(s.code(), absl::StrCat(what, s.message()));
+  };
+  if (snap.version.empty()) return absl::InvalidArgumentError("snapshot has an empty version");
+  if (snap.catalog == nullptr || snap.catalog->size() == 0) {
+    return fail(absl::InvalidArgumentError("the catalog is missing or empty"));
+  }
+  if (snap.pipeline.surfaces.empty()) return fail(absl::InvalidArgumentError("no surfaces"));
+  const catalog::Catalog& cat = *snap.catalog;
+
+  auto compiled = std::make_shared<Compiled>();
+  compiled->generation = generation;
+  compiled->snapshot = snapshot;
+  compiled->category_parent.resize(cat.categories().size());
+  for (CategoryIndex c = 0; c < cat.categories().size(); ++c) {
+    compiled->category_parent[c] = cat.categories().parent(c);
+  }
+  compiled->category_view.item_category = cat.item_categories();
+  compiled->category_view.parent = compiled->category_parent;
+
+  // Item features and the schema every ranker binds to.
+  std::shared_ptr<const features::ItemFeatureStore> items = snap.item_features;
+  if (items == nullptr) {
+    auto made = CatalogItemFeatures(cat, env.clock().Now());
+    if (!made.ok()) return fail(made.status());
+    items = *made;
+  } else if (items->num_items() != cat.size()) {
+    return fail(absl::InvalidArgumentError(absl::StrCat(
+        "item features cover ", items->num_items(), " items, the catalog has ", cat.size())));
+  }
+  features::FeatureSchema schema;
+  if (snap.pipeline.schema.has_value()) {
+    schema = *snap.pipeline.schema;
+  } else {
+    auto s = DefaultSchema(snap, *items);
+    if (!s.ok()) return fail(s.status());
+    schema = std::move(*s);
+  }
+
+  // Live state.
+  if (previous != nullptr && previous->live != nullptr &&
+      LiveStateFits(*previous->live, snap, schema, env.history_length())) {
+    compiled->live = previous->live;
+  } else {
+    auto live = MakeLiveState(snap, schema,
+                              previous != nullptr ? previous->live.get() : nullptr, env);
+    if (!live.ok()) return fail(live.status());
+    compiled->live = *live;
+  }
+
+  features::AssemblerOptions ao;
+  ao.user_store = compiled->live->users.get();
+  ao.session_store = nullptr;
+  ao.clock = &env.clock();
+  auto assembler = features::FeatureAssembler::Create(schema, items, ao);
+  if (!assembler.ok()) return fail(assembler.status());
+  compiled->assembler.emplace(std::move(*assembler));
+
+  // Routing.
+  if (!snap.pipeline.experiments.layers.empty()) {
+    auto router = routing::ExperimentRouter::Create(snap.pipeline.experiments);
+    if (!router.ok()) return fail(router.status());
+    compiled->router.emplace(std::move(*router));
+  }
+  if (snap.pipeline.cold_start.has_value()) compiled->cold_start = *snap.pipeline.cold_start;
+
+  for (const SurfaceConfig& s : snap.pipeline.surfaces) {
+    if (s.name.empty()) return fail(absl::InvalidArgumentError("a surface has an empty name"));
+    if (compiled->surfaces.contains(s.name)) {
+      return fail(absl::InvalidArgumentError(absl::StrCat("surface '", s.name, "' appears twice")));
+    }
+    auto cs = std::make_unique<CompiledSurface>();
+    cs->config = s;
+    absl::Status st = CompileSurface(snap, *compiled, compiled->assembler->schema(), env, *cs);
+    if (!st.ok()) return fail(SurfaceError(s.name, st));
+    compiled->surfaces.emplace(s.name, std::move(cs));
+  }
+  return std::shared_ptr<const Compiled>(std::move(compiled));
+}
+
+}  // namespace aisle::serving::internal

@@ -1,0 +1,129 @@
+// Private to the engine: a snapshot compiled for serving, and the live state
+// (inventory, popularity, co-visitation, user history) tied to its catalog.
+#ifndef AISLE_SRC_ENGINE_COMPILED_H_
+#define AISLE_SRC_ENGINE_COMPILED_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "aisle/core/candidate.h"
+#include "aisle/features/feature_assembler.h"
+#include "aisle/features/online_feature_store.h"
+#include "aisle/policy/business_rules.h"
+#include "aisle/policy/category_cap.h"
+#include "aisle/policy/category_view.h"
+#include "aisle/policy/exploration_slots.h"
+#include "aisle/policy/exposure_budget.h"
+#include "aisle/policy/filter_chain.h"
+#include "aisle/policy/live_inventory.h"
+#include "aisle/policy/mmr.h"
+#include "aisle/ranking/ranker.h"
+#include "aisle/retrieval/candidate_source.h"
+#include "aisle/retrieval/covisitation.h"
+#include "aisle/retrieval/popularity.h"
+#include "aisle/routing/cold_start_policy.h"
+#include "aisle/routing/experiment_router.h"
+#include "aisle/serving/fallback.h"
+#include "aisle/serving/overload_controller.h"
+#include "aisle/serving/snapshot.h"
+#include "aisle/serving/stage_budget.h"
+
+namespace aisle::serving::internal {
+
+// Columns of the engine's user and session stores besides the schema's own
+// user features: interaction counts and the most recent items (as floats,
+// exact for catalogs below 2^24 items), newest first.
+inline constexpr char kUserInteractions[] = "user_interactions";
+inline constexpr char kUserPurchases[] = "user_purchases";
+inline constexpr int kHistoryColumnsStart = 2;
+
+// State that events update between snapshots, for one catalog.
+struct LiveState {
+  std::shared_ptr<const catalog::Catalog> catalog;
+  std::unique_ptr<policy::LiveInventory> inventory;
+  std::unique_ptr<retrieval::CoVisitationIndex> covisitation;
+  std::unique_ptr<retrieval::PopularityIndex> popularity;
+  std::unique_ptr<features::OnlineFeatureStore> users;
+  std::unique_ptr<features::OnlineFeatureStore> sessions;
+  std::vector<std::string> user_columns;  // names of users/sessions columns
+  uint32_t history_length = 0;
+  // Serializes read-modify-write of user/session rows (writers only).
+  absl::Mutex history_mu;
+};
+
+struct CompiledSurface {
+  SurfaceConfig config;
+  FallbackLadder ladder = FallbackLadder::DefaultRecommendation("unset");
+  std::optional<StageBudgets> budgets;
+  int switch_index = -1;  // -1: surface unknown to the runtime switches
+
+  std::vector<std::shared_ptr<const retrieval::CandidateSource>> sources;
+  std::vector<int> source_switch;  // RuntimeSwitches::SourceIndex, -1 unknown
+  std::vector<absl::string_view> source_names;
+  std::shared_ptr<const retrieval::CandidateSource> popular;  // fallback levels
+  SourceId explore_bit = 0;
+
+  // Retrieval matrix column j reads the merged source column given here (-1:
+  // the surface has no such source, NaN).
+  std::vector<int> retrieval_column_source;
+  std::shared_ptr<const ranking::Ranker> ranker;
+  std::shared_ptr<const ranking::Ranker> cheaper_ranker;
+  bool ranker_is_host = false;
+
+  policy::FilterChain filters;
+  std::shared_ptr<const policy::RuleSet> rules;
+  std::optional<policy::CategoryCapDiversifier> category_cap;
+  std::optional<policy::MmrDiversifier> mmr;
+  std::optional<policy::ExplorationSlots> exploration;
+  std::vector<Candidate> new_item_pool;
+  std::unique_ptr<policy::ExposureBudget> exposure;
+  std::vector<Candidate> campaign_items;
+
+  OverloadController* overload = nullptr;  // owned by the engine
+};
+
+struct Compiled {
+  uint64_t generation = 0;
+  std::shared_ptr<const Snapshot> snapshot;
+  std::shared_ptr<LiveState> live;
+  std::vector<CategoryIndex> category_parent;
+  policy::CategoryView category_view;
+  std::optional<features::FeatureAssembler> assembler;
+  absl::flat_hash_map<std::string, std::unique_ptr<CompiledSurface>> surfaces;
+  std::optional<routing::ExperimentRouter> router;
+  routing::ColdStartPolicy cold_start = routing::ColdStartPolicy::Default();
+};
+
+// What compiling needs from the engine that owns the result.
+class CompileEnvironment {
+ public:
+  virtual ~CompileEnvironment() = default;
+  // A registered host scorer wrapped as a ranker, or nullptr.
+  virtual std::shared_ptr<const ranking::Ranker> HostRanker(absl::string_view name) const = 0;
+  // The engine's (persistent) overload controller for a surface.
+  virtual absl::StatusOr<OverloadController*> Overload(const SurfaceConfig& surface) = 0;
+  virtual int SwitchSurface(absl::string_view surface) const = 0;
+  virtual int SwitchSource(absl::string_view source) const = 0;
+  virtual uint32_t history_length() const = 0;
+  virtual size_t publish_every() const = 0;
+  virtual const Clock& clock() const = 0;
+};
+
+// Validates `snapshot` and builds everything a request needs. `previous` (may
+// be null) lends its live state when the catalog is compatible.
+absl::StatusOr<std::shared_ptr<const Compiled>> CompileSnapshot(
+    std::shared_ptr<const Snapshot> snapshot, const Compiled* previous, uint64_t generation,
+    CompileEnvironment& env);
+
+// The engine's default feature schema for a snapshot (see PipelineConfig::schema).
+absl::StatusOr<features::FeatureSchema> DefaultSchema(const Snapshot& snapshot,
+                                                      const features::ItemFeatureStore& items);
+
+}  // namespace aisle::serving::internal
+
+#endif  // AISLE_SRC_ENGINE_COMPILED_H_

@@ -1,0 +1,933 @@
+#include "aisle/serving/engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "aisle/core/status_macros.h"
+#include "aisle/ranking/gbdt_ranker.h"
+#include "aisle/ranking/linear_ranker.h"
+#include "aisle/retrieval/merge.h"
+#include "aisle/serving/last_known_good.h"
+#include "engine/compiled.h"
+
+namespace aisle::serving {
+namespace {
+
+using internal::Compiled;
+using internal::CompiledSurface;
+using internal::LiveState;
+
+// ---------------------------------------------------------------- models
+
+class GbdtFactory final : public ModelFactory {
+ public:
+  explicit GbdtFactory(ranking::GbdtModel m) : model_(std::move(m)) {}
+  absl::StatusOr<std::shared_ptr<const ranking::Ranker>> Bind(
+      absl::Span<const std::string> layout) const override {
+    AISLE_ASSIGN_OR_RETURN(std::unique_ptr<ranking::GbdtRanker> r,
+                           ranking::GbdtRanker::BindByName(model_, layout));
+    return std::shared_ptr<const ranking::Ranker>(std::move(r));
+  }
+
+ private:
+  ranking::GbdtModel model_;
+};
+
+class LinearFactory final : public ModelFactory {
+ public:
+  explicit LinearFactory(ranking::LinearModel m) : model_(std::move(m)) {}
+  absl::StatusOr<std::shared_ptr<const ranking::Ranker>> Bind(
+      absl::Span<const std::string> layout) const override {
+    AISLE_ASSIGN_OR_RETURN(std::unique_ptr<ranking::LinearRanker> r,
+                           ranking::LinearRanker::Create(model_, layout));
+    return std::shared_ptr<const ranking::Ranker>(std::move(r));
+  }
+
+ private:
+  ranking::LinearModel model_;
+};
+
+class BoundFactory final : public ModelFactory {
+ public:
+  explicit BoundFactory(std::shared_ptr<const ranking::Ranker> r) : ranker_(std::move(r)) {}
+  absl::StatusOr<std::shared_ptr<const ranking::Ranker>> Bind(
+      absl::Span<const std::string> layout) const override {
+    if (ranker_ == nullptr) return absl::InvalidArgumentError("bound ranker is null");
+    if (ranker_->num_features() != layout.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ranker '", ranker_->version(), "' expects ", ranker_->num_features(),
+          " features but the schema has ", layout.size()));
+    }
+    return ranker_;
+  }
+
+ private:
+  std::shared_ptr<const ranking::Ranker> ranker_;
+};
+
+// A host scorer behind a circuit breaker.
+class HostScorerRanker final : public ranking::Ranker {
+ public:
+  HostScorerRanker(std::string name, HostScorer fn, std::shared_ptr<CircuitBreaker> breaker,
+                   const Clock& clock)
+      : version_(absl::StrCat("host:", name)),
+        fn_(std::move(fn)),
+        breaker_(std::move(breaker)),
+        clock_(clock) {}
+  absl::string_view version() const override { return version_; }
+  // Host scorers take any width: the engine passes the schema's matrix.
+  size_t num_features() const override { return 0; }
+  absl::Status Score(MatrixView f, absl::Span<float> s) const override {
+    return Score(f, s, Deadline());
+  }
+  absl::Status Score(MatrixView f, absl::Span<float> s, const Deadline& d) const override {
+    CircuitBreaker::Ticket ticket = breaker_->Allow();
+    if (!ticket) {
+      return absl::UnavailableError(absl::StrCat(version_, ": circuit breaker open"));
+    }
+    const int64_t start = clock_.MonotonicNanos();
+    absl::Status st;
+    try {
+      st = fn_(f, s, d);
+    } catch (const std::exception& e) {
+      st = absl::InternalError(absl::StrCat(version_, " threw: ", e.what()));
+    } catch (...) {
+      st = absl::InternalError(absl::StrCat(version_, " threw"));
+    }
+    const absl::Duration latency = absl::Nanoseconds(clock_.MonotonicNanos() - start);
+    breaker_->Record(ticket, st.ok(), latency);
+    if (st.ok() && d.Expired()) {
+      return absl::DeadlineExceededError(absl::StrCat(version_, ": answered after the deadline"));
+    }
+    return st;
+  }
+  const CircuitBreaker* breaker() const { return breaker_.get(); }
+
+ private:
+  std::string version_;
+  HostScorer fn_;
+  std::shared_ptr<CircuitBreaker> breaker_;
+  const Clock& clock_;
+};
+
+// ---------------------------------------------------------------- scratch
+
+// Per-thread buffers reused across requests: no allocation per candidate.
+struct Scratch {
+  retrieval::MergedCandidates merged;
+  std::unique_ptr<retrieval::CandidateMerger> merger;
+  std::vector<retrieval::SourceSpec> specs;
+  std::vector<Candidate> list;
+  std::vector<ItemIndex> items;
+  std::vector<uint32_t> source_bits;
+  std::vector<float> retrieval;
+  std::vector<float> features;
+  std::vector<float> scores;
+  std::vector<float> context;
+  std::vector<ItemIndex> seeds, cart, bought, exclude;
+  std::vector<CategoryIndex> categories;
+  std::vector<routing::Assignment> assignments;
+  std::vector<float> history;
+  std::vector<int64_t> stamps;
+  std::vector<Candidate> pool;
+  policy::RuleReport rules;
+};
+
+Scratch& ThreadScratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+bool IsFinite(absl::Span<const float> v) {
+  for (float x : v) {
+    if (!std::isfinite(x)) return false;
+  }
+  return true;
+}
+
+struct LevelOutcome {
+  bool served = false;
+  FallbackReason why = FallbackReason::kNone;
+  std::string detail;
+  absl::string_view reason = "ranked";
+};
+
+using LkgList = std::vector<Candidate>;
+
+}  // namespace
+
+// ---------------------------------------------------------------- factories
+
+std::shared_ptr<const ModelFactory> ModelFactory::Gbdt(ranking::GbdtModel model) {
+  return std::make_shared<GbdtFactory>(std::move(model));
+}
+std::shared_ptr<const ModelFactory> ModelFactory::Linear(ranking::LinearModel model) {
+  return std::make_shared<LinearFactory>(std::move(model));
+}
+std::shared_ptr<const ModelFactory> ModelFactory::Bound(
+    std::shared_ptr<const ranking::Ranker> ranker) {
+  return std::make_shared<BoundFactory>(std::move(ranker));
+}
+
+absl::string_view SourceKindName(SourceKind kind) {
+  switch (kind) {
+    case SourceKind::kAnn: return "ann";
+    case SourceKind::kExact: return "exact";
+    case SourceKind::kCoVisitation: return "covisitation";
+    case SourceKind::kPopular: return "popular";
+    case SourceKind::kTrending: return "trending";
+    case SourceKind::kNewItems: return "new_items";
+    case SourceKind::kCustom: return "custom";
+  }
+  return "unknown";
+}
+
+// ---------------------------------------------------------------- Impl
+
+struct Engine::Impl final : internal::CompileEnvironment {
+  EngineOptions options;
+  const Clock& clk;
+  std::unique_ptr<RuntimeSwitches> switches_;
+
+  // The current compiled snapshot. Readers load `generation_` (one relaxed
+  // atomic) and reload the shared_ptr only when it changed, so the steady
+  // state read path takes no lock (std::atomic<std::shared_ptr> may).
+  std::atomic<std::shared_ptr<const Compiled>> current;
+  std::atomic<uint64_t> generation_{0};
+  absl::Mutex swap_mu;  // serializes Swap (writers only)
+
+  mutable absl::Mutex registry_mu;
+  absl::flat_hash_map<std::string, std::shared_ptr<HostScorerRanker>> host_rankers
+      ABSL_GUARDED_BY(registry_mu);
+  absl::flat_hash_map<std::string, std::unique_ptr<OverloadController>> overload
+      ABSL_GUARDED_BY(registry_mu);
+
+  // Last known good personalized lists per (surface, user), served while a
+  // host scorer's breaker is open.
+  std::unique_ptr<LastKnownGood<std::string, LkgList>> lkg;
+
+  struct Counters {
+    std::atomic<uint64_t> requests{0}, errors{0}, empty{0}, unknown_items{0};
+    std::atomic<uint64_t> events_applied{0}, events_rejected{0}, swaps{0}, swaps_rejected{0};
+    std::atomic<uint64_t> by_level[kNumFallbackLevels] = {};
+    std::atomic<uint64_t> by_reason[kNumFallbackReasons] = {};
+  };
+  mutable Counters counters;
+
+  // Process-unique: thread-local caches are keyed by it, never by address
+  // (a new engine may reuse a destroyed one's address).
+  const uint64_t id = NextEngineId();
+  static uint64_t NextEngineId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  explicit Impl(EngineOptions o) : options(std::move(o)), clk(*options.clock) {
+    lkg = std::make_unique<LastKnownGood<std::string, LkgList>>(LastKnownGoodOptions{}, clk);
+  }
+
+  // CompileEnvironment.
+  std::shared_ptr<const ranking::Ranker> HostRanker(absl::string_view name) const override {
+    absl::MutexLock l(&registry_mu);
+    auto it = host_rankers.find(name);
+    return it == host_rankers.end() ? nullptr : it->second;
+  }
+  absl::StatusOr<OverloadController*> Overload(const SurfaceConfig& s) override {
+    absl::MutexLock l(&registry_mu);
+    auto it = overload.find(s.name);
+    if (it != overload.end()) return it->second.get();
+    OverloadOptions o;
+    if (s.overload.has_value()) {
+      o = *s.overload;
+    } else {
+      o.budget = s.default_budget;
+    }
+    o.surface = s.name;
+    AISLE_RETURN_IF_ERROR(OverloadController::Validate(o));
+    auto c = std::make_unique<OverloadController>(o, clk);
+    OverloadController* p = c.get();
+    overload.emplace(s.name, std::move(c));
+    return p;
+  }
+  int SwitchSurface(absl::string_view s) const override {
+    return switches_ ? switches_->SurfaceIndex(s) : -1;
+  }
+  int SwitchSource(absl::string_view s) const override {
+    return switches_ ? switches_->SourceIndex(s) : -1;
+  }
+  uint32_t history_length() const override { return options.history_length; }
+  size_t publish_every() const override { return options.publish_every; }
+  const Clock& clock() const override { return clk; }
+
+  std::shared_ptr<const Compiled> Current() const {
+    struct Cache {
+      uint64_t engine = 0;
+      uint64_t generation = 0;
+      std::shared_ptr<const Compiled> compiled;
+    };
+    thread_local Cache cache;
+    const uint64_t g = generation_.load(std::memory_order_acquire);
+    if (cache.engine != id || cache.generation != g || cache.compiled == nullptr) {
+      cache.compiled = current.load(std::memory_order_acquire);
+      cache.engine = id;
+      cache.generation = cache.compiled ? cache.compiled->generation : 0;
+    }
+    return cache.compiled;
+  }
+
+  absl::Status Install(std::shared_ptr<const Snapshot> next) {
+    absl::MutexLock l(&swap_mu);
+    std::shared_ptr<const Compiled> prev = current.load();
+    const uint64_t gen = generation_.load() + 1;
+    auto compiled = internal::CompileSnapshot(std::move(next), prev.get(), gen, *this);
+    if (!compiled.ok()) {
+      counters.swaps_rejected.fetch_add(1, std::memory_order_relaxed);
+      return compiled.status();
+    }
+    current.store(*compiled, std::memory_order_release);
+    generation_.store(gen, std::memory_order_release);
+    counters.swaps.fetch_add(1, std::memory_order_relaxed);
+    return absl::OkStatus();
+  }
+
+  void Resolve(const catalog::Catalog& cat, const std::vector<std::string>& ids,
+               std::vector<ItemIndex>& out, uint32_t* unknown) const {
+    out.clear();
+    for (const std::string& id : ids) {
+      const ItemIndex i = cat.FindOrInvalid(id);
+      if (i == kInvalidItem) {
+        ++*unknown;
+      } else {
+        out.push_back(i);
+      }
+    }
+  }
+
+  uint32_t ReadHistory(const LiveState& live, const features::OnlineFeatureStore& store,
+                       absl::string_view key, Scratch& s, std::vector<ItemIndex>* seeds) const {
+    if (key.empty()) return 0;
+    s.history.resize(store.width());
+    s.stamps.resize(store.width());
+    if (!store.Read(features::OnlineFeatureStore::KeyOf(key), absl::MakeSpan(s.history),
+                    absl::MakeSpan(s.stamps))) {
+      return 0;
+    }
+    const float count = s.history[0];
+    if (seeds != nullptr) {
+      for (uint32_t h = 0; h < live.history_length; ++h) {
+        const float v = s.history[internal::kHistoryColumnsStart + h];
+        if (!std::isfinite(v) || v < 0 || v >= float(live.catalog->size())) break;
+        seeds->push_back(static_cast<ItemIndex>(v));
+      }
+    }
+    return std::isfinite(count) && count > 0 ? static_cast<uint32_t>(count) : 0;
+  }
+
+  // Filters `list` (whose scores hold merged row indices when `rows` is
+  // true) and returns how many were removed.
+  size_t RunFilters(const CompiledSurface& cs, Scratch& s, std::vector<Candidate>& list) const {
+    policy::FilterContext ctx;
+    ctx.bought = s.bought;
+    ctx.cart = s.cart;
+    ctx.seeds = s.seeds;
+    return cs.filters.Run(ctx, list);
+  }
+
+  void PostRank(const Compiled& c, const CompiledSurface& cs, SurfaceSwitches sw, Scratch& s,
+                size_t k, const Deadline& deadline, std::vector<Candidate>& list,
+                bool diversify) const {
+    if (cs.rules != nullptr) {
+      policy::RuleContext rc;
+      rc.now = clk.Now();
+      rc.inventory = c.live->inventory.get();
+      rc.reserve = cs.config.inventory_reserve;
+      s.rules.Clear();
+      cs.rules->Apply(rc, k, list, &s.rules);
+    }
+    if (diversify && sw.diversification()) {
+      if (cs.category_cap.has_value()) cs.category_cap->Apply(list, k);
+      if (cs.mmr.has_value()) (void)cs.mmr->Apply(list, k, deadline);
+    }
+    if (diversify && sw.exploration() && cs.exploration.has_value() &&
+        !cs.new_item_pool.empty()) {
+      s.pool.assign(cs.new_item_pool.begin(), cs.new_item_pool.end());
+      RunFilters(cs, s, s.pool);
+      cs.exploration->Apply(list, k, s.pool, cs.exposure.get());
+    }
+    if (list.size() > k) list.resize(k);
+  }
+
+  // A popularity-like level: candidates from `source` (or a fixed list),
+  // filtered, rules applied, first k.
+  LevelOutcome ServeSimple(const Compiled& c, const CompiledSurface& cs, SurfaceSwitches sw,
+                           Scratch& s, size_t k, const retrieval::RetrievalQuery& q,
+                           const std::vector<Candidate>* fixed, absl::string_view reason,
+                           std::vector<Candidate>& list) const {
+    list.clear();
+    if (fixed != nullptr) {
+      list.assign(fixed->begin(), fixed->end());
+    } else {
+      const size_t want = std::min<size_t>(cs.config.max_candidates, k * 4 + 16);
+      absl::Status st = cs.popular->Retrieve(q, want, 0, list);
+      if (!st.ok()) return {false, FallbackReason::kError, std::string(st.message())};
+    }
+    RunFilters(cs, s, list);
+    if (list.empty()) return {false, FallbackReason::kEmptyStage, absl::StrCat(reason, ": no items")};
+    PostRank(c, cs, sw, s, k, q.deadline, list, /*diversify=*/false);
+    return {true, FallbackReason::kNone, "", reason};
+  }
+
+  LevelOutcome ServePersonalized(const Compiled& c, const CompiledSurface& cs, SurfaceSwitches sw,
+                                 const Request& req, Scratch& s, size_t k, RequestBudget& budget,
+                                 const ShedPlan& plan, Response& resp,
+                                 std::vector<Candidate>& list) const {
+    const catalog::Catalog& cat = *c.live->catalog;
+    retrieval::MergedCandidates& merged = s.merged;
+    const bool search = cs.config.kind == SurfaceKind::kSearchRerank;
+
+    // Retrieve.
+    budget.Begin(Stage::kRetrieve);
+    if (search) {
+      list.clear();
+      merged.candidates.clear();
+      merged.source_scores.clear();
+      merged.source_names.assign(1, "query");
+      float score = 1.0f;
+      for (const std::string& id : req.search_candidates) {
+        const ItemIndex i = cat.FindOrInvalid(id);
+        if (i == kInvalidItem) continue;
+        merged.candidates.push_back({i, score, SourceBit(0)});
+        merged.source_scores.push_back(score);
+        score *= 0.999f;
+      }
+    } else {
+      if (s.merger == nullptr || s.merger->num_items() != cat.size()) {
+        s.merger = std::make_unique<retrieval::CandidateMerger>(cat.size());
+      }
+      retrieval::RetrievalQuery q;
+      q.user_vector = req.user_vector;
+      q.seeds = s.seeds;
+      q.exclude = s.bought;
+      q.segment = req.segment;
+      q.deadline = budget.StageDeadline(Stage::kRetrieve);
+      s.specs.clear();
+      for (size_t i = 0; i < cs.sources.size(); ++i) {
+        const int sw_idx = cs.source_switch[i];
+        const bool on = sw_idx < 0 || sw.source_enabled(static_cast<SourceId>(sw_idx));
+        const uint32_t quota = on ? plan.ScaleQuota(cs.config.sources[i].quota) : 0;
+        s.specs.push_back({cs.sources[i].get(), quota, static_cast<SourceId>(i)});
+      }
+      absl::Status st = s.merger->RetrieveAndMerge(s.specs, q, cs.config.max_candidates, merged);
+      if (!st.ok()) {
+        budget.End(Stage::kRetrieve);
+        return {false, FallbackReason::kError, absl::StrCat("retrieve: ", st.message())};
+      }
+    }
+    budget.End(Stage::kRetrieve);
+    resp.candidates = static_cast<uint32_t>(merged.candidates.size());
+
+    // Filter, remembering each survivor's merged row in its score.
+    list.assign(merged.candidates.begin(), merged.candidates.end());
+    for (size_t i = 0; i < list.size(); ++i) list[i].score = static_cast<float>(i);
+    resp.filtered += static_cast<uint32_t>(RunFilters(cs, s, list));
+    if (list.empty()) {
+      return {false, FallbackReason::kEmptyStage,
+              merged.candidates.empty() ? "retrieve: no candidates" : "filter: every candidate removed"};
+    }
+    const size_t n = list.size();
+    const size_t nsrc = merged.source_names.size();
+
+    const ranking::Ranker* ranker = cs.ranker.get();
+    if (plan.cheaper_ranker && cs.cheaper_ranker != nullptr) ranker = cs.cheaper_ranker.get();
+    if (ranker == nullptr) {
+      for (Candidate& cand : list) cand.score = merged.candidates[size_t(cand.score)].score;
+    } else {
+      // Features.
+      if (!budget.Fits(Stage::kFeatures)) {
+        return {false, FallbackReason::kDeadline, "features: no time left"};
+      }
+      budget.Begin(Stage::kFeatures);
+      const features::FeatureSchema& schema = c.assembler->schema();
+      const size_t nret = cs.retrieval_column_source.size();
+      s.items.resize(n);
+      s.source_bits.resize(n);
+      s.retrieval.assign(n * nret, std::numeric_limits<float>::quiet_NaN());
+      for (size_t r = 0; r < n; ++r) {
+        const size_t row = static_cast<size_t>(list[r].score);
+        s.items[r] = list[r].item;
+        s.source_bits[r] = list[r].sources;
+        for (size_t j = 0; j < nret; ++j) {
+          const int src = cs.retrieval_column_source[j];
+          if (src >= 0 && size_t(src) < nsrc) {
+            s.retrieval[r * nret + j] = merged.source_scores[row * nsrc + src];
+          }
+        }
+      }
+      s.context.assign(schema.columns(features::FeatureGroup::kContext).size(),
+                       std::numeric_limits<float>::quiet_NaN());
+      for (size_t j = 0; j < s.context.size(); ++j) {
+        const std::string& name = schema.names()[schema.columns(features::FeatureGroup::kContext)[j]];
+        for (const auto& [key, value] : req.context) {
+          if (key == name) {
+            float v;
+            if (absl::SimpleAtof(value, &v)) s.context[j] = v;
+          }
+        }
+      }
+      features::AssemblyRequest ar;
+      if (!req.user_id.empty()) ar.user_key = features::OnlineFeatureStore::KeyOf(req.user_id);
+      ar.context = s.context;
+      ar.items = s.items;
+      ar.retrieval = MatrixView(s.retrieval.data(), n, nret);
+      ar.sources = s.source_bits;
+      ar.deadline = budget.StageDeadline(Stage::kFeatures);
+      features::FreshnessReport report;
+      auto m = c.assembler->Assemble(ar, &s.features, &report);
+      budget.End(Stage::kFeatures);
+      if (!m.ok()) return {false, FallbackReason::kError, absl::StrCat("features: ", m.status().message())};
+      resp.stale_features += static_cast<uint32_t>(report.TotalStale());
+      resp.defaulted_features += static_cast<uint32_t>(report.TotalDefaulted());
+      if (report.drop_to_fallback) {
+        return {false, FallbackReason::kStaleFeatures, "features: stale beyond the group's max age"};
+      }
+
+      // Rank.
+      if (!budget.Fits(Stage::kRank)) return {false, FallbackReason::kDeadline, "rank: no time left"};
+      budget.Begin(Stage::kRank);
+      s.scores.resize(n);
+      absl::Status st = ranker->Score(*m, absl::MakeSpan(s.scores), budget.StageDeadline(Stage::kRank));
+      budget.End(Stage::kRank);
+      if (!st.ok()) {
+        if (absl::IsDeadlineExceeded(st)) {
+          return {false, FallbackReason::kDeadline, absl::StrCat("rank: ", st.message())};
+        }
+        if (absl::IsUnavailable(st)) {
+          return {false, FallbackReason::kBreakerOpen, absl::StrCat("rank: ", st.message())};
+        }
+        return {false, FallbackReason::kError, absl::StrCat("rank: ", st.message())};
+      }
+      for (size_t r = 0; r < n; ++r) list[r].score = s.scores[r];
+      resp.ranker_version = std::string(ranker->version());
+    }
+    if (search) {
+      // Stable: equal scores keep the lexical order.
+      std::stable_sort(list.begin(), list.end(),
+                       [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+    } else {
+      std::sort(list.begin(), list.end(), ByScoreDesc());
+    }
+    budget.Begin(Stage::kPost);
+    PostRank(c, cs, sw, s, k, budget.StageDeadline(Stage::kPost), list, /*diversify=*/!search);
+    budget.End(Stage::kPost);
+    if (list.empty()) return {false, FallbackReason::kEmptyStage, "post: no items left"};
+    return {true, FallbackReason::kNone, "", search ? "reranked" : "ranked"};
+  }
+
+  absl::Status Recommend(const Request& req, Response& resp) const {
+    const int64_t t0 = clk.MonotonicNanos();
+    counters.requests.fetch_add(1, std::memory_order_relaxed);
+    std::shared_ptr<const Compiled> compiled = Current();
+    const Compiled& c = *compiled;
+    auto sit = c.surfaces.find(req.surface);
+    if (sit == c.surfaces.end()) {
+      counters.errors.fetch_add(1, std::memory_order_relaxed);
+      return absl::NotFoundError(absl::StrCat("unknown surface '", req.surface, "'"));
+    }
+    const CompiledSurface& cs = *sit->second;
+    const catalog::Catalog& cat = *c.live->catalog;
+    const size_t k = req.k == 0 ? cs.config.default_k : req.k;
+    if (k > cs.config.max_k) {
+      counters.errors.fetch_add(1, std::memory_order_relaxed);
+      return absl::InvalidArgumentError(absl::StrCat("k=", k, " exceeds surface '", cs.config.name,
+                                                     "' max_k=", cs.config.max_k));
+    }
+    if (!req.user_vector.empty()) {
+      const size_t dim = c.snapshot->ann ? c.snapshot->ann->dim() : cat.embedding_dim();
+      if (req.user_vector.size() != dim || !IsFinite(req.user_vector)) {
+        counters.errors.fetch_add(1, std::memory_order_relaxed);
+        return absl::InvalidArgumentError(absl::StrCat(
+            "user_vector: ", req.user_vector.size(), " finite values expected to match dimension ",
+            dim, (IsFinite(req.user_vector) ? "" : " (it holds NaN or Inf)")));
+      }
+    }
+    const Deadline deadline = req.deadline.has_value()
+                                  ? *req.deadline
+                                  : Deadline::In(req.budget > absl::ZeroDuration()
+                                                     ? req.budget
+                                                     : cs.config.default_budget,
+                                                 clk);
+    OverloadController::InFlightToken token = cs.overload->Enter();
+    const ShedPlan plan = cs.overload->Plan();
+    RequestBudget budget(*cs.budgets, deadline);
+
+    resp = Response();
+    resp.request_id = req.request_id.empty()
+                          ? absl::StrCat(c.snapshot->version, "-", counters.requests.load())
+                          : req.request_id;
+    resp.surface = cs.config.name;
+    resp.snapshot_version = c.snapshot->version;
+    resp.quality = plan.quality;
+    resp.keepalive = compiled;
+
+    Scratch& s = ThreadScratch();
+    uint32_t unknown = 0;
+    Resolve(cat, req.seed_items, s.seeds, &unknown);
+    Resolve(cat, req.cart_items, s.cart, &unknown);
+    Resolve(cat, req.bought_items, s.bought, &unknown);
+    resp.unknown_items = unknown;
+    if (unknown > 0) counters.unknown_items.fetch_add(unknown, std::memory_order_relaxed);
+    for (ItemIndex i : s.cart) s.seeds.push_back(i);
+
+    // Route: experiments, then the cold-start tier from the user's history.
+    if (c.router.has_value()) {
+      const std::string& unit = !req.user_id.empty() ? req.user_id : req.session_id;
+      if (!unit.empty()) {
+        c.router->Assign(unit, cs.config.name, &s.assignments);
+        for (const routing::Assignment& a : s.assignments) {
+          resp.experiments.push_back({std::string(a.layer), std::string(a.experiment),
+                                      std::string(a.variant), a.in_experiment});
+        }
+      }
+    }
+    const bool had_signal = !s.seeds.empty() || !req.user_vector.empty() ||
+                            !req.search_candidates.empty();
+    std::vector<ItemIndex>* history_seeds = s.seeds.empty() ? &s.seeds : nullptr;
+    const uint32_t interactions =
+        ReadHistory(*c.live, *c.live->users, req.user_id, s, history_seeds);
+    if (s.seeds.empty()) ReadHistory(*c.live, *c.live->sessions, req.session_id, s, &s.seeds);
+    const routing::ColdStartDecision decision = c.cold_start.Decide(req.user_id, interactions);
+    resp.tier = decision.tier;
+
+    FallbackCursor cursor(cs.ladder);
+    const SurfaceSwitches sw = cs.switch_index >= 0 ? switches_->Get(cs.switch_index)
+                                                    : SurfaceSwitches();
+    // The tier's start level, unless the request itself carries a signal
+    // (a product page's item, a cart, a vector: item-to-item needs no history).
+    if (!had_signal && decision.start_level != routing::FallbackLevel::kPersonalized) {
+      cursor.SkipTo(static_cast<FallbackLevel>(decision.start_level), FallbackReason::kNone);
+      resp.fallback_detail = absl::StrCat("cold-start tier ", routing::ColdStartTierName(decision.tier),
+                                          " starts at ", FallbackLevelName(cursor.level()));
+    }
+
+    std::vector<Candidate>& list = s.list;
+    LevelOutcome out;
+    for (;;) {
+      const FallbackLevel level = cursor.level();
+      out = LevelOutcome();
+      switch (level) {
+        case FallbackLevel::kPersonalized:
+          if (!sw.personalization()) {
+            out = {false, FallbackReason::kSwitchedOff, "personalization switched off"};
+          } else if (plan.cache_only) {
+            out = {false, FallbackReason::kOverload, "overload: personalization shed"};
+          } else {
+            out = ServePersonalized(c, cs, sw, req, s, k, budget, plan, resp, list);
+            if (!out.served && out.why == FallbackReason::kBreakerOpen) {
+              auto hit = lkg->Get(absl::StrCat(cs.config.name, "\x1f", req.user_id));
+              if (hit) {
+                list.assign(hit.value->begin(), hit.value->end());
+                RunFilters(cs, s, list);
+                if (!list.empty()) out.served = true, out.reason = "last_known_good";
+              }
+            } else if (out.served && cs.ranker_is_host && !req.user_id.empty()) {
+              lkg->Put(absl::StrCat(cs.config.name, "\x1f", req.user_id), LkgList(list));
+            }
+          }
+          break;
+        case FallbackLevel::kSegment: {
+          if (req.segment == 0) {
+            out = {false, FallbackReason::kEmptyStage, "segment: request has no segment"};
+            break;
+          }
+          retrieval::RetrievalQuery q;
+          q.segment = req.segment;
+          q.seeds = s.seeds;
+          q.exclude = s.bought;
+          q.deadline = deadline;
+          out = ServeSimple(c, cs, sw, s, k, q, nullptr, "segment_popular", list);
+          break;
+        }
+        case FallbackLevel::kCategoryPopular: {
+          s.categories.clear();
+          for (ItemIndex i : s.seeds) {
+            const CategoryIndex cat_i = cat.category(i);
+            if (std::find(s.categories.begin(), s.categories.end(), cat_i) == s.categories.end()) {
+              s.categories.push_back(cat_i);
+            }
+          }
+          for (const auto& [key, value] : req.context) {
+            if (key != "category") continue;
+            if (auto ci = cat.categories().Find(value); ci.ok()) s.categories.push_back(*ci);
+          }
+          if (s.categories.empty()) {
+            out = {false, FallbackReason::kEmptyStage, "category_popular: no category in the request"};
+            break;
+          }
+          retrieval::RetrievalQuery q;
+          q.categories = s.categories;
+          q.seeds = s.seeds;
+          q.exclude = s.bought;
+          q.deadline = deadline;
+          out = ServeSimple(c, cs, sw, s, k, q, nullptr, "category_popular", list);
+          break;
+        }
+        case FallbackLevel::kGlobalPopular: {
+          retrieval::RetrievalQuery q;
+          q.seeds = s.seeds;
+          q.exclude = s.bought;
+          q.deadline = deadline;
+          out = ServeSimple(c, cs, sw, s, k, q, nullptr, "popular", list);
+          break;
+        }
+        case FallbackLevel::kCampaign:
+          if (cs.campaign_items.empty()) {
+            out = {false, FallbackReason::kEmptyStage, "campaign: no curated set"};
+          } else {
+            retrieval::RetrievalQuery q;
+            out = ServeSimple(c, cs, sw, s, k, q, &cs.campaign_items, "campaign", list);
+          }
+          break;
+        case FallbackLevel::kLexical: {
+          list.clear();
+          float score = 1.0f;
+          for (const std::string& id : req.search_candidates) {
+            const ItemIndex i = cat.FindOrInvalid(id);
+            if (i != kInvalidItem) list.push_back({i, score, SourceBit(0)});
+            score *= 0.999f;
+          }
+          RunFilters(cs, s, list);
+          if (list.size() > k) list.resize(k);
+          out = list.empty() ? LevelOutcome{false, FallbackReason::kEmptyStage, "lexical: no items"}
+                             : LevelOutcome{true, FallbackReason::kNone, "", "lexical"};
+          break;
+        }
+      }
+      if (out.served) break;
+      if (!resp.fallback_detail.empty()) absl::StrAppend(&resp.fallback_detail, "; ");
+      absl::StrAppend(&resp.fallback_detail, FallbackLevelName(level), ": ", out.detail);
+      if (!cursor.StepDown(out.why)) break;
+    }
+
+    resp.fallback_level = cursor.level();
+    resp.fallback_reason = cursor.reason();
+    if (out.served) {
+      const bool explored = cs.exploration.has_value();
+      resp.items.reserve(list.size());
+      for (const Candidate& cand : list) {
+        ResponseItem item;
+        item.index = cand.item;
+        item.id = cat.id(cand.item);
+        item.score = cand.score;
+        item.sources = cand.sources;
+        item.reason = explored && (cand.sources & SourceBit(cs.explore_bit)) ? "exploration"
+                                                                               : out.reason;
+        resp.items.push_back(item);
+      }
+    } else {
+      counters.empty.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (resp.fallback_level == FallbackLevel::kPersonalized &&
+        cs.config.kind == SurfaceKind::kSearchRerank) {
+      resp.source_names.push_back("query");
+    } else if (resp.fallback_level == FallbackLevel::kPersonalized) {
+      resp.source_names.assign(cs.source_names.begin(), cs.source_names.end());
+      if (cs.exploration.has_value()) resp.source_names.push_back("exploration");
+    } else {
+      resp.source_names.push_back(FallbackLevelName(resp.fallback_level));
+    }
+    for (int st = 0; st < kNumStages; ++st) {
+      resp.stage_latency[st] = budget.elapsed(static_cast<Stage>(st));
+    }
+    counters.by_level[static_cast<int>(resp.fallback_level)].fetch_add(1, std::memory_order_relaxed);
+    counters.by_reason[static_cast<int>(resp.fallback_reason)].fetch_add(1, std::memory_order_relaxed);
+    resp.total_latency = token.Complete();
+    if (resp.total_latency == absl::ZeroDuration()) {
+      resp.total_latency = absl::Nanoseconds(clk.MonotonicNanos() - t0);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<ItemIndex> EventItem(const Compiled& c, absl::string_view item_id) const {
+    const ItemIndex i = c.live->catalog->FindOrInvalid(item_id);
+    if (i == kInvalidItem) {
+      counters.events_rejected.fetch_add(1, std::memory_order_relaxed);
+      return absl::NotFoundError(absl::StrCat("event for unknown item '", item_id, "'"));
+    }
+    return i;
+  }
+
+  void UpdateHistory(LiveState& live, features::OnlineFeatureStore& store, absl::string_view key,
+                     ItemIndex item, bool purchase, absl::Time at) {
+    if (key.empty()) return;
+    const uint64_t k = features::OnlineFeatureStore::KeyOf(key);
+    std::vector<float> row(store.width(), std::numeric_limits<float>::quiet_NaN());
+    std::vector<int64_t> stamps(store.width());
+    absl::MutexLock l(&live.history_mu);
+    const bool had = store.Read(k, absl::MakeSpan(row), absl::MakeSpan(stamps));
+    const auto count = [&](size_t col) { return had && std::isfinite(row[col]) ? row[col] : 0.0f; };
+    std::vector<features::FeatureUpdate> updates;
+    updates.push_back({0, count(0) + 1.0f});
+    if (purchase) updates.push_back({1, count(1) + 1.0f});
+    // Shift the history right and put the new item first (no duplicates).
+    std::vector<float> hist;
+    hist.push_back(static_cast<float>(item));
+    for (uint32_t h = 0; h < live.history_length && had; ++h) {
+      const float v = row[internal::kHistoryColumnsStart + h];
+      if (std::isfinite(v) && v != float(item)) hist.push_back(v);
+    }
+    for (uint32_t h = 0; h < live.history_length && h < hist.size(); ++h) {
+      updates.push_back({internal::kHistoryColumnsStart + h, hist[h]});
+    }
+    (void)store.Update(k, updates, at);
+  }
+};
+
+// ---------------------------------------------------------------- Engine
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Snapshot> snapshot,
+                                                       EngineOptions options) {
+  if (options.clock == nullptr) return absl::InvalidArgumentError("EngineOptions.clock is null");
+  if (snapshot == nullptr) return absl::InvalidArgumentError("snapshot is null");
+  auto impl = std::make_unique<Impl>(std::move(options));
+  RuntimeSwitchesOptions so;
+  for (const SurfaceConfig& s : snapshot->pipeline.surfaces) {
+    if (std::find(so.surfaces.begin(), so.surfaces.end(), s.name) == so.surfaces.end()) {
+      so.surfaces.push_back(s.name);
+    }
+    for (const SourceConfig& src : s.sources) {
+      if (std::find(so.sources.begin(), so.sources.end(), src.name) == so.sources.end()) {
+        so.sources.push_back(src.name);
+      }
+    }
+  }
+  for (const auto& s : impl->options.extra_surfaces) so.surfaces.push_back(s);
+  for (const auto& s : impl->options.extra_sources) so.sources.push_back(s);
+  AISLE_ASSIGN_OR_RETURN(impl->switches_, RuntimeSwitches::Create(std::move(so), impl->clk));
+  AISLE_RETURN_IF_ERROR(impl->Install(std::move(snapshot)));
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+absl::StatusOr<Response> Engine::Recommend(const Request& request) const {
+  Response r;
+  AISLE_RETURN_IF_ERROR(impl_->Recommend(request, r));
+  return r;
+}
+
+absl::Status Engine::Swap(std::shared_ptr<const Snapshot> next) {
+  return impl_->Install(std::move(next));
+}
+
+std::string Engine::snapshot_version() const { return impl_->Current()->snapshot->version; }
+
+absl::Status Engine::ApplyInteraction(absl::string_view user_id, absl::string_view session_id,
+                                      absl::string_view item_id, retrieval::InteractionType type,
+                                      absl::Time at, uint32_t segment) {
+  std::shared_ptr<const Compiled> c = impl_->Current();
+  AISLE_ASSIGN_OR_RETURN(ItemIndex item, impl_->EventItem(*c, item_id));
+  if (static_cast<int>(type) >= retrieval::kNumInteractionTypes) {
+    impl_->counters.events_rejected.fetch_add(1, std::memory_order_relaxed);
+    return absl::InvalidArgumentError(absl::StrCat("interaction type ", static_cast<int>(type),
+                                                   " is not known"));
+  }
+  retrieval::Interaction ev;
+  ev.session = features::OnlineFeatureStore::KeyOf(!session_id.empty() ? session_id : user_id);
+  ev.item = item;
+  ev.time_micros = absl::ToUnixMicros(at);
+  ev.type = type;
+  LiveState& live = *c->live;
+  absl::Status st = live.covisitation->Apply(ev);
+  if (st.ok()) st = live.popularity->Apply(ev, segment);
+  if (!st.ok()) {
+    impl_->counters.events_rejected.fetch_add(1, std::memory_order_relaxed);
+    return st;
+  }
+  const bool purchase = type == retrieval::InteractionType::kPurchase;
+  impl_->UpdateHistory(live, *live.users, user_id, item, purchase, at);
+  impl_->UpdateHistory(live, *live.sessions, session_id, item, purchase, at);
+  impl_->counters.events_applied.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+absl::Status Engine::SetStock(absl::string_view item_id, int32_t stock) {
+  std::shared_ptr<const Compiled> c = impl_->Current();
+  AISLE_ASSIGN_OR_RETURN(ItemIndex item, impl_->EventItem(*c, item_id));
+  absl::Status st = c->live->inventory->SetStock(item, stock);
+  (st.ok() ? impl_->counters.events_applied : impl_->counters.events_rejected)
+      .fetch_add(1, std::memory_order_relaxed);
+  return st;
+}
+
+absl::Status Engine::AddStock(absl::string_view item_id, int32_t delta) {
+  std::shared_ptr<const Compiled> c = impl_->Current();
+  AISLE_ASSIGN_OR_RETURN(ItemIndex item, impl_->EventItem(*c, item_id));
+  absl::Status st = c->live->inventory->AddStock(item, delta);
+  (st.ok() ? impl_->counters.events_applied : impl_->counters.events_rejected)
+      .fetch_add(1, std::memory_order_relaxed);
+  return st;
+}
+
+void Engine::PublishLiveState() {
+  std::shared_ptr<const Compiled> c = impl_->Current();
+  c->live->covisitation->Publish();
+  c->live->popularity->Publish();
+}
+
+absl::Status Engine::RegisterScorer(absl::string_view name, HostScorer scorer,
+                                    CircuitBreakerOptions breaker) {
+  if (name.empty()) return absl::InvalidArgumentError("scorer name is empty");
+  if (!scorer) return absl::InvalidArgumentError(absl::StrCat("scorer '", name, "' is empty"));
+  AISLE_RETURN_IF_ERROR(CircuitBreaker::Validate(breaker));
+  if (breaker.name == "breaker") breaker.name = std::string(name);
+  auto b = std::make_shared<CircuitBreaker>(breaker, impl_->clk);
+  auto r = std::make_shared<HostScorerRanker>(std::string(name), std::move(scorer), std::move(b),
+                                              impl_->clk);
+  absl::MutexLock l(&impl_->registry_mu);
+  if (!impl_->host_rankers.emplace(std::string(name), std::move(r)).second) {
+    return absl::AlreadyExistsError(absl::StrCat("scorer '", name, "' is already registered"));
+  }
+  return absl::OkStatus();
+}
+
+const CircuitBreaker* Engine::scorer_breaker(absl::string_view name) const {
+  absl::MutexLock l(&impl_->registry_mu);
+  auto it = impl_->host_rankers.find(name);
+  return it == impl_->host_rankers.end() ? nullptr : it->second->breaker();
+}
+
+RuntimeSwitches& Engine::switches() { return *impl_->switches_; }
+const RuntimeSwitches& Engine::switches() const { return *impl_->switches_; }
+
+EngineMetrics Engine::metrics() const {
+  const auto& c = impl_->counters;
+  EngineMetrics m;
+  m.requests = c.requests.load(std::memory_order_relaxed);
+  m.errors = c.errors.load(std::memory_order_relaxed);
+  m.empty_responses = c.empty.load(std::memory_order_relaxed);
+  for (int i = 0; i < kNumFallbackLevels; ++i) m.served_by_level[i] = c.by_level[i].load();
+  for (int i = 0; i < kNumFallbackReasons; ++i) m.fallback_reasons[i] = c.by_reason[i].load();
+  m.unknown_items = c.unknown_items.load(std::memory_order_relaxed);
+  m.events_applied = c.events_applied.load(std::memory_order_relaxed);
+  m.events_rejected = c.events_rejected.load(std::memory_order_relaxed);
+  m.swaps = c.swaps.load(std::memory_order_relaxed);
+  m.swaps_rejected = c.swaps_rejected.load(std::memory_order_relaxed);
+  return m;
+}
+
+double Engine::quality(absl::string_view surface) const {
+  absl::MutexLock l(&impl_->registry_mu);
+  auto it = impl_->overload.find(surface);
+  return it == impl_->overload.end() ? 1.0 : it->second->quality();
+}
+
+}  // namespace aisle::serving
