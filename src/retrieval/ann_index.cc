@@ -51,6 +51,10 @@ constexpr size_t kMaxM = 10000;
 // base-layer links, about half already visited), each about this many times
 // as expensive as a sequential exact one (random access, two heaps).
 constexpr double kGraphCostPerFetched = 2.0;
+// A filtered graph search fetches max(ef, k + excluded) / selectivity
+// candidates: about as many allowed ones as an unfiltered search of breadth ef
+// would consider. (Fetching only 2 * k / selectivity, which would keep more
+// queries on the graph, lost up to 15% recall on hard clustered data.)
 // Graph rounds (the first plus widenings) before a filtered query finishes
 // exactly.
 constexpr uint32_t kMaxGraphRounds = 4;
