@@ -104,6 +104,10 @@ class HostScorerRanker final : public ranking::Ranker {
     }
     const absl::Duration latency = absl::Nanoseconds(clock_.MonotonicNanos() - start);
     breaker_->Record(ticket, st.ok(), latency);
+    // Unavailable is reserved for "breaker open"; a failing host is an error.
+    if (absl::IsUnavailable(st)) {
+      st = absl::InternalError(absl::StrCat(version_, " failed: ", st.message()));
+    }
     if (st.ok() && d.Expired()) {
       return absl::DeadlineExceededError(absl::StrCat(version_, ": answered after the deadline"));
     }
@@ -619,6 +623,8 @@ struct Engine::Impl final : internal::CompileEnvironment {
 
     std::vector<Candidate>& list = s.list;
     LevelOutcome out;
+    // Set when a level served in spite of a failure (last known good).
+    FallbackReason served_despite = FallbackReason::kNone;
     for (;;) {
       const FallbackLevel level = cursor.level();
       out = LevelOutcome();
@@ -635,7 +641,12 @@ struct Engine::Impl final : internal::CompileEnvironment {
               if (hit) {
                 list.assign(hit.value->begin(), hit.value->end());
                 RunFilters(cs, s, list);
-                if (!list.empty()) out.served = true, out.reason = "last_known_good";
+                if (!list.empty()) {
+                  out.served = true;
+                  out.reason = "last_known_good";
+                  served_despite = FallbackReason::kBreakerOpen;
+                  absl::StrAppend(&resp.fallback_detail, out.detail, "; served last known good");
+                }
               }
             } else if (out.served && cs.ranker_is_host && !req.user_id.empty()) {
               lkg->Put(absl::StrCat(cs.config.name, "\x1f", req.user_id), LkgList(list));
@@ -717,7 +728,8 @@ struct Engine::Impl final : internal::CompileEnvironment {
     }
 
     resp.fallback_level = cursor.level();
-    resp.fallback_reason = cursor.reason();
+    resp.fallback_reason =
+        cursor.reason() != FallbackReason::kNone ? cursor.reason() : served_despite;
     if (out.served) {
       const bool explored = cs.exploration.has_value();
       resp.items.reserve(list.size());
