@@ -367,6 +367,25 @@ void AnnIndex::Impl::ExactScan(const float* q, const ItemBitset* filter,
     }
     return;
   }
+  // Members are gathered in batches so that the vectors of the next few can
+  // be prefetched: internal ids are in insertion order, not item order, so
+  // the reads are random over the whole index.
+  constexpr size_t kBatch = 256;
+  constexpr size_t kAhead = 6;
+  ItemIndex items[kBatch];
+  unsigned internals[kBatch];
+  size_t batch = 0;
+  const size_t vector_bytes = info.dim * sizeof(float);
+  auto flush = [&] {
+    for (size_t j = 0; j < batch; ++j) {
+      if (j + kAhead < batch) {
+        const char* next = h.getDataByInternalId(internals[j + kAhead]);
+        for (size_t off = 0; off < vector_bytes; off += 64) __builtin_prefetch(next + off);
+      }
+      score(items[j], internals[j]);
+    }
+    batch = 0;
+  };
   const std::vector<uint64_t>& words = filter->words();
   const size_t limit = item_to_internal.size();
   for (size_t w = 0; w < words.size() && w * 64 < limit; ++w) {
@@ -376,7 +395,10 @@ void AnnIndex::Impl::ExactScan(const float* q, const ItemBitset* filter,
       bits &= bits - 1;
       if (item >= limit) break;
       const uint32_t internal = item_to_internal[item];
-      if (internal != kNoInternal) score(static_cast<ItemIndex>(item), internal);
+      if (internal == kNoInternal) continue;
+      items[batch] = static_cast<ItemIndex>(item);
+      internals[batch] = internal;
+      if (++batch == kBatch) flush();
     }
     if (since_check >= kExactCheckEvery) {
       since_check = 0;
@@ -386,6 +408,7 @@ void AnnIndex::Impl::ExactScan(const float* q, const ItemBitset* filter,
       }
     }
   }
+  flush();
 }
 
 absl::Status AnnIndex::Impl::SearchLocked(const float* q, const VectorSearchParams& params,
