@@ -148,7 +148,9 @@ TEST(LiveInventory, ConcurrentWritersAndLockFreeReadersAgree) {
   auto reader = [&] {
     uint64_t last_version = 0;
     std::vector<Candidate> c;
-    while (!stop.load()) {
+    // At least 100 passes: on a busy machine the writers may finish before
+    // this thread is first scheduled.
+    while (!stop.load() || reader_checks.load() < 100) {
       const uint64_t v = inv.version();
       if (v < last_version) reader_saw_bad = true;  // versions never go back
       last_version = v;
