@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The second of the README's two commands: installs what is missing, then
 # builds and runs every test:
-#   1. Release build with warnings as errors: unit tests, examples, and a
-#      short smoke run of every benchmark binary;
+#   1. Release build with warnings as errors (library, tests, examples and
+#      benchmarks), then every test: unit tests and the examples' smoke runs;
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 # .ci/run runs exactly this script.
 set -euo pipefail
@@ -15,6 +15,14 @@ echo "== Release build (warnings are errors)"
 cmake -S . -B build-ci -G Ninja -DCMAKE_BUILD_TYPE=Release -DAISLE_WERROR=ON
 cmake --build build-ci -j "$JOBS"
 (cd build-ci && ctest --output-on-failure -j "$JOBS")
+
+# The Python package (pytest, under Debian's /usr/bin/python3) and the
+# installed package with out-of-tree consumers (C++ via find_package, C
+# statically linked, pkg-config) run against the Release build.
+echo "== Python package"
+bash scripts/test-python.sh build-ci
+echo "== Install and out-of-tree consumers"
+bash scripts/test-install.sh build-ci
 
 echo "== ASan + UBSan build"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAISLE_SANITIZE=ON \

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Placeholder until this stage lands; it must not pass silently once it exists.
+echo "test-python: not written yet"
