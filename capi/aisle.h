@@ -4,27 +4,62 @@
  * serving library. Everything a host needs is reachable through this header;
  * the Python package binds to it with ctypes.
  *
+ *   aisle_catalog* catalog = NULL;
+ *   if (aisle_catalog_load("items.csv", "items.npy", &catalog) != AISLE_OK) {
+ *     fprintf(stderr, "%s\n", aisle_last_error_message());
+ *   }
+ *   ... build an ANN index, pipelines, a snapshot, an engine ...
+ *   aisle_request* req = NULL;
+ *   aisle_request_create("home", &req);
+ *   aisle_response* resp = NULL;
+ *   if (aisle_engine_recommend(engine, req, &resp) == AISLE_OK) {
+ *     const uint32_t* items; size_t n;
+ *     aisle_response_indices(resp, &items, &n);
+ *   }
+ *   aisle_response_destroy(resp);
+ *   aisle_request_destroy(req);
+ *
  * Contract
  * --------
  * - Handles are typed and opaque (e.g. `aisle_engine*`). Each is created by an
- *   `aisle_<noun>_create` (or `_load`) function and destroyed by the matching
- *   `aisle_<noun>_destroy`, which accepts NULL.
+ *   `aisle_<noun>_create` (or `_load`, `_build`, ...) function and destroyed by
+ *   the matching `aisle_<noun>_destroy`, which accepts NULL. Every handle a
+ *   function returns through an out pointer is OWNED BY THE CALLER and must be
+ *   destroyed with its `_destroy` function.
+ * - Handles given to another object (a catalog to a snapshot, a snapshot to an
+ *   engine, ...) are shared or copied, never taken over: the caller may
+ *   destroy its handle right after the call.
  * - Every fallible function returns an `int32_t` status equal to the canonical
  *   absl::StatusCode (`AISLE_OK == 0`) and writes its results through trailing
- *   out pointers. On failure `*out` is set to NULL (never half-built) and a
- *   message naming the problem is readable from this thread with
- *   `aisle_last_error_message()` until the next failing call on this thread.
+ *   out pointers. On failure an out handle is set to NULL (never half-built),
+ *   other outs are left unspecified, and a message naming the problem is
+ *   readable from this thread with `aisle_last_error_message()` until the next
+ *   failing call on this thread.
  * - A NULL argument where a value is required returns
  *   AISLE_INVALID_ARGUMENT; it never crashes. No C++ exception crosses this
  *   boundary.
- * - Strings are NUL-terminated UTF-8 unless a (pointer, length) pair is given.
- *   Borrowed pointers returned by accessors live until their owner is
- *   destroyed.
+ * - Strings passed in are NUL-terminated UTF-8. Strings passed out are
+ *   NUL-terminated unless the function also returns a length. Pointers
+ *   returned by accessors are BORROWED: they belong to the handle they were
+ *   read from and stay valid until that handle is destroyed (or, where said,
+ *   modified). The caller never frees them.
+ * - Arrays are (pointer, count) pairs. Booleans are `uint8_t` (0 = false).
+ *   Enumerations are `int32_t` with the AISLE_* constants below.
+ * - Times are unix microseconds (`int64_t`); durations are microseconds
+ *   (`int64_t`) unless a name says seconds.
  * - A released signature never changes; new behaviour gets a new `_v2`
- *   function. Structs passed in start with a `size` field and only grow at the
- *   end. Bindings check `aisle_abi_version()` at load.
+ *   function. Structs passed in start with a `size` field that the caller
+ *   sets to sizeof(the struct) and only grow at the end; the library reads
+ *   only the fields the caller's size covers (the others take defaults).
+ *   Structs passed out also start with `size`, set by the caller; the
+ *   library writes only what fits. Bindings check `aisle_abi_version()` at
+ *   load.
  *
- * Thread-safety is stated on every function.
+ * Thread-safety is stated on every function. In short: immutable objects
+ * (catalog, ANN index, feature schema, item feature store, model, response)
+ * are thread-safe; the engine, co-visitation, popularity and online feature
+ * store are thread-safe; builders and requests are not thread-safe (use one
+ * per thread or lock around them).
  */
 #ifndef AISLE_CAPI_AISLE_H_
 #define AISLE_CAPI_AISLE_H_
@@ -41,6 +76,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ===================================================================== */
+/* Constants                                                               */
+/* ===================================================================== */
 
 /* Status codes: equal to absl::StatusCode. */
 #define AISLE_OK 0
@@ -64,6 +103,114 @@ extern "C" {
  * change (which aisle avoids); bindings compare it with aisle_abi_version(). */
 #define AISLE_ABI_VERSION 1
 
+/* An unknown time (launch time of an item, ...). */
+#define AISLE_UNKNOWN_TIME INT64_MIN
+/* An item index that names no item. */
+#define AISLE_INVALID_ITEM UINT32_MAX
+
+/* Vector metrics (aisle_ann_options.metric). Higher scores are better. */
+#define AISLE_METRIC_INNER_PRODUCT 0
+#define AISLE_METRIC_COSINE 1
+#define AISLE_METRIC_L2 2
+
+/* Interaction types. */
+#define AISLE_INTERACTION_VIEW 0
+#define AISLE_INTERACTION_CLICK 1
+#define AISLE_INTERACTION_ADD_TO_CART 2
+#define AISLE_INTERACTION_PURCHASE 3
+
+/* Popularity source modes. */
+#define AISLE_POPULARITY_POPULAR 0
+#define AISLE_POPULARITY_TRENDING 1
+
+/* Feature groups and stale policies. */
+#define AISLE_FEATURE_GROUP_USER 0
+#define AISLE_FEATURE_GROUP_SESSION 1
+#define AISLE_FEATURE_GROUP_ITEM 2
+#define AISLE_FEATURE_GROUP_CONTEXT 3
+#define AISLE_FEATURE_GROUP_RETRIEVAL 4
+#define AISLE_STALE_USE_VALUE 0
+#define AISLE_STALE_USE_DEFAULT 1
+#define AISLE_STALE_DROP_TO_FALLBACK 2
+
+/* Model file formats and prediction outputs. */
+#define AISLE_MODEL_XGBOOST 0 /* XGBoost JSON or legacy binary (told apart by content) */
+#define AISLE_MODEL_LIGHTGBM 1 /* LightGBM text */
+#define AISLE_MODEL_LINEAR 2   /* aisle.linear JSON or XGBoost gblinear JSON */
+#define AISLE_OUTPUT_TRANSFORMED 0 /* probability / response scale (predict()) */
+#define AISLE_OUTPUT_MARGIN 1      /* raw margin (output_margin / raw_score) */
+
+/* Pipeline source kinds. */
+#define AISLE_SOURCE_ANN 0
+#define AISLE_SOURCE_EXACT 1
+#define AISLE_SOURCE_COVISITATION 2
+#define AISLE_SOURCE_POPULAR 3
+#define AISLE_SOURCE_TRENDING 4
+#define AISLE_SOURCE_NEW_ITEMS 5
+
+/* Surface kinds. */
+#define AISLE_SURFACE_RECOMMENDATION 0
+#define AISLE_SURFACE_SEARCH_RERANK 1
+
+/* Fallback levels (a ladder is best first) and reasons. */
+#define AISLE_LEVEL_PERSONALIZED 0
+#define AISLE_LEVEL_SEGMENT 1
+#define AISLE_LEVEL_CATEGORY_POPULAR 2
+#define AISLE_LEVEL_GLOBAL_POPULAR 3
+#define AISLE_LEVEL_CAMPAIGN 4
+#define AISLE_LEVEL_LEXICAL 5
+#define AISLE_REASON_NONE 0
+#define AISLE_REASON_DEADLINE 1
+#define AISLE_REASON_BREAKER_OPEN 2
+#define AISLE_REASON_EMPTY_STAGE 3
+#define AISLE_REASON_STALE_FEATURES 4
+#define AISLE_REASON_SWITCHED_OFF 5
+#define AISLE_REASON_OVERLOAD 6
+#define AISLE_REASON_ERROR 7
+
+/* Cold-start tiers. */
+#define AISLE_TIER_ANONYMOUS 0
+#define AISLE_TIER_FEW_INTERACTIONS 1
+#define AISLE_TIER_KNOWN 2
+
+/* Pipeline stages (aisle_response_latency_micros); TOTAL is the whole call. */
+#define AISLE_STAGE_RETRIEVE 0
+#define AISLE_STAGE_FEATURES 1
+#define AISLE_STAGE_RANK 2
+#define AISLE_STAGE_POST 3
+#define AISLE_STAGE_TOTAL 4
+
+/* Runtime switch flags. */
+#define AISLE_SWITCH_PERSONALIZATION 0
+#define AISLE_SWITCH_DIVERSIFICATION 1
+#define AISLE_SWITCH_EXPLORATION 2
+#define AISLE_SWITCH_SHADOW_SCORING 3
+
+/* ===================================================================== */
+/* Opaque handles                                                          */
+/* ===================================================================== */
+
+typedef struct aisle_catalog_builder aisle_catalog_builder;
+typedef struct aisle_catalog aisle_catalog;
+typedef struct aisle_ann_index aisle_ann_index;
+typedef struct aisle_covisitation aisle_covisitation;
+typedef struct aisle_popularity aisle_popularity;
+typedef struct aisle_feature_schema_builder aisle_feature_schema_builder;
+typedef struct aisle_feature_schema aisle_feature_schema;
+typedef struct aisle_item_feature_store_builder aisle_item_feature_store_builder;
+typedef struct aisle_item_feature_store aisle_item_feature_store;
+typedef struct aisle_online_feature_store aisle_online_feature_store;
+typedef struct aisle_model aisle_model;
+typedef struct aisle_pipeline_builder aisle_pipeline_builder;
+typedef struct aisle_snapshot aisle_snapshot;
+typedef struct aisle_engine aisle_engine;
+typedef struct aisle_request aisle_request;
+typedef struct aisle_response aisle_response;
+
+/* ===================================================================== */
+/* Library                                                                 */
+/* ===================================================================== */
+
 /* The library's version, e.g. "0.1.0". The string is static.
  * Thread-safety: thread-safe. */
 AISLE_API const char* aisle_version(void);
@@ -80,6 +227,724 @@ AISLE_API const char* aisle_last_error_message(void);
 /* A short name for a status code ("OK", "INVALID_ARGUMENT", ...); static.
  * Thread-safety: thread-safe. */
 AISLE_API const char* aisle_status_name(int32_t code);
+
+/* Stable names of enumerations, static strings: "personalized",
+ * "global_popular", ...; "deadline", "breaker_open", ...; "anonymous",
+ * "few_interactions", "known". "unknown" for a value outside the range.
+ * Thread-safety: thread-safe. */
+AISLE_API const char* aisle_fallback_level_name(int32_t level);
+AISLE_API const char* aisle_fallback_reason_name(int32_t reason);
+AISLE_API const char* aisle_tier_name(int32_t tier);
+
+/* ===================================================================== */
+/* Catalog                                                                 */
+/* ===================================================================== */
+
+/* One item for aisle_catalog_builder_add_item. Every pointer is borrowed for
+ * the duration of the call only. NULL strings mean "none". */
+typedef struct aisle_item_spec {
+  size_t size;           /* sizeof(aisle_item_spec) */
+  const char* id;        /* required, unique */
+  const char* category;  /* "Electronics>Audio>Headphones"; NULL or "" = none */
+  const char* brand;
+  const char* title;
+  float price;           /* finite, >= 0 */
+  int32_t stock;
+  int64_t launch_time_micros; /* AISLE_UNKNOWN_TIME = unknown */
+  const char* const* attribute_keys;   /* attribute_count keys ... */
+  const char* const* attribute_values; /* ... and their values */
+  size_t attribute_count;
+  const float* embedding; /* embedding_len floats, or NULL/0 = none */
+  size_t embedding_len;
+} aisle_item_spec;
+
+/* Creates an empty catalog builder. `embedding_dim` is the embedding
+ * dimension, 0 for none, -1 to take it from the first item.
+ * Errors: INVALID_ARGUMENT for out == NULL or embedding_dim < -1.
+ * Thread-safety: thread-safe. The builder is not thread-safe. */
+AISLE_API int32_t aisle_catalog_builder_create(int32_t embedding_dim,
+                                               aisle_catalog_builder** out);
+/* Destroys a builder; NULL is a no-op. Thread-safety: not thread-safe. */
+AISLE_API void aisle_catalog_builder_destroy(aisle_catalog_builder* builder);
+/* Validates and appends one item (its index is the number added before it).
+ * Errors: INVALID_ARGUMENT naming the item id (empty or duplicate id, bad
+ * price, wrong-length or NaN embedding, empty category level, bad attribute);
+ * the builder is unchanged then.
+ * Thread-safety: not thread-safe (one builder per thread). */
+AISLE_API int32_t aisle_catalog_builder_add_item(aisle_catalog_builder* builder,
+                                                 const aisle_item_spec* item);
+/* Adds every item of a CSV or JSONL file (format by extension: .csv, .jsonl,
+ * .ndjson); see docs/catalog.md for the columns. Errors name file, line and
+ * field; NOT_FOUND for a missing file.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_catalog_builder_add_file(aisle_catalog_builder* builder,
+                                                 const char* path);
+/* Attaches every item's embedding from a .npy or AISLEEMB file (checked at
+ * build). Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_catalog_builder_attach_embeddings_file(aisle_catalog_builder* builder,
+                                                               const char* path);
+/* Items added so far. Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_catalog_builder_size(const aisle_catalog_builder* builder,
+                                             size_t* out);
+/* Builds the immutable catalog. The builder is left empty (destroy it).
+ * Errors: FAILED_PRECONDITION for an empty catalog or missing embeddings.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_catalog_builder_build(aisle_catalog_builder* builder,
+                                              aisle_catalog** out);
+
+/* Loads items (.csv / .jsonl) and optional embeddings (.npy / AISLEEMB;
+ * NULL or "" = none) into a catalog. Errors name the file, line and field.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_catalog_load(const char* items_path, const char* embeddings_path,
+                                     aisle_catalog** out);
+/* A deterministic synthetic storefront (3-level categories, brands,
+ * log-normal prices, clustered embeddings of `dim`, 0 = none) for examples,
+ * tests and benchmarks. Item ids are "sku-0000000", "sku-0000001", ...
+ * Errors: INVALID_ARGUMENT for items == 0.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_catalog_create_synthetic(size_t items, size_t dim, uint64_t seed,
+                                                 aisle_catalog** out);
+/* Destroys a catalog handle; objects that share the catalog (snapshots,
+ * engines) keep it alive. NULL is a no-op. Thread-safety: thread-safe. */
+AISLE_API void aisle_catalog_destroy(aisle_catalog* catalog);
+/* Number of items. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_catalog_size(const aisle_catalog* catalog, size_t* out);
+/* Embedding dimension (0 when the catalog has none). Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_catalog_embedding_dim(const aisle_catalog* catalog, size_t* out);
+/* Dense index of an external id. Errors: NOT_FOUND naming the id.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_catalog_find(const aisle_catalog* catalog, const char* id,
+                                     uint32_t* out_index);
+/* External id of an item, as (pointer, length); NOT NUL-terminated. Borrowed
+ * from the catalog. Errors: OUT_OF_RANGE for a bad index.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_catalog_item_id(const aisle_catalog* catalog, uint32_t index,
+                                        const char** out_data, size_t* out_len);
+/* The item's embedding row (embedding_dim floats), borrowed from the catalog.
+ * Errors: OUT_OF_RANGE for a bad index, FAILED_PRECONDITION without
+ * embeddings. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_catalog_item_embedding(const aisle_catalog* catalog, uint32_t index,
+                                               const float** out_data, size_t* out_len);
+
+/* ===================================================================== */
+/* Candidate sources on their own                                          */
+/* ===================================================================== */
+
+/* HNSW build options. Zero fields take the defaults shown. */
+typedef struct aisle_ann_options {
+  size_t size;            /* sizeof(aisle_ann_options) */
+  int32_t metric;         /* AISLE_METRIC_*, default inner product */
+  uint32_t threads;       /* build threads, default 1 */
+  size_t m;               /* graph degree, default 16 */
+  size_t ef_construction; /* default 200 */
+  size_t default_ef;      /* default 64 */
+  uint64_t seed;          /* default 100 */
+} aisle_ann_options;
+
+/* Per-query options shared by the sources. NULL means: default ef, every
+ * item allowed, nothing excluded. */
+typedef struct aisle_search_params {
+  size_t size;               /* sizeof(aisle_search_params) */
+  size_t ef;                 /* ANN search breadth; 0 = the index default */
+  const uint32_t* allowed;   /* allowed item indices; NULL = every item */
+  size_t allowed_count;
+  const uint32_t* exclude;   /* item indices never returned */
+  size_t exclude_count;
+} aisle_search_params;
+
+/* Builds an ANN index over `rows` x `dim` row-major floats (row i is item i).
+ * `options` may be NULL. Errors: INVALID_ARGUMENT naming row and column for
+ * NaN/Inf, a zero row under cosine, dim == 0.
+ * Thread-safety: thread-safe. The index is thread-safe. */
+AISLE_API int32_t aisle_ann_index_build(const float* data, size_t rows, size_t dim,
+                                        const aisle_ann_options* options,
+                                        aisle_ann_index** out);
+/* Builds over a catalog's embeddings. FAILED_PRECONDITION without embeddings.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_ann_index_build_from_catalog(const aisle_catalog* catalog,
+                                                     const aisle_ann_options* options,
+                                                     aisle_ann_index** out);
+/* Writes the index (AISLEANN envelope, checksummed) atomically.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_ann_index_save(const aisle_ann_index* index, const char* path);
+/* Reads an index written by save. `expected_dim` 0 = any; a mismatch is
+ * INVALID_ARGUMENT naming the field; a corrupt file is an error naming it.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_ann_index_load(const char* path, size_t expected_dim,
+                                       aisle_ann_index** out);
+/* NULL is a no-op; snapshots sharing the index keep it alive.
+ * Thread-safety: thread-safe. */
+AISLE_API void aisle_ann_index_destroy(aisle_ann_index* index);
+/* Items and dimension. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_ann_index_size(const aisle_ann_index* index, size_t* out);
+AISLE_API int32_t aisle_ann_index_dim(const aisle_ann_index* index, size_t* out);
+/* The k best items for `query` (query_len must equal the index dim), best
+ * first, into out_items[k] and out_scores[k] (out_scores may be NULL);
+ * *out_count gets how many were written (<= k). `params` may be NULL.
+ * Errors: INVALID_ARGUMENT for a wrong dimension, NaN, an allowed/exclude
+ * index outside the index. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_ann_index_search(const aisle_ann_index* index, const float* query,
+                                         size_t query_len, size_t k,
+                                         const aisle_search_params* params,
+                                         uint32_t* out_items, float* out_scores,
+                                         size_t* out_count);
+/* As search, with the mean of the seeds' vectors; the seeds are never
+ * returned. Errors: NOT_FOUND for a seed not in the index.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_ann_index_search_by_seeds(const aisle_ann_index* index,
+                                                  const uint32_t* seeds, size_t seed_count,
+                                                  size_t k, const aisle_search_params* params,
+                                                  uint32_t* out_items, float* out_scores,
+                                                  size_t* out_count);
+
+/* Interactions are passed as columns of `count` entries: session keys,
+ * item indices, unix-microsecond times and AISLE_INTERACTION_* types
+ * (`sessions` may be NULL where sessions do not matter). */
+
+/* Co-visitation options; zero fields take the defaults shown. */
+typedef struct aisle_covisitation_options {
+  size_t size;           /* sizeof(aisle_covisitation_options) */
+  size_t num_items;      /* required: items are 0..num_items-1 */
+  int32_t max_distance;  /* default 5, at most 64 */
+  int64_t window_micros; /* default 1 hour; < 0 = no window */
+  size_t top_n;          /* neighbours kept per item, default 50 */
+} aisle_covisitation_options;
+
+/* Creates an empty co-visitation index. INVALID_ARGUMENT naming the option.
+ * Thread-safety: thread-safe. The index is thread-safe. */
+AISLE_API int32_t aisle_covisitation_create(const aisle_covisitation_options* options,
+                                            aisle_covisitation** out);
+/* NULL is a no-op. Thread-safety: not thread-safe with other calls on it. */
+AISLE_API void aisle_covisitation_destroy(aisle_covisitation* covisitation);
+/* Accumulates the pairs of a log (batch). Nothing is published until
+ * aisle_covisitation_publish. INVALID_ARGUMENT naming the position and item
+ * for an item out of range or a bad type (nothing is accumulated then).
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_covisitation_add_log(aisle_covisitation* covisitation,
+                                             const uint64_t* sessions, const uint32_t* items,
+                                             const int64_t* times_micros, const int32_t* types,
+                                             size_t count);
+/* Publishes the table readers see; *out_version (may be NULL) gets its
+ * version (1, 2, ...). Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_covisitation_publish(aisle_covisitation* covisitation,
+                                             uint64_t* out_version);
+/* Candidates for `seeds` from the published table (weights summed over the
+ * seeds; seeds never returned), up to `quota`, into out_items/out_scores
+ * (room for quota). `params` may be NULL (ef is ignored).
+ * INVALID_ARGUMENT for a seed outside the table. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_covisitation_retrieve(const aisle_covisitation* covisitation,
+                                              const uint32_t* seeds, size_t seed_count,
+                                              size_t quota, const aisle_search_params* params,
+                                              uint32_t* out_items, float* out_scores,
+                                              size_t* out_count);
+
+/* Popularity options; zero fields take the defaults shown. */
+typedef struct aisle_popularity_options {
+  size_t size;                     /* sizeof(aisle_popularity_options) */
+  size_t num_items;                /* required */
+  const uint32_t* item_categories; /* num_items entries or NULL */
+  size_t num_categories;
+  uint32_t num_segments;           /* segments 1..num_segments */
+  int64_t half_life_micros;        /* default 24 hours */
+  size_t top_n;                    /* default 500 */
+} aisle_popularity_options;
+
+/* Creates time-decayed popularity and trending counters. Categories may be
+ * taken from a catalog instead with aisle_popularity_create_for_catalog.
+ * INVALID_ARGUMENT naming the option. Thread-safety: thread-safe. The index
+ * is thread-safe. */
+AISLE_API int32_t aisle_popularity_create(const aisle_popularity_options* options,
+                                          aisle_popularity** out);
+/* As create, with num_items, item_categories and num_categories from the
+ * catalog's leaf categories (category indices as in the catalog's tree).
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_popularity_create_for_catalog(const aisle_catalog* catalog,
+                                                      const aisle_popularity_options* options,
+                                                      aisle_popularity** out);
+/* NULL is a no-op. Thread-safety: not thread-safe with other calls on it. */
+AISLE_API void aisle_popularity_destroy(aisle_popularity* popularity);
+/* Counts events (sessions may be NULL) in the global, category and segment
+ * (0 = none) scopes. INVALID_ARGUMENT naming the position of a bad event.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_popularity_apply(aisle_popularity* popularity, const uint64_t* sessions,
+                                         const uint32_t* items, const int64_t* times_micros,
+                                         const int32_t* types, size_t count, uint32_t segment);
+/* Publishes; *out_version (may be NULL) gets the version.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_popularity_publish(aisle_popularity* popularity, uint64_t* out_version);
+/* Most popular (AISLE_POPULARITY_POPULAR: scoped to `categories` if any, else
+ * `segment` if non-zero, else global) or trending items, up to `quota`.
+ * `params` may be NULL. INVALID_ARGUMENT for an unknown category or segment.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_popularity_retrieve(const aisle_popularity* popularity, int32_t mode,
+                                            const uint32_t* categories, size_t category_count,
+                                            uint32_t segment, size_t quota,
+                                            const aisle_search_params* params,
+                                            uint32_t* out_items, float* out_scores,
+                                            size_t* out_count);
+
+/* ===================================================================== */
+/* Features                                                                */
+/* ===================================================================== */
+
+/* Thread-safety: thread-safe. The builder is not thread-safe. */
+AISLE_API int32_t aisle_feature_schema_builder_create(aisle_feature_schema_builder** out);
+/* NULL is a no-op. Thread-safety: not thread-safe. */
+AISLE_API void aisle_feature_schema_builder_destroy(aisle_feature_schema_builder* builder);
+/* Declares a group: values older than max_age_seconds (INFINITY = never) are
+ * stale and handled by `stale_policy` (AISLE_STALE_*). Errors are reported by
+ * build. INVALID_ARGUMENT for a group or policy outside the constants.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_feature_schema_builder_add_group(aisle_feature_schema_builder* builder,
+                                                         int32_t group, double max_age_seconds,
+                                                         int32_t stale_policy);
+/* Adds a feature (column order = call order). default_value NAN keeps
+ * missing values NaN; source_bit >= 0 (retrieval group only) makes it the
+ * source-membership flag. Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_feature_schema_builder_add_feature(aisle_feature_schema_builder* builder,
+                                                           const char* name, int32_t group,
+                                                           float default_value,
+                                                           int32_t source_bit);
+/* Validates and builds; the builder is left empty. INVALID_ARGUMENT naming
+ * the offending feature or group. Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_feature_schema_builder_build(aisle_feature_schema_builder* builder,
+                                                     aisle_feature_schema** out);
+/* NULL is a no-op. Thread-safety: thread-safe. */
+AISLE_API void aisle_feature_schema_destroy(aisle_feature_schema* schema);
+/* Number of features. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_feature_schema_size(const aisle_feature_schema* schema, size_t* out);
+/* Column of a feature; NOT_FOUND naming it. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_feature_schema_column_of(const aisle_feature_schema* schema,
+                                                 const char* name, size_t* out);
+/* Name of a column, borrowed from the schema; OUT_OF_RANGE.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_feature_schema_name(const aisle_feature_schema* schema, size_t column,
+                                            const char** out);
+
+/* A builder of item feature columns over `num_items` items.
+ * Thread-safety: thread-safe. The builder is not thread-safe. */
+AISLE_API int32_t aisle_item_feature_store_builder_create(size_t num_items,
+                                                          aisle_item_feature_store_builder** out);
+/* NULL is a no-op. Thread-safety: not thread-safe. */
+AISLE_API void aisle_item_feature_store_builder_destroy(aisle_item_feature_store_builder* builder);
+/* Adds a column of num_items values (NaN = missing) built at `built_at_micros`.
+ * INVALID_ARGUMENT for a wrong count, empty or duplicate name, or +-Inf.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_item_feature_store_builder_add_column(
+    aisle_item_feature_store_builder* builder, const char* name, const float* values,
+    size_t count, int64_t built_at_micros);
+/* Builds the immutable store; the builder is left empty.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_item_feature_store_builder_build(aisle_item_feature_store_builder* builder,
+                                                         aisle_item_feature_store** out);
+/* NULL is a no-op. Thread-safety: thread-safe. */
+AISLE_API void aisle_item_feature_store_destroy(aisle_item_feature_store* store);
+/* Items and columns. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_item_feature_store_num_items(const aisle_item_feature_store* store,
+                                                     size_t* out);
+AISLE_API int32_t aisle_item_feature_store_num_columns(const aisle_item_feature_store* store,
+                                                       size_t* out);
+/* A column by name, num_items floats borrowed from the store; NOT_FOUND.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_item_feature_store_column(const aisle_item_feature_store* store,
+                                                  const char* name, const float** out_data,
+                                                  size_t* out_len);
+
+/* An online (user or session) feature store with the features of one group
+ * of `schema` (AISLE_FEATURE_GROUP_USER or _SESSION), in schema order.
+ * INVALID_ARGUMENT when the group has no features.
+ * Thread-safety: thread-safe. The store is thread-safe (lock-free reads). */
+AISLE_API int32_t aisle_online_feature_store_create(const aisle_feature_schema* schema,
+                                                    int32_t group,
+                                                    aisle_online_feature_store** out);
+/* NULL is a no-op. Thread-safety: not thread-safe with other calls on it. */
+AISLE_API void aisle_online_feature_store_destroy(aisle_online_feature_store* store);
+/* Number of features per key. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_online_feature_store_width(const aisle_online_feature_store* store,
+                                                   size_t* out);
+/* Writes all `count` (== width) values of `key` (an external user/session id)
+ * stamped `at_micros`. INVALID_ARGUMENT for a wrong count or a non-finite
+ * value (nothing is written). Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_online_feature_store_put(aisle_online_feature_store* store,
+                                                 const char* key, const float* values,
+                                                 size_t count, int64_t at_micros);
+/* Copies the key's values and stamps (unix micros, AISLE_UNKNOWN_TIME for a
+ * column never written) into arrays of `count` (== width) entries;
+ * `out_stamps_micros` may be NULL. *out_found is 0 (nothing written) for an
+ * unknown key. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_online_feature_store_read(const aisle_online_feature_store* store,
+                                                  const char* key, float* out_values,
+                                                  int64_t* out_stamps_micros, size_t count,
+                                                  uint8_t* out_found);
+
+/* ===================================================================== */
+/* Models (offline parity checks; also added to snapshots)                 */
+/* ===================================================================== */
+
+/* Loads a model file in `format` (AISLE_MODEL_*). Errors name the file, tree
+ * and node or field; NOT_FOUND for a missing file; FAILED_PRECONDITION for an
+ * unsupported booster or objective.
+ * Thread-safety: thread-safe. The model is immutable: thread-safe. */
+AISLE_API int32_t aisle_model_load(const char* path, int32_t format, aisle_model** out);
+/* As load, from `len` bytes in memory. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_model_parse(const char* data, size_t len, int32_t format,
+                                    aisle_model** out);
+/* NULL is a no-op. Thread-safety: thread-safe. */
+AISLE_API void aisle_model_destroy(aisle_model* model);
+/* Columns a prediction matrix must have (GBDT: the model's num_features;
+ * linear: its terms, in file order). Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_model_num_features(const aisle_model* model, size_t* out);
+/* Outputs per row (classes of a multiclass GBDT, else 1).
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_model_num_outputs(const aisle_model* model, size_t* out);
+/* The feature name of column `column`, borrowed ("" when the model has no
+ * names). OUT_OF_RANGE. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_model_feature_name(const aisle_model* model, size_t column,
+                                           const char** out);
+/* Model identity ("gbdt:xgboost-json:binary:logistic:trees=..:sha=.." or
+ * "logistic:<name>:xxh64=.."), borrowed. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_model_version(const aisle_model* model, const char** out);
+/* Predicts `rows` x `cols` row-major floats (NaN = missing); cols must equal
+ * num_features. Writes rows x num_outputs values to `out` (out_len must be
+ * exactly that). `output` is AISLE_OUTPUT_TRANSFORMED or _MARGIN.
+ * INVALID_ARGUMENT for wrong dims. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_model_predict(const aisle_model* model, const float* data, size_t rows,
+                                      size_t cols, int32_t output, float* out, size_t out_len);
+
+/* ===================================================================== */
+/* Pipelines                                                               */
+/* ===================================================================== */
+
+/* A surface's pipeline, built by setters and added to a snapshot. Setters
+ * only record; the engine validates when it compiles the snapshot (errors
+ * then name the surface, source, model or item).
+ * Thread-safety: thread-safe. The builder is not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_create(const char* surface, aisle_pipeline_builder** out);
+/* NULL is a no-op. Thread-safety: not thread-safe. */
+AISLE_API void aisle_pipeline_builder_destroy(aisle_pipeline_builder* builder);
+/* AISLE_SURFACE_RECOMMENDATION (default) or _SEARCH_RERANK.
+ * Thread-safety: not thread-safe (as every pipeline builder setter). */
+AISLE_API int32_t aisle_pipeline_builder_set_kind(aisle_pipeline_builder* builder, int32_t kind);
+/* Adds a candidate source: a stable name, a kind (AISLE_SOURCE_*), a quota
+ * and an ANN search breadth (0 = index default).
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_add_source(aisle_pipeline_builder* builder,
+                                                    const char* name, int32_t kind,
+                                                    uint32_t quota, size_t ef);
+/* Candidates kept after merging. Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_max_candidates(aisle_pipeline_builder* builder,
+                                                            uint32_t max_candidates);
+/* The ranker: a snapshot model or registered host scorer name, and an
+ * optional cheaper one used under overload (NULL or "" = none).
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_ranker(aisle_pipeline_builder* builder,
+                                                    const char* model, const char* cheaper);
+/* Items need more than `reserve` units of live stock to be served.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_inventory_reserve(aisle_pipeline_builder* builder,
+                                                               int32_t reserve);
+/* Never serve these external ids / category paths ("A>B"); replaces earlier
+ * lists. Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_block_items(aisle_pipeline_builder* builder,
+                                                     const char* const* ids, size_t count);
+AISLE_API int32_t aisle_pipeline_builder_block_categories(aisle_pipeline_builder* builder,
+                                                          const char* const* paths,
+                                                          size_t count);
+/* Pins an item at a 0-based position (force = serve it even when filters
+ * would drop it). Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_add_pin(aisle_pipeline_builder* builder,
+                                                 const char* item_id, uint32_t position,
+                                                 uint8_t force);
+/* At most max_per_category items of one category in the top top_m (depth < 0:
+ * leaf category; d >= 0: the ancestor at depth d).
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_category_cap(aisle_pipeline_builder* builder,
+                                                          uint32_t max_per_category,
+                                                          size_t top_m, int32_t depth);
+/* MMR diversification with relevance weight lambda in [0, 1].
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_mmr(aisle_pipeline_builder* builder, float lambda);
+/* Positions reserved for new items (launched within new_item_window_micros),
+ * each new item getting at most `budget` impressions.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_exploration(aisle_pipeline_builder* builder,
+                                                         const uint32_t* positions,
+                                                         size_t count,
+                                                         int64_t new_item_window_micros,
+                                                         uint32_t budget);
+/* The fallback ladder (AISLE_LEVEL_*, best first); count 0 = the default.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_ladder(aisle_pipeline_builder* builder,
+                                                    const int32_t* levels, size_t count);
+/* The snapshot campaign set served by the campaign level.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_campaign_set(aisle_pipeline_builder* builder,
+                                                          const char* name);
+/* Items served when a request says k = 0. Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_default_k(aisle_pipeline_builder* builder,
+                                                       uint32_t k);
+/* Request time budget when a request gives none (> 0).
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_budget(aisle_pipeline_builder* builder,
+                                                    int64_t budget_micros);
+
+/* ===================================================================== */
+/* Snapshots                                                               */
+/* ===================================================================== */
+
+/* An empty snapshot (a deployment: catalog, ANN, models, pipelines, ...)
+ * named `version`. It is copied when handed to an engine, so it may be
+ * changed and reused afterwards.
+ * Thread-safety: thread-safe. The snapshot is not thread-safe. */
+AISLE_API int32_t aisle_snapshot_create(const char* version, aisle_snapshot** out);
+/* NULL is a no-op. Thread-safety: not thread-safe. */
+AISLE_API void aisle_snapshot_destroy(aisle_snapshot* snapshot);
+/* Shares the catalog / ANN index / item feature store (the caller keeps its
+ * handle). Thread-safety: not thread-safe (as every snapshot setter). */
+AISLE_API int32_t aisle_snapshot_set_catalog(aisle_snapshot* snapshot,
+                                             const aisle_catalog* catalog);
+AISLE_API int32_t aisle_snapshot_set_ann_index(aisle_snapshot* snapshot,
+                                               const aisle_ann_index* index);
+AISLE_API int32_t aisle_snapshot_set_item_features(aisle_snapshot* snapshot,
+                                                   const aisle_item_feature_store* store);
+/* Sets the feature schema rankers are bound to (default: "<source>_score"
+ * per source plus the item features). Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_snapshot_set_feature_schema(aisle_snapshot* snapshot,
+                                                    const aisle_feature_schema* schema);
+/* Adds (or replaces) a model under `name`, as surfaces refer to it.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_snapshot_add_model(aisle_snapshot* snapshot, const char* name,
+                                           const aisle_model* model);
+/* Adds a copy of a surface's pipeline. Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_snapshot_add_pipeline(aisle_snapshot* snapshot,
+                                              const aisle_pipeline_builder* pipeline);
+/* Adds (or replaces) a curated list of external ids for campaign levels.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_snapshot_add_campaign_set(aisle_snapshot* snapshot, const char* name,
+                                                  const char* const* ids, size_t count);
+/* Appends warm interactions the live popularity and co-visitation start from
+ * (columns as above; item indices in the snapshot's catalog).
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_snapshot_add_warm_interactions(aisle_snapshot* snapshot,
+                                                       const uint64_t* sessions,
+                                                       const uint32_t* items,
+                                                       const int64_t* times_micros,
+                                                       const int32_t* types, size_t count);
+
+/* ===================================================================== */
+/* Engine                                                                  */
+/* ===================================================================== */
+
+/* Creates an engine serving a copy of `snapshot`. INVALID_ARGUMENT or
+ * NOT_FOUND naming the surface, source, model, feature or item at fault.
+ * Thread-safety: thread-safe. The engine is thread-safe. */
+AISLE_API int32_t aisle_engine_create(const aisle_snapshot* snapshot, aisle_engine** out);
+/* Destroys the engine. Responses already returned stay valid. NULL is a
+ * no-op. Thread-safety: not thread-safe (no call may be in flight on it). */
+AISLE_API void aisle_engine_destroy(aisle_engine* engine);
+/* Validates and atomically swaps in a copy of `snapshot`; on error the old
+ * one keeps serving. Thread-safety: thread-safe (with requests in flight). */
+AISLE_API int32_t aisle_engine_swap(aisle_engine* engine, const aisle_snapshot* snapshot);
+/* Copies the serving snapshot's version, NUL-terminated and truncated to
+ * buf_len bytes, into `buf` (may be NULL when buf_len is 0); *out_len gets
+ * the full length (excluding the NUL). Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_snapshot_version(const aisle_engine* engine, char* buf,
+                                                size_t buf_len, size_t* out_len);
+/* Serves one request. Errors only for a malformed request (unknown surface,
+ * k beyond max_k, bad user vector); everything else degrades and says so in
+ * the response. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_recommend(const aisle_engine* engine, const aisle_request* request,
+                                         aisle_response** out);
+/* Live inventory. NOT_FOUND naming an unknown id. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_set_stock(aisle_engine* engine, const char* item_id,
+                                         int32_t stock);
+AISLE_API int32_t aisle_engine_add_stock(aisle_engine* engine, const char* item_id,
+                                         int32_t delta);
+/* One live event (user_id / session_id may be NULL or ""). NOT_FOUND naming
+ * an unknown item; INVALID_ARGUMENT for a bad type.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_apply_interaction(aisle_engine* engine, const char* user_id,
+                                                 const char* session_id, const char* item_id,
+                                                 int32_t type, int64_t at_micros,
+                                                 uint32_t segment);
+/* Makes live popularity and co-visitation visible now.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_publish_live_state(aisle_engine* engine);
+/* Runtime switches: a flag (AISLE_SWITCH_*) or a source of a surface ("*" =
+ * every surface) on or off; `actor` goes into the audit log. NOT_FOUND naming
+ * an unknown surface or source. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_set_flag(aisle_engine* engine, const char* surface, int32_t flag,
+                                        uint8_t enabled, const char* actor);
+AISLE_API int32_t aisle_engine_set_source(aisle_engine* engine, const char* surface,
+                                          const char* source, uint8_t enabled,
+                                          const char* actor);
+/* The overload controller's quality factor for a surface, in (0, 1].
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_quality(const aisle_engine* engine, const char* surface,
+                                       double* out);
+
+/* Engine counters, monotonic since creation. The caller sets `size`. */
+typedef struct aisle_engine_metrics {
+  size_t size; /* sizeof(aisle_engine_metrics) */
+  uint64_t requests;
+  uint64_t errors;
+  uint64_t empty_responses;
+  uint64_t served_by_level[8];   /* by AISLE_LEVEL_*; unused entries 0 */
+  uint64_t fallback_reasons[16]; /* by AISLE_REASON_*; unused entries 0 */
+  uint64_t unknown_items;
+  uint64_t events_applied;
+  uint64_t events_rejected;
+  uint64_t swaps;
+  uint64_t swaps_rejected;
+} aisle_engine_metrics;
+
+/* Fills `out` up to out->size bytes. INVALID_ARGUMENT when out->size is
+ * smaller than the first field. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_metrics_read(const aisle_engine* engine,
+                                            aisle_engine_metrics* out);
+
+/* A host scorer: scores `rows` x `cols` row-major features (the pipeline's
+ * schema) into scores[rows]. `remaining_micros` is the time left before the
+ * request's deadline (-1 = none). Returns AISLE_OK or an error code (the
+ * request then degrades to its next fallback level). Called from the threads
+ * that call aisle_engine_recommend, concurrently: it must be thread-safe. */
+typedef int32_t (*aisle_scorer_fn)(void* user_data, const float* features, size_t rows,
+                                   size_t cols, float* scores, int64_t remaining_micros);
+
+/* Circuit breaker for a host scorer; zero fields take the defaults shown. */
+typedef struct aisle_breaker_options {
+  size_t size;                 /* sizeof(aisle_breaker_options) */
+  int64_t call_timeout_micros; /* a slower call is a failure; default 50 ms */
+  int64_t open_micros;         /* first cool-down when open; default 5 s */
+  int32_t min_requests;        /* calls before the rate rule applies; default 20 */
+  double failure_rate;         /* trips at this failure rate; default 0.5 */
+  int32_t consecutive_timeouts; /* trips after this many timeouts; default 5 */
+} aisle_breaker_options;
+
+/* Registers `fn` (called with `user_data`, which must outlive the engine)
+ * under `name`, usable as a pipeline ranker, behind a circuit breaker
+ * (`breaker` may be NULL). ALREADY_EXISTS for a name in use.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_register_scorer(aisle_engine* engine, const char* name,
+                                               aisle_scorer_fn fn, void* user_data,
+                                               const aisle_breaker_options* breaker);
+
+/* ===================================================================== */
+/* Requests                                                                */
+/* ===================================================================== */
+
+/* A request for `surface`. Setters replace what was set before, so a request
+ * may be reused. Thread-safety: thread-safe. The request is not thread-safe
+ * (concurrent aisle_engine_recommend calls may share it only when nobody
+ * modifies it). */
+AISLE_API int32_t aisle_request_create(const char* surface, aisle_request** out);
+/* NULL is a no-op. Thread-safety: not thread-safe. */
+AISLE_API void aisle_request_destroy(aisle_request* request);
+/* String fields; NULL clears. Thread-safety: not thread-safe (as every
+ * request setter). */
+AISLE_API int32_t aisle_request_set_surface(aisle_request* request, const char* surface);
+AISLE_API int32_t aisle_request_set_request_id(aisle_request* request, const char* request_id);
+AISLE_API int32_t aisle_request_set_user_id(aisle_request* request, const char* user_id);
+AISLE_API int32_t aisle_request_set_session_id(aisle_request* request, const char* session_id);
+/* Appends a context key/value ("device" -> "mobile"; "category" scopes the
+ * category-popular level). Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_request_add_context(aisle_request* request, const char* key,
+                                            const char* value);
+/* Removes every context entry. Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_request_clear_context(aisle_request* request);
+/* External id lists: the viewed items, the cart, already bought, and a
+ * search's candidates in lexical order. Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_request_set_seed_items(aisle_request* request, const char* const* ids,
+                                               size_t count);
+AISLE_API int32_t aisle_request_set_cart_items(aisle_request* request, const char* const* ids,
+                                               size_t count);
+AISLE_API int32_t aisle_request_set_bought_items(aisle_request* request, const char* const* ids,
+                                                 size_t count);
+AISLE_API int32_t aisle_request_set_search_candidates(aisle_request* request,
+                                                      const char* const* ids, size_t count);
+/* A user or query embedding (count 0 clears). Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_request_set_user_vector(aisle_request* request, const float* values,
+                                                size_t count);
+/* Segment for the segment level (0 = none), items wanted (0 = default) and
+ * time budget (0 = the surface's). Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_request_set_segment(aisle_request* request, uint32_t segment);
+AISLE_API int32_t aisle_request_set_k(aisle_request* request, uint32_t k);
+AISLE_API int32_t aisle_request_set_budget(aisle_request* request, int64_t budget_micros);
+
+/* ===================================================================== */
+/* Responses (immutable; every pointer below is borrowed from the response) */
+/* ===================================================================== */
+
+/* Destroys a response (it keeps its snapshot alive until then). NULL is a
+ * no-op. Thread-safety: not thread-safe (no call may be in flight on it). */
+AISLE_API void aisle_response_destroy(aisle_response* response);
+/* Number of items. Thread-safety: thread-safe (as every response accessor). */
+AISLE_API int32_t aisle_response_item_count(const aisle_response* response, size_t* out);
+/* Per-item columns of item_count entries: catalog indices, scores, source
+ * bitmasks (bit i = source i of the serving level, see source_name).
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_indices(const aisle_response* response, const uint32_t** out,
+                                         size_t* out_count);
+AISLE_API int32_t aisle_response_scores(const aisle_response* response, const float** out,
+                                        size_t* out_count);
+AISLE_API int32_t aisle_response_sources(const aisle_response* response, const uint32_t** out,
+                                         size_t* out_count);
+/* External id and reason ("ranked", "pinned", "exploration", "popular",
+ * "campaign", "lexical", ...) of item i, NUL-terminated. OUT_OF_RANGE.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_item_id(const aisle_response* response, size_t i,
+                                         const char** out);
+AISLE_API int32_t aisle_response_item_reason(const aisle_response* response, size_t i,
+                                             const char** out);
+/* Names of the serving level's sources by bit. OUT_OF_RANGE.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_source_count(const aisle_response* response, size_t* out);
+AISLE_API int32_t aisle_response_source_name(const aisle_response* response, size_t i,
+                                              const char** out);
+/* Cold-start tier (AISLE_TIER_*), fallback level (AISLE_LEVEL_*) and reason
+ * (AISLE_REASON_*). Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_tier(const aisle_response* response, int32_t* out);
+AISLE_API int32_t aisle_response_fallback_level(const aisle_response* response, int32_t* out);
+AISLE_API int32_t aisle_response_fallback_reason(const aisle_response* response, int32_t* out);
+/* A sentence for logs ("" when the first level served).
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_fallback_detail(const aisle_response* response,
+                                                 const char** out);
+/* Request id, snapshot version and ranker version ("" when no ranker
+ * scored). Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_request_id(const aisle_response* response, const char** out);
+AISLE_API int32_t aisle_response_snapshot_version(const aisle_response* response,
+                                                  const char** out);
+AISLE_API int32_t aisle_response_ranker_version(const aisle_response* response,
+                                                const char** out);
+/* Latency of a stage (AISLE_STAGE_*) in microseconds. OUT_OF_RANGE.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_latency_micros(const aisle_response* response, int32_t stage,
+                                                int64_t* out);
+/* The overload controller's quality factor when the request was served.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_quality(const aisle_response* response, double* out);
+/* Experiment assignments: count, then layer / experiment / variant and
+ * whether the unit is in the experiment (out pointers may be NULL).
+ * OUT_OF_RANGE. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_experiment_count(const aisle_response* response, size_t* out);
+AISLE_API int32_t aisle_response_experiment(const aisle_response* response, size_t i,
+                                            const char** out_layer, const char** out_experiment,
+                                            const char** out_variant, uint8_t* out_in_experiment);
+
+/* Per-request counters. The caller sets `size`. */
+typedef struct aisle_response_counts {
+  size_t size; /* sizeof(aisle_response_counts) */
+  uint32_t candidates;         /* after merge */
+  uint32_t filtered;           /* removed by filters */
+  uint32_t unknown_items;      /* request ids not in the snapshot */
+  uint32_t stale_features;
+  uint32_t defaulted_features;
+} aisle_response_counts;
+
+/* Fills `out` up to out->size bytes. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_counts_read(const aisle_response* response,
+                                             aisle_response_counts* out);
 
 #ifdef __cplusplus
 } /* extern "C" */

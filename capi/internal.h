@@ -1,13 +1,118 @@
-// Private helpers shared by the C ABI's implementation files.
+// Private helpers shared by the C ABI's implementation files: the structs
+// behind the opaque handles of aisle.h, argument checks, and Guard(), which
+// turns absl::Status and anything thrown underneath into a status code plus
+// this thread's last error message.
+//
+// Not part of the ABI; thread-safety as stated per handle in aisle.h.
 #ifndef AISLE_CAPI_INTERNAL_H_
 #define AISLE_CAPI_INTERNAL_H_
 
 #include <cstdint>
+#include <cstring>
 #include <exception>
+#include <memory>
 #include <new>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "aisle.h"
+#include "aisle/catalog/catalog.h"
+#include "aisle/catalog/catalog_builder.h"
+#include "aisle/features/feature_schema.h"
+#include "aisle/features/item_feature_store.h"
+#include "aisle/features/online_feature_store.h"
+#include "aisle/ranking/gbdt_model.h"
+#include "aisle/ranking/gbdt_ranker.h"
+#include "aisle/ranking/linear_model.h"
+#include "aisle/ranking/linear_ranker.h"
+#include "aisle/retrieval/ann_index.h"
+#include "aisle/retrieval/covisitation.h"
+#include "aisle/retrieval/interaction.h"
+#include "aisle/retrieval/popularity.h"
+#include "aisle/serving/engine.h"
+#include "aisle/serving/pipeline_config.h"
+#include "aisle/serving/request.h"
+#include "aisle/serving/response.h"
+#include "aisle/serving/snapshot.h"
+
+// ----------------------------------------------------------------- handles
+
+struct aisle_catalog_builder {
+  explicit aisle_catalog_builder(aisle::catalog::CatalogBuilderOptions o) : builder(o) {}
+  aisle::catalog::CatalogBuilder builder;
+};
+struct aisle_catalog {
+  std::shared_ptr<const aisle::catalog::Catalog> catalog;
+};
+struct aisle_ann_index {
+  std::shared_ptr<const aisle::retrieval::AnnIndex> index;
+};
+struct aisle_covisitation {
+  std::unique_ptr<aisle::retrieval::CoVisitationIndex> index;
+};
+struct aisle_popularity {
+  std::unique_ptr<aisle::retrieval::PopularityIndex> index;
+};
+struct aisle_feature_schema_builder {
+  aisle::features::FeatureSchemaBuilder builder;
+};
+struct aisle_feature_schema {
+  aisle::features::FeatureSchema schema;
+};
+struct aisle_item_feature_store_builder {
+  explicit aisle_item_feature_store_builder(size_t n) : num_items(n), builder(n) {}
+  size_t num_items;
+  aisle::features::ItemFeatureStoreBuilder builder;
+};
+struct aisle_item_feature_store {
+  std::shared_ptr<const aisle::features::ItemFeatureStore> store;
+};
+struct aisle_online_feature_store {
+  std::unique_ptr<aisle::features::OnlineFeatureStore> store;
+};
+struct aisle_model {
+  // Exactly one of the two is set.
+  std::optional<aisle::ranking::GbdtModel> gbdt;
+  std::optional<aisle::ranking::LinearModel> linear;
+  // Prediction over the model's own column order.
+  std::unique_ptr<aisle::ranking::GbdtRanker> gbdt_ranker;
+  std::unique_ptr<aisle::ranking::LinearRanker> linear_transformed;
+  std::unique_ptr<aisle::ranking::LinearRanker> linear_margin;
+  std::vector<std::string> feature_names;  // one per column ("" when unnamed)
+  size_t num_features = 0;
+  size_t num_outputs = 1;
+  std::string version;
+};
+struct aisle_pipeline_builder {
+  explicit aisle_pipeline_builder(std::string surface) : builder(std::move(surface)) {}
+  aisle::serving::PipelineBuilder builder;
+};
+struct aisle_snapshot {
+  aisle::serving::Snapshot snapshot;
+};
+struct aisle_engine {
+  std::unique_ptr<aisle::serving::Engine> engine;
+};
+struct aisle_request {
+  aisle::serving::Request request;
+};
+struct aisle_response {
+  aisle::serving::Response response;
+  // Columns and NUL-terminated strings built once when the response is made.
+  std::vector<uint32_t> indices;
+  std::vector<float> scores;
+  std::vector<uint32_t> sources;
+  std::string strings;               // ids, reasons and source names, each NUL-terminated
+  std::vector<uint32_t> id_offsets;  // into strings, one per item
+  std::vector<uint32_t> reason_offsets;
+  std::vector<uint32_t> source_offsets;
+};
 
 namespace aisle::capi {
 
@@ -30,6 +135,84 @@ int32_t Guard(Fn&& fn) noexcept {
     return SetError(absl::InternalError("unexpected exception"));
   }
 }
+
+// Runs `fn` (returning absl::StatusOr<std::unique_ptr<T>>) and hands the
+// handle to *out; *out is NULL on every failure.
+template <typename T, typename Fn>
+int32_t GuardCreate(T** out, Fn&& fn) noexcept {
+  if (out == nullptr) return SetError(absl::InvalidArgumentError("out is NULL"));
+  *out = nullptr;
+  return Guard([&]() -> absl::Status {
+    absl::StatusOr<std::unique_ptr<T>> made = fn();
+    if (!made.ok()) return made.status();
+    *out = made->release();
+    return absl::OkStatus();
+  });
+}
+
+// InvalidArgument "<what> is NULL".
+inline absl::Status NullError(absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(what, " is NULL"));
+}
+
+// A C string as a view ("" for NULL).
+inline absl::string_view Str(const char* s) { return s == nullptr ? absl::string_view() : s; }
+
+// Checks that an array argument is non-NULL unless its count is 0.
+inline absl::Status CheckArray(const void* p, size_t count, absl::string_view what) {
+  if (p == nullptr && count > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " is NULL but its count is ", count));
+  }
+  return absl::OkStatus();
+}
+
+// Copies a caller's size-prefixed struct: fields beyond the caller's size
+// keep their zero defaults. NULL gives all defaults.
+template <typename S>
+absl::StatusOr<S> ReadSized(const S* in, absl::string_view what) {
+  static_assert(std::is_trivially_copyable_v<S>);
+  S s;
+  std::memset(&s, 0, sizeof(S));
+  if (in != nullptr) {
+    if (in->size < sizeof(size_t)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ".size is ", in->size, "; set it to sizeof(", what, ")"));
+    }
+    std::memcpy(&s, in, in->size < sizeof(S) ? in->size : sizeof(S));
+  }
+  s.size = sizeof(S);
+  return s;
+}
+
+// Writes `value` into a caller's size-prefixed out struct, up to its size.
+template <typename S>
+absl::Status WriteSized(const S& value, S* out, absl::string_view what) {
+  static_assert(std::is_trivially_copyable_v<S>);
+  if (out == nullptr) return NullError(what);
+  const size_t n = out->size;
+  if (n < sizeof(size_t)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, "->size is ", n, "; set it to sizeof(the struct)"));
+  }
+  std::memcpy(reinterpret_cast<char*>(out) + sizeof(size_t),
+              reinterpret_cast<const char*>(&value) + sizeof(size_t),
+              (n < sizeof(S) ? n : sizeof(S)) - sizeof(size_t));
+  return absl::OkStatus();
+}
+
+// Interaction columns -> records. Validates the arrays and the types.
+absl::StatusOr<std::vector<retrieval::Interaction>> ToInteractions(const uint64_t* sessions,
+                                                                   const uint32_t* items,
+                                                                   const int64_t* times,
+                                                                   const int32_t* types,
+                                                                   size_t count);
+
+// A list of external ids as strings (every entry must be non-NULL).
+absl::StatusOr<std::vector<std::string>> ToStrings(const char* const* ids, size_t count,
+                                                   absl::string_view what);
+
+// Microseconds -> absl::Duration.
+inline absl::Duration Micros(int64_t us) { return absl::Microseconds(us); }
 
 }  // namespace aisle::capi
 

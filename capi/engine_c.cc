@@ -1,0 +1,745 @@
+// capi/aisle.h: pipelines, snapshots, the engine, requests and responses.
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "aisle.h"
+#include "aisle/core/status_macros.h"
+#include "capi/internal.h"
+
+using aisle::capi::CheckArray;
+using aisle::capi::Guard;
+using aisle::capi::GuardCreate;
+using aisle::capi::NullError;
+using aisle::capi::Str;
+using aisle::capi::ToStrings;
+
+namespace {
+
+absl::Status CheckLevel(int32_t level, size_t i) {
+  if (level < 0 || level >= aisle::serving::kNumFallbackLevels) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("levels[", i, "] = ", level, " is not an AISLE_LEVEL_* value"));
+  }
+  return absl::OkStatus();
+}
+
+// Builds the response handle's columns and NUL-terminated strings.
+std::unique_ptr<aisle_response> MakeResponse(aisle::serving::Response r) {
+  auto h = std::make_unique<aisle_response>();
+  const size_t n = r.items.size();
+  h->indices.resize(n);
+  h->scores.resize(n);
+  h->sources.resize(n);
+  h->id_offsets.resize(n);
+  h->reason_offsets.resize(n);
+  h->source_offsets.resize(r.source_names.size());
+  size_t bytes = 0;
+  for (const auto& item : r.items) bytes += item.id.size() + item.reason.size() + 2;
+  for (const auto& s : r.source_names) bytes += s.size() + 1;
+  h->strings.reserve(bytes);
+  auto append = [&](absl::string_view s) {
+    const auto at = static_cast<uint32_t>(h->strings.size());
+    h->strings.append(s.data(), s.size());
+    h->strings.push_back('\0');
+    return at;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const auto& item = r.items[i];
+    h->indices[i] = item.index;
+    h->scores[i] = item.score;
+    h->sources[i] = item.sources;
+    h->id_offsets[i] = append(item.id);
+    h->reason_offsets[i] = append(item.reason);
+  }
+  for (size_t i = 0; i < r.source_names.size(); ++i)
+    h->source_offsets[i] = append(r.source_names[i]);
+  h->response = std::move(r);
+  return h;
+}
+
+absl::Status ItemOutOfRange(const aisle_response* r, size_t i) {
+  if (i >= r->indices.size()) {
+    return absl::OutOfRangeError(
+        absl::StrCat("item ", i, " is outside the response (", r->indices.size(), " items)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+extern "C" {
+
+// ------------------------------------------------------------------ pipeline
+
+int32_t aisle_pipeline_builder_create(const char* surface, aisle_pipeline_builder** out) {
+  return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_pipeline_builder>> {
+    if (surface == nullptr) return NullError("surface");
+    if (*surface == '\0') return absl::InvalidArgumentError("surface name is empty");
+    return std::make_unique<aisle_pipeline_builder>(surface);
+  });
+}
+
+void aisle_pipeline_builder_destroy(aisle_pipeline_builder* builder) { delete builder; }
+
+#define AISLE_PIPELINE_SETTER(body)                      \
+  return Guard([&]() -> absl::Status {                   \
+    if (builder == nullptr) return NullError("builder"); \
+    body;                                                \
+    return absl::OkStatus();                             \
+  })
+
+int32_t aisle_pipeline_builder_set_kind(aisle_pipeline_builder* builder, int32_t kind) {
+  AISLE_PIPELINE_SETTER({
+    if (kind != AISLE_SURFACE_RECOMMENDATION && kind != AISLE_SURFACE_SEARCH_RERANK) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("surface kind ", kind, " is not an AISLE_SURFACE_* value"));
+    }
+    builder->builder.Kind(static_cast<aisle::serving::SurfaceKind>(kind));
+  });
+}
+
+int32_t aisle_pipeline_builder_add_source(aisle_pipeline_builder* builder, const char* name,
+                                          int32_t kind, uint32_t quota, size_t ef) {
+  AISLE_PIPELINE_SETTER({
+    if (name == nullptr) return NullError("name");
+    if (kind < AISLE_SOURCE_ANN || kind > AISLE_SOURCE_NEW_ITEMS) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("source '", name, "': kind ", kind, " is not an AISLE_SOURCE_* value"));
+    }
+    builder->builder.Source(name, static_cast<aisle::serving::SourceKind>(kind), quota, ef);
+  });
+}
+
+int32_t aisle_pipeline_builder_set_max_candidates(aisle_pipeline_builder* builder,
+                                                  uint32_t max_candidates) {
+  AISLE_PIPELINE_SETTER(builder->builder.MaxCandidates(max_candidates));
+}
+
+int32_t aisle_pipeline_builder_set_ranker(aisle_pipeline_builder* builder, const char* model,
+                                          const char* cheaper) {
+  AISLE_PIPELINE_SETTER({
+    if (model == nullptr) return NullError("model");
+    builder->builder.Ranker(model, std::string(Str(cheaper)));
+  });
+}
+
+int32_t aisle_pipeline_builder_set_inventory_reserve(aisle_pipeline_builder* builder,
+                                                     int32_t reserve) {
+  AISLE_PIPELINE_SETTER(builder->builder.InventoryReserve(reserve));
+}
+
+int32_t aisle_pipeline_builder_block_items(aisle_pipeline_builder* builder, const char* const* ids,
+                                           size_t count) {
+  AISLE_PIPELINE_SETTER({
+    AISLE_ASSIGN_OR_RETURN(auto v, ToStrings(ids, count, "ids"));
+    builder->builder.BlockItems(std::move(v));
+  });
+}
+
+int32_t aisle_pipeline_builder_block_categories(aisle_pipeline_builder* builder,
+                                                const char* const* paths, size_t count) {
+  AISLE_PIPELINE_SETTER({
+    AISLE_ASSIGN_OR_RETURN(auto v, ToStrings(paths, count, "paths"));
+    builder->builder.BlockCategories(std::move(v));
+  });
+}
+
+int32_t aisle_pipeline_builder_add_pin(aisle_pipeline_builder* builder, const char* item_id,
+                                       uint32_t position, uint8_t force) {
+  AISLE_PIPELINE_SETTER({
+    if (item_id == nullptr) return NullError("item_id");
+    builder->builder.Pin(item_id, position, force != 0);
+  });
+}
+
+int32_t aisle_pipeline_builder_set_category_cap(aisle_pipeline_builder* builder,
+                                                uint32_t max_per_category, size_t top_m,
+                                                int32_t depth) {
+  AISLE_PIPELINE_SETTER({
+    if (max_per_category == 0) {
+      return absl::InvalidArgumentError("category cap: max_per_category must be > 0");
+    }
+    aisle::policy::CategoryCapOptions o;
+    o.max_per_category = max_per_category;
+    o.top_m = top_m;
+    o.depth = depth;
+    builder->builder.CategoryCap(o);
+  });
+}
+
+int32_t aisle_pipeline_builder_set_mmr(aisle_pipeline_builder* builder, float lambda) {
+  AISLE_PIPELINE_SETTER({
+    if (!(lambda >= 0.0f && lambda <= 1.0f)) {
+      return absl::InvalidArgumentError(absl::StrCat("mmr lambda ", lambda, " is not in [0, 1]"));
+    }
+    builder->builder.Mmr(lambda);
+  });
+}
+
+int32_t aisle_pipeline_builder_set_exploration(aisle_pipeline_builder* builder,
+                                               const uint32_t* positions, size_t count,
+                                               int64_t new_item_window_micros, uint32_t budget) {
+  AISLE_PIPELINE_SETTER({
+    AISLE_RETURN_IF_ERROR(CheckArray(positions, count, "positions"));
+    if (new_item_window_micros <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat("exploration: new_item_window_micros is ",
+                                                     new_item_window_micros, "; must be > 0"));
+    }
+    builder->builder.ExplorationSlots(std::vector<uint32_t>(positions, positions + count),
+                                      absl::Microseconds(new_item_window_micros), budget);
+  });
+}
+
+int32_t aisle_pipeline_builder_set_ladder(aisle_pipeline_builder* builder, const int32_t* levels,
+                                          size_t count) {
+  AISLE_PIPELINE_SETTER({
+    AISLE_RETURN_IF_ERROR(CheckArray(levels, count, "levels"));
+    std::vector<aisle::serving::FallbackLevel> v(count);
+    for (size_t i = 0; i < count; ++i) {
+      AISLE_RETURN_IF_ERROR(CheckLevel(levels[i], i));
+      v[i] = static_cast<aisle::serving::FallbackLevel>(levels[i]);
+    }
+    builder->builder.Ladder(std::move(v));
+  });
+}
+
+int32_t aisle_pipeline_builder_set_campaign_set(aisle_pipeline_builder* builder, const char* name) {
+  AISLE_PIPELINE_SETTER({
+    if (name == nullptr) return NullError("name");
+    builder->builder.CampaignSet(name);
+  });
+}
+
+int32_t aisle_pipeline_builder_set_default_k(aisle_pipeline_builder* builder, uint32_t k) {
+  AISLE_PIPELINE_SETTER({
+    if (k == 0) return absl::InvalidArgumentError("default k must be > 0");
+    builder->builder.DefaultK(k);
+  });
+}
+
+int32_t aisle_pipeline_builder_set_budget(aisle_pipeline_builder* builder, int64_t budget_micros) {
+  AISLE_PIPELINE_SETTER({
+    if (budget_micros <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("budget_micros is ", budget_micros, "; must be > 0"));
+    }
+    builder->builder.Budget(absl::Microseconds(budget_micros));
+  });
+}
+
+#undef AISLE_PIPELINE_SETTER
+
+// ------------------------------------------------------------------ snapshot
+
+int32_t aisle_snapshot_create(const char* version, aisle_snapshot** out) {
+  return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_snapshot>> {
+    if (version == nullptr) return NullError("version");
+    auto h = std::make_unique<aisle_snapshot>();
+    h->snapshot.version = version;
+    return h;
+  });
+}
+
+void aisle_snapshot_destroy(aisle_snapshot* snapshot) { delete snapshot; }
+
+int32_t aisle_snapshot_set_catalog(aisle_snapshot* snapshot, const aisle_catalog* catalog) {
+  return Guard([&]() -> absl::Status {
+    if (snapshot == nullptr) return NullError("snapshot");
+    if (catalog == nullptr) return NullError("catalog");
+    snapshot->snapshot.catalog = catalog->catalog;
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_snapshot_set_ann_index(aisle_snapshot* snapshot, const aisle_ann_index* index) {
+  return Guard([&]() -> absl::Status {
+    if (snapshot == nullptr) return NullError("snapshot");
+    if (index == nullptr) return NullError("index");
+    snapshot->snapshot.ann = index->index;
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_snapshot_set_item_features(aisle_snapshot* snapshot,
+                                         const aisle_item_feature_store* store) {
+  return Guard([&]() -> absl::Status {
+    if (snapshot == nullptr) return NullError("snapshot");
+    if (store == nullptr) return NullError("store");
+    snapshot->snapshot.item_features = store->store;
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_snapshot_set_feature_schema(aisle_snapshot* snapshot,
+                                          const aisle_feature_schema* schema) {
+  return Guard([&]() -> absl::Status {
+    if (snapshot == nullptr) return NullError("snapshot");
+    if (schema == nullptr) return NullError("schema");
+    snapshot->snapshot.pipeline.schema = schema->schema;
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_snapshot_add_model(aisle_snapshot* snapshot, const char* name,
+                                 const aisle_model* model) {
+  return Guard([&]() -> absl::Status {
+    if (snapshot == nullptr) return NullError("snapshot");
+    if (name == nullptr) return NullError("name");
+    if (model == nullptr) return NullError("model");
+    if (*name == '\0') return absl::InvalidArgumentError("model name is empty");
+    snapshot->snapshot.models[name] = model->gbdt
+                                          ? aisle::serving::ModelFactory::Gbdt(*model->gbdt)
+                                          : aisle::serving::ModelFactory::Linear(*model->linear);
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_snapshot_add_pipeline(aisle_snapshot* snapshot,
+                                    const aisle_pipeline_builder* pipeline) {
+  return Guard([&]() -> absl::Status {
+    if (snapshot == nullptr) return NullError("snapshot");
+    if (pipeline == nullptr) return NullError("pipeline");
+    snapshot->snapshot.pipeline.surfaces.push_back(pipeline->builder.config());
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_snapshot_add_campaign_set(aisle_snapshot* snapshot, const char* name,
+                                        const char* const* ids, size_t count) {
+  return Guard([&]() -> absl::Status {
+    if (snapshot == nullptr) return NullError("snapshot");
+    if (name == nullptr) return NullError("name");
+    AISLE_ASSIGN_OR_RETURN(auto v, ToStrings(ids, count, "ids"));
+    snapshot->snapshot.campaign_sets[name] = std::move(v);
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_snapshot_add_warm_interactions(aisle_snapshot* snapshot, const uint64_t* sessions,
+                                             const uint32_t* items, const int64_t* times_micros,
+                                             const int32_t* types, size_t count) {
+  return Guard([&]() -> absl::Status {
+    if (snapshot == nullptr) return NullError("snapshot");
+    AISLE_ASSIGN_OR_RETURN(
+        auto events, aisle::capi::ToInteractions(sessions, items, times_micros, types, count));
+    auto& warm = snapshot->snapshot.warm_interactions;
+    warm.insert(warm.end(), events.begin(), events.end());
+    return absl::OkStatus();
+  });
+}
+
+// -------------------------------------------------------------------- engine
+
+int32_t aisle_engine_create(const aisle_snapshot* snapshot, aisle_engine** out) {
+  return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_engine>> {
+    if (snapshot == nullptr) return NullError("snapshot");
+    auto copy = std::make_shared<const aisle::serving::Snapshot>(snapshot->snapshot);
+    AISLE_ASSIGN_OR_RETURN(auto engine, aisle::serving::Engine::Create(std::move(copy)));
+    auto h = std::make_unique<aisle_engine>();
+    h->engine = std::move(engine);
+    return h;
+  });
+}
+
+void aisle_engine_destroy(aisle_engine* engine) { delete engine; }
+
+int32_t aisle_engine_swap(aisle_engine* engine, const aisle_snapshot* snapshot) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr) return NullError("engine");
+    if (snapshot == nullptr) return NullError("snapshot");
+    return engine->engine->Swap(
+        std::make_shared<const aisle::serving::Snapshot>(snapshot->snapshot));
+  });
+}
+
+int32_t aisle_engine_snapshot_version(const aisle_engine* engine, char* buf, size_t buf_len,
+                                      size_t* out_len) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr) return NullError("engine");
+    if (out_len == nullptr) return NullError("out_len");
+    if (buf == nullptr && buf_len > 0) return NullError("buf");
+    const std::string v = engine->engine->snapshot_version();
+    *out_len = v.size();
+    if (buf_len > 0) {
+      const size_t n = v.size() < buf_len - 1 ? v.size() : buf_len - 1;
+      std::memcpy(buf, v.data(), n);
+      buf[n] = '\0';
+    }
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_engine_recommend(const aisle_engine* engine, const aisle_request* request,
+                               aisle_response** out) {
+  return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_response>> {
+    if (engine == nullptr) return NullError("engine");
+    if (request == nullptr) return NullError("request");
+    AISLE_ASSIGN_OR_RETURN(aisle::serving::Response r, engine->engine->Recommend(request->request));
+    return MakeResponse(std::move(r));
+  });
+}
+
+int32_t aisle_engine_set_stock(aisle_engine* engine, const char* item_id, int32_t stock) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr) return NullError("engine");
+    if (item_id == nullptr) return NullError("item_id");
+    return engine->engine->SetStock(item_id, stock);
+  });
+}
+
+int32_t aisle_engine_add_stock(aisle_engine* engine, const char* item_id, int32_t delta) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr) return NullError("engine");
+    if (item_id == nullptr) return NullError("item_id");
+    return engine->engine->AddStock(item_id, delta);
+  });
+}
+
+int32_t aisle_engine_apply_interaction(aisle_engine* engine, const char* user_id,
+                                       const char* session_id, const char* item_id, int32_t type,
+                                       int64_t at_micros, uint32_t segment) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr) return NullError("engine");
+    if (item_id == nullptr) return NullError("item_id");
+    if (type < 0 || type >= aisle::retrieval::kNumInteractionTypes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("type ", type, " is not an AISLE_INTERACTION_* value"));
+    }
+    return engine->engine->ApplyInteraction(Str(user_id), Str(session_id), item_id,
+                                            static_cast<aisle::retrieval::InteractionType>(type),
+                                            absl::FromUnixMicros(at_micros), segment);
+  });
+}
+
+int32_t aisle_engine_publish_live_state(aisle_engine* engine) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr) return NullError("engine");
+    engine->engine->PublishLiveState();
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_engine_set_flag(aisle_engine* engine, const char* surface, int32_t flag,
+                              uint8_t enabled, const char* actor) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr) return NullError("engine");
+    if (surface == nullptr) return NullError("surface");
+    if (flag < 0 || flag >= aisle::serving::kNumSwitchFlags) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("flag ", flag, " is not an AISLE_SWITCH_* value"));
+    }
+    return engine->engine->switches().SetFlag(
+        surface, static_cast<aisle::serving::SwitchFlag>(flag), enabled != 0, Str(actor));
+  });
+}
+
+int32_t aisle_engine_set_source(aisle_engine* engine, const char* surface, const char* source,
+                                uint8_t enabled, const char* actor) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr) return NullError("engine");
+    if (surface == nullptr) return NullError("surface");
+    if (source == nullptr) return NullError("source");
+    return engine->engine->switches().SetSource(surface, source, enabled != 0, Str(actor));
+  });
+}
+
+int32_t aisle_engine_quality(const aisle_engine* engine, const char* surface, double* out) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr) return NullError("engine");
+    if (surface == nullptr) return NullError("surface");
+    if (out == nullptr) return NullError("out");
+    *out = engine->engine->quality(surface);
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_engine_metrics_read(const aisle_engine* engine, aisle_engine_metrics* out) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr) return NullError("engine");
+    const aisle::serving::EngineMetrics m = engine->engine->metrics();
+    aisle_engine_metrics c;
+    std::memset(&c, 0, sizeof(c));
+    c.size = sizeof(c);
+    c.requests = m.requests;
+    c.errors = m.errors;
+    c.empty_responses = m.empty_responses;
+    static_assert(aisle::serving::kNumFallbackLevels <= 8);
+    static_assert(aisle::serving::kNumFallbackReasons <= 16);
+    for (int i = 0; i < aisle::serving::kNumFallbackLevels; ++i) {
+      c.served_by_level[i] = m.served_by_level[i];
+    }
+    for (int i = 0; i < aisle::serving::kNumFallbackReasons; ++i) {
+      c.fallback_reasons[i] = m.fallback_reasons[i];
+    }
+    c.unknown_items = m.unknown_items;
+    c.events_applied = m.events_applied;
+    c.events_rejected = m.events_rejected;
+    c.swaps = m.swaps;
+    c.swaps_rejected = m.swaps_rejected;
+    return aisle::capi::WriteSized(c, out, "out");
+  });
+}
+
+int32_t aisle_engine_register_scorer(aisle_engine* engine, const char* name, aisle_scorer_fn fn,
+                                     void* user_data, const aisle_breaker_options* breaker) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr) return NullError("engine");
+    if (name == nullptr) return NullError("name");
+    if (fn == nullptr) return NullError("fn");
+    AISLE_ASSIGN_OR_RETURN(aisle_breaker_options b,
+                           aisle::capi::ReadSized(breaker, "aisle_breaker_options"));
+    aisle::serving::CircuitBreakerOptions o;
+    if (b.call_timeout_micros > 0) o.call_timeout = absl::Microseconds(b.call_timeout_micros);
+    if (b.open_micros > 0) {
+      o.open_duration = absl::Microseconds(b.open_micros);
+      if (o.max_open_duration < o.open_duration) o.max_open_duration = o.open_duration;
+    }
+    if (b.min_requests > 0) o.min_requests = b.min_requests;
+    if (b.failure_rate > 0) o.failure_rate_threshold = b.failure_rate;
+    if (b.consecutive_timeouts > 0) o.consecutive_timeouts = b.consecutive_timeouts;
+    std::string scorer_name(name);
+    aisle::serving::HostScorer scorer = [fn, user_data, scorer_name](
+                                            aisle::MatrixView features, absl::Span<float> scores,
+                                            const aisle::Deadline& deadline) -> absl::Status {
+      int64_t remaining = -1;
+      if (!deadline.IsInfinite()) {
+        remaining = std::max<int64_t>(0, absl::ToInt64Microseconds(deadline.Remaining()));
+      }
+      const int32_t code =
+          fn(user_data, features.data, features.rows, features.cols, scores.data(), remaining);
+      if (code == AISLE_OK) return absl::OkStatus();
+      const auto c = (code > 0 && code <= AISLE_DATA_LOSS) ? static_cast<absl::StatusCode>(code)
+                                                           : absl::StatusCode::kUnknown;
+      return absl::Status(
+          c, absl::StrCat("host scorer '", scorer_name, "' returned ", aisle_status_name(code)));
+    };
+    return engine->engine->RegisterScorer(name, std::move(scorer), o);
+  });
+}
+
+// ------------------------------------------------------------------- request
+
+int32_t aisle_request_create(const char* surface, aisle_request** out) {
+  return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_request>> {
+    if (surface == nullptr) return NullError("surface");
+    auto h = std::make_unique<aisle_request>();
+    h->request.surface = surface;
+    return h;
+  });
+}
+
+void aisle_request_destroy(aisle_request* request) { delete request; }
+
+#define AISLE_REQUEST_SETTER(body)                       \
+  return Guard([&]() -> absl::Status {                   \
+    if (request == nullptr) return NullError("request"); \
+    body;                                                \
+    return absl::OkStatus();                             \
+  })
+
+int32_t aisle_request_set_surface(aisle_request* request, const char* surface) {
+  AISLE_REQUEST_SETTER(request->request.surface = std::string(Str(surface)));
+}
+int32_t aisle_request_set_request_id(aisle_request* request, const char* request_id) {
+  AISLE_REQUEST_SETTER(request->request.request_id = std::string(Str(request_id)));
+}
+int32_t aisle_request_set_user_id(aisle_request* request, const char* user_id) {
+  AISLE_REQUEST_SETTER(request->request.user_id = std::string(Str(user_id)));
+}
+int32_t aisle_request_set_session_id(aisle_request* request, const char* session_id) {
+  AISLE_REQUEST_SETTER(request->request.session_id = std::string(Str(session_id)));
+}
+int32_t aisle_request_add_context(aisle_request* request, const char* key, const char* value) {
+  AISLE_REQUEST_SETTER({
+    if (key == nullptr) return NullError("key");
+    if (value == nullptr) return NullError("value");
+    request->request.context.emplace_back(key, value);
+  });
+}
+int32_t aisle_request_clear_context(aisle_request* request) {
+  AISLE_REQUEST_SETTER(request->request.context.clear());
+}
+int32_t aisle_request_set_seed_items(aisle_request* request, const char* const* ids, size_t count) {
+  AISLE_REQUEST_SETTER(
+      AISLE_ASSIGN_OR_RETURN(request->request.seed_items, ToStrings(ids, count, "ids")));
+}
+int32_t aisle_request_set_cart_items(aisle_request* request, const char* const* ids, size_t count) {
+  AISLE_REQUEST_SETTER(
+      AISLE_ASSIGN_OR_RETURN(request->request.cart_items, ToStrings(ids, count, "ids")));
+}
+int32_t aisle_request_set_bought_items(aisle_request* request, const char* const* ids,
+                                       size_t count) {
+  AISLE_REQUEST_SETTER(
+      AISLE_ASSIGN_OR_RETURN(request->request.bought_items, ToStrings(ids, count, "ids")));
+}
+int32_t aisle_request_set_search_candidates(aisle_request* request, const char* const* ids,
+                                            size_t count) {
+  AISLE_REQUEST_SETTER(
+      AISLE_ASSIGN_OR_RETURN(request->request.search_candidates, ToStrings(ids, count, "ids")));
+}
+int32_t aisle_request_set_user_vector(aisle_request* request, const float* values, size_t count) {
+  AISLE_REQUEST_SETTER({
+    AISLE_RETURN_IF_ERROR(CheckArray(values, count, "values"));
+    request->request.user_vector.assign(values, values + count);
+  });
+}
+int32_t aisle_request_set_segment(aisle_request* request, uint32_t segment) {
+  AISLE_REQUEST_SETTER(request->request.segment = segment);
+}
+int32_t aisle_request_set_k(aisle_request* request, uint32_t k) {
+  AISLE_REQUEST_SETTER(request->request.k = k);
+}
+int32_t aisle_request_set_budget(aisle_request* request, int64_t budget_micros) {
+  AISLE_REQUEST_SETTER({
+    if (budget_micros < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("budget_micros is ", budget_micros, "; must be >= 0"));
+    }
+    request->request.budget = absl::Microseconds(budget_micros);
+  });
+}
+
+#undef AISLE_REQUEST_SETTER
+
+// ------------------------------------------------------------------ response
+
+void aisle_response_destroy(aisle_response* response) { delete response; }
+
+#define AISLE_RESPONSE_GETTER(body)                        \
+  return Guard([&]() -> absl::Status {                     \
+    if (response == nullptr) return NullError("response"); \
+    if (out == nullptr) return NullError("out");           \
+    body;                                                  \
+    return absl::OkStatus();                               \
+  })
+
+int32_t aisle_response_item_count(const aisle_response* response, size_t* out) {
+  AISLE_RESPONSE_GETTER(*out = response->indices.size());
+}
+
+int32_t aisle_response_indices(const aisle_response* response, const uint32_t** out,
+                               size_t* out_count) {
+  AISLE_RESPONSE_GETTER({
+    if (out_count == nullptr) return NullError("out_count");
+    *out = response->indices.data();
+    *out_count = response->indices.size();
+  });
+}
+int32_t aisle_response_scores(const aisle_response* response, const float** out,
+                              size_t* out_count) {
+  AISLE_RESPONSE_GETTER({
+    if (out_count == nullptr) return NullError("out_count");
+    *out = response->scores.data();
+    *out_count = response->scores.size();
+  });
+}
+int32_t aisle_response_sources(const aisle_response* response, const uint32_t** out,
+                               size_t* out_count) {
+  AISLE_RESPONSE_GETTER({
+    if (out_count == nullptr) return NullError("out_count");
+    *out = response->sources.data();
+    *out_count = response->sources.size();
+  });
+}
+int32_t aisle_response_item_id(const aisle_response* response, size_t i, const char** out) {
+  AISLE_RESPONSE_GETTER({
+    AISLE_RETURN_IF_ERROR(ItemOutOfRange(response, i));
+    *out = response->strings.data() + response->id_offsets[i];
+  });
+}
+int32_t aisle_response_item_reason(const aisle_response* response, size_t i, const char** out) {
+  AISLE_RESPONSE_GETTER({
+    AISLE_RETURN_IF_ERROR(ItemOutOfRange(response, i));
+    *out = response->strings.data() + response->reason_offsets[i];
+  });
+}
+int32_t aisle_response_source_count(const aisle_response* response, size_t* out) {
+  AISLE_RESPONSE_GETTER(*out = response->source_offsets.size());
+}
+int32_t aisle_response_source_name(const aisle_response* response, size_t i, const char** out) {
+  AISLE_RESPONSE_GETTER({
+    if (i >= response->source_offsets.size()) {
+      return absl::OutOfRangeError(absl::StrCat("source ", i, " is outside the response's ",
+                                                response->source_offsets.size(), " sources"));
+    }
+    *out = response->strings.data() + response->source_offsets[i];
+  });
+}
+int32_t aisle_response_tier(const aisle_response* response, int32_t* out) {
+  AISLE_RESPONSE_GETTER(*out = static_cast<int32_t>(response->response.tier));
+}
+int32_t aisle_response_fallback_level(const aisle_response* response, int32_t* out) {
+  AISLE_RESPONSE_GETTER(*out = static_cast<int32_t>(response->response.fallback_level));
+}
+int32_t aisle_response_fallback_reason(const aisle_response* response, int32_t* out) {
+  AISLE_RESPONSE_GETTER(*out = static_cast<int32_t>(response->response.fallback_reason));
+}
+int32_t aisle_response_fallback_detail(const aisle_response* response, const char** out) {
+  AISLE_RESPONSE_GETTER(*out = response->response.fallback_detail.c_str());
+}
+int32_t aisle_response_request_id(const aisle_response* response, const char** out) {
+  AISLE_RESPONSE_GETTER(*out = response->response.request_id.c_str());
+}
+int32_t aisle_response_snapshot_version(const aisle_response* response, const char** out) {
+  AISLE_RESPONSE_GETTER(*out = response->response.snapshot_version.c_str());
+}
+int32_t aisle_response_ranker_version(const aisle_response* response, const char** out) {
+  AISLE_RESPONSE_GETTER(*out = response->response.ranker_version.c_str());
+}
+int32_t aisle_response_latency_micros(const aisle_response* response, int32_t stage, int64_t* out) {
+  AISLE_RESPONSE_GETTER({
+    if (stage < 0 || stage > AISLE_STAGE_TOTAL) {
+      return absl::OutOfRangeError(absl::StrCat("stage ", stage, " is not an AISLE_STAGE_* value"));
+    }
+    const absl::Duration d = stage == AISLE_STAGE_TOTAL ? response->response.total_latency
+                                                        : response->response.stage_latency[stage];
+    *out = absl::ToInt64Microseconds(d);
+  });
+}
+int32_t aisle_response_quality(const aisle_response* response, double* out) {
+  AISLE_RESPONSE_GETTER(*out = response->response.quality);
+}
+int32_t aisle_response_experiment_count(const aisle_response* response, size_t* out) {
+  AISLE_RESPONSE_GETTER(*out = response->response.experiments.size());
+}
+
+#undef AISLE_RESPONSE_GETTER
+
+int32_t aisle_response_experiment(const aisle_response* response, size_t i, const char** out_layer,
+                                  const char** out_experiment, const char** out_variant,
+                                  uint8_t* out_in_experiment) {
+  return Guard([&]() -> absl::Status {
+    if (response == nullptr) return NullError("response");
+    const auto& e = response->response.experiments;
+    if (i >= e.size()) {
+      return absl::OutOfRangeError(
+          absl::StrCat("experiment ", i, " is outside the response's ", e.size(), " assignments"));
+    }
+    if (out_layer != nullptr) *out_layer = e[i].layer.c_str();
+    if (out_experiment != nullptr) *out_experiment = e[i].experiment.c_str();
+    if (out_variant != nullptr) *out_variant = e[i].variant.c_str();
+    if (out_in_experiment != nullptr) *out_in_experiment = e[i].in_experiment ? 1 : 0;
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_response_counts_read(const aisle_response* response, aisle_response_counts* out) {
+  return Guard([&]() -> absl::Status {
+    if (response == nullptr) return NullError("response");
+    const auto& r = response->response;
+    aisle_response_counts c;
+    std::memset(&c, 0, sizeof(c));
+    c.size = sizeof(c);
+    c.candidates = r.candidates;
+    c.filtered = r.filtered;
+    c.unknown_items = r.unknown_items;
+    c.stale_features = r.stale_features;
+    c.defaulted_features = r.defaulted_features;
+    return aisle::capi::WriteSized(c, out, "out");
+  });
+}
+
+}  // extern "C"
