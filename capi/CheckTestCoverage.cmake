@@ -1,0 +1,16 @@
+# cmake -DSYMBOLS=<exported_symbols.txt> -DTEST=<c_api_test.c> -P CheckTestCoverage.cmake
+# Fails unless the C test calls every exported function at least once.
+file(STRINGS ${SYMBOLS} symbols)
+file(READ ${TEST} text)
+set(missing "")
+foreach(sym ${symbols})
+  string(REGEX MATCH "[^a-z0-9_]${sym}\\(" hit "${text}")
+  if(NOT hit)
+    list(APPEND missing ${sym})
+  endif()
+endforeach()
+if(missing)
+  message(FATAL_ERROR "functions not exercised by ${TEST}: ${missing}")
+endif()
+list(LENGTH symbols n)
+message(STATUS "${TEST} calls all ${n} exported functions")
