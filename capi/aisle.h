@@ -650,8 +650,10 @@ AISLE_API int32_t aisle_pipeline_builder_block_items(aisle_pipeline_builder* bui
 AISLE_API int32_t aisle_pipeline_builder_block_categories(aisle_pipeline_builder* builder,
                                                           const char* const* paths,
                                                           size_t count);
-/* Pins an item at a 0-based position (force = serve it even when filters
- * would drop it). Thread-safety: not thread-safe. */
+/* Pins an item at a 0-based position (force = bring it in even when no
+ * source proposed it, as long as it is in stock). Note: diversification
+ * (category cap, MMR) runs after the rules and may move a pinned item.
+ * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_add_pin(aisle_pipeline_builder* builder,
                                                  const char* item_id, uint32_t position,
                                                  uint8_t force);
