@@ -1,0 +1,139 @@
+"""Enumerations of the C ABI (the AISLE_* constants of capi/aisle.h).
+
+Every function that takes one of these also accepts the member's name as a
+string, case-insensitively (``metric="cosine"``, ``kind="search_rerank"``).
+"""
+
+import enum
+
+from . import errors
+
+
+class Metric(enum.IntEnum):
+    INNER_PRODUCT = 0
+    COSINE = 1
+    L2 = 2
+
+
+class InteractionType(enum.IntEnum):
+    VIEW = 0
+    CLICK = 1
+    ADD_TO_CART = 2
+    PURCHASE = 3
+
+
+class PopularityMode(enum.IntEnum):
+    POPULAR = 0
+    TRENDING = 1
+
+
+class FeatureGroup(enum.IntEnum):
+    USER = 0
+    SESSION = 1
+    ITEM = 2
+    CONTEXT = 3
+    RETRIEVAL = 4
+
+
+class StalePolicy(enum.IntEnum):
+    USE_VALUE = 0
+    USE_DEFAULT = 1
+    DROP_TO_FALLBACK = 2
+
+
+class ModelFormat(enum.IntEnum):
+    XGBOOST = 0
+    LIGHTGBM = 1
+    LINEAR = 2
+
+
+class Output(enum.IntEnum):
+    TRANSFORMED = 0
+    MARGIN = 1
+
+
+class SourceKind(enum.IntEnum):
+    ANN = 0
+    EXACT = 1
+    COVISITATION = 2
+    POPULAR = 3
+    TRENDING = 4
+    NEW_ITEMS = 5
+
+
+class SurfaceKind(enum.IntEnum):
+    RECOMMENDATION = 0
+    SEARCH_RERANK = 1
+
+
+class FallbackLevel(enum.IntEnum):
+    PERSONALIZED = 0
+    SEGMENT = 1
+    CATEGORY_POPULAR = 2
+    GLOBAL_POPULAR = 3
+    CAMPAIGN = 4
+    LEXICAL = 5
+
+
+class FallbackReason(enum.IntEnum):
+    NONE = 0
+    DEADLINE = 1
+    BREAKER_OPEN = 2
+    EMPTY_STAGE = 3
+    STALE_FEATURES = 4
+    SWITCHED_OFF = 5
+    OVERLOAD = 6
+    ERROR = 7
+
+
+class Tier(enum.IntEnum):
+    ANONYMOUS = 0
+    FEW_INTERACTIONS = 1
+    KNOWN = 2
+
+
+class Stage(enum.IntEnum):
+    RETRIEVE = 0
+    FEATURES = 1
+    RANK = 2
+    POST = 3
+    TOTAL = 4
+
+
+class Switch(enum.IntEnum):
+    PERSONALIZATION = 0
+    DIVERSIFICATION = 1
+    EXPLORATION = 2
+    SHADOW_SCORING = 3
+
+
+UNKNOWN_TIME = -(2**63)
+INVALID_ITEM = 2**32 - 1
+
+
+def coerce(enum_cls, value, what):
+    """`value` (member, int or case-insensitive name) as a member of `enum_cls`."""
+    if isinstance(value, enum_cls):
+        return value
+    if isinstance(value, str):
+        try:
+            return enum_cls[value.strip().upper().replace("-", "_")]
+        except KeyError:
+            pass
+    elif isinstance(value, int):
+        try:
+            return enum_cls(value)
+        except ValueError:
+            pass
+    names = ", ".join(m.name.lower() for m in enum_cls)
+    raise errors.InvalidArgument(
+        errors.INVALID_ARGUMENT, "%s: unknown value %r (expected one of %s)" % (what, value, names)
+    )
+
+
+def maybe(enum_cls, value):
+    """`value` as a member of `enum_cls`, or the plain int when it is not one."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        return value

@@ -1,0 +1,683 @@
+"""Pipelines, snapshots, the engine, requests and responses."""
+
+import dataclasses
+import threading
+from ctypes import POINTER, byref, c_char_p, c_double, c_float, c_int32, c_int64, c_size_t
+from ctypes import c_uint8, c_uint32, create_string_buffer, sizeof
+from typing import Any, Dict, List
+
+from . import _arrays, _lib, errors
+from ._handle import Handle, new_out
+from .constants import (
+    FallbackLevel,
+    FallbackReason,
+    InteractionType,
+    SourceKind,
+    Stage,
+    SurfaceKind,
+    Switch,
+    Tier,
+    coerce,
+    maybe,
+)
+
+_check = errors.check
+_enc = _arrays.encode
+_dec = _arrays.decode
+
+
+# ---------------------------------------------------------------------------
+# Pipelines and snapshots
+# ---------------------------------------------------------------------------
+class Pipeline(Handle):
+    """A surface's pipeline: sources, ranker, filters, rules, fallback ladder.
+
+    Setters only record (and return self, so calls chain); the engine
+    validates when it compiles the snapshot, naming the surface, source,
+    model or item at fault. Not thread-safe. ::
+
+        home = (aisle.Pipeline("home")
+                .add_source("ann", "ann", quota=200)
+                .add_source("popular", "popular", quota=100)
+                .set_ranker("ranker"))
+        snapshot.add_pipeline(home)
+    """
+
+    _destroy_name = "aisle_pipeline_builder_destroy"
+    _what = "Pipeline"
+
+    def __init__(self, surface, kind=SurfaceKind.RECOMMENDATION):
+        out = new_out(_lib.pipeline_builder_t)
+        _check(_lib.aisle_pipeline_builder_create(_enc(surface, "surface"), byref(out)))
+        super().__init__(out)
+        self.surface = surface
+        if kind != SurfaceKind.RECOMMENDATION:
+            self.set_kind(kind)
+
+    def set_kind(self, kind):
+        _check(
+            _lib.aisle_pipeline_builder_set_kind(self._h, int(coerce(SurfaceKind, kind, "kind")))
+        )
+        return self
+
+    def add_source(self, name, kind, quota, ef=0):
+        """A candidate source: stable name, kind ("ann", "covisitation", ...), quota."""
+        _check(
+            _lib.aisle_pipeline_builder_add_source(
+                self._h, _enc(name, "source name"),
+                int(coerce(SourceKind, kind, "source '%s' kind" % name)), int(quota), int(ef),
+            )
+        )
+        return self
+
+    def set_max_candidates(self, n):
+        _check(_lib.aisle_pipeline_builder_set_max_candidates(self._h, int(n)))
+        return self
+
+    def set_ranker(self, model, cheaper=None):
+        """A snapshot model or registered scorer name, and an optional cheaper one."""
+        _check(
+            _lib.aisle_pipeline_builder_set_ranker(
+                self._h, _enc(model, "ranker"), _enc(cheaper, "cheaper ranker")
+            )
+        )
+        return self
+
+    def set_inventory_reserve(self, reserve):
+        _check(_lib.aisle_pipeline_builder_set_inventory_reserve(self._h, int(reserve)))
+        return self
+
+    def block_items(self, ids):
+        arr, n, keep = _arrays.strings(ids, "blocked ids")
+        _check(_lib.aisle_pipeline_builder_block_items(self._h, arr, n))
+        return self
+
+    def block_categories(self, paths):
+        arr, n, keep = _arrays.strings(paths, "blocked categories")
+        _check(_lib.aisle_pipeline_builder_block_categories(self._h, arr, n))
+        return self
+
+    def add_pin(self, item_id, position, force=False):
+        _check(
+            _lib.aisle_pipeline_builder_add_pin(
+                self._h, _enc(item_id, "pinned id"), int(position), 1 if force else 0
+            )
+        )
+        return self
+
+    def set_category_cap(self, max_per_category, top_m, depth=-1):
+        _check(
+            _lib.aisle_pipeline_builder_set_category_cap(
+                self._h, int(max_per_category), int(top_m), int(depth)
+            )
+        )
+        return self
+
+    def set_mmr(self, lambda_):
+        _check(_lib.aisle_pipeline_builder_set_mmr(self._h, float(lambda_)))
+        return self
+
+    def set_exploration(self, positions, new_item_window_micros, budget):
+        ptr, n, keep = _arrays.vector(positions, "uint32", "exploration positions")
+        _check(
+            _lib.aisle_pipeline_builder_set_exploration(
+                self._h, ptr, n, int(new_item_window_micros), int(budget)
+            )
+        )
+        return self
+
+    def set_ladder(self, levels):
+        """Fallback levels, best first (names or FallbackLevel); [] = the default."""
+        lv = [int(coerce(FallbackLevel, v, "fallback level")) for v in levels]
+        ptr, n, keep = _arrays.vector(lv, "int32", "ladder")
+        _check(_lib.aisle_pipeline_builder_set_ladder(self._h, ptr, n))
+        return self
+
+    def set_campaign_set(self, name):
+        _check(_lib.aisle_pipeline_builder_set_campaign_set(self._h, _enc(name, "campaign set")))
+        return self
+
+    def set_default_k(self, k):
+        _check(_lib.aisle_pipeline_builder_set_default_k(self._h, int(k)))
+        return self
+
+    def set_budget(self, budget_micros):
+        _check(_lib.aisle_pipeline_builder_set_budget(self._h, int(budget_micros)))
+        return self
+
+
+class Snapshot(Handle):
+    """A deployment: catalog, ANN index, features, models, pipelines, campaigns.
+
+    It is copied when handed to an engine, so it may be changed and reused
+    afterwards; the objects added to it are shared (closing them afterwards
+    is fine). Not thread-safe. Setters return self.
+    """
+
+    _destroy_name = "aisle_snapshot_destroy"
+    _what = "Snapshot"
+
+    def __init__(self, version):
+        out = new_out(_lib.snapshot_t)
+        _check(_lib.aisle_snapshot_create(_enc(version, "version"), byref(out)))
+        super().__init__(out)
+        self.version = version
+
+    def set_catalog(self, catalog):
+        _check(_lib.aisle_snapshot_set_catalog(self._h, catalog._h))
+        return self
+
+    def set_ann_index(self, index):
+        _check(_lib.aisle_snapshot_set_ann_index(self._h, index._h))
+        return self
+
+    def set_item_features(self, store):
+        _check(_lib.aisle_snapshot_set_item_features(self._h, store._h))
+        return self
+
+    def set_feature_schema(self, schema):
+        _check(_lib.aisle_snapshot_set_feature_schema(self._h, schema._h))
+        return self
+
+    def add_model(self, name, model):
+        _check(_lib.aisle_snapshot_add_model(self._h, _enc(name, "model name"), model._h))
+        return self
+
+    def add_pipeline(self, pipeline):
+        _check(_lib.aisle_snapshot_add_pipeline(self._h, pipeline._h))
+        return self
+
+    def add_campaign_set(self, name, ids):
+        arr, n, keep = _arrays.strings(ids, "campaign ids")
+        _check(_lib.aisle_snapshot_add_campaign_set(self._h, _enc(name, "campaign set"), arr, n))
+        return self
+
+    def add_warm_interactions(self, items, times_micros, types=None, sessions=None):
+        """Interactions (item indices) the live popularity and co-visitation start from."""
+        from .retrieval import _interaction_columns  # noqa: PLC0415
+
+        (se, it, tm, ty, n), keep = _interaction_columns(items, times_micros, types, sessions)
+        _check(_lib.aisle_snapshot_add_warm_interactions(self._h, se, it, tm, ty, n))
+        return self
+
+
+# ---------------------------------------------------------------------------
+# Requests
+# ---------------------------------------------------------------------------
+class Request(Handle):
+    """One recommendation request; reusable (setters replace). Not thread-safe.
+
+    ::
+
+        req = aisle.Request("product_page", user_id="u-17", seed_items=["sku-1"], k=8)
+        req.set_context({"device": "mobile"})
+
+    Keyword arguments of the constructor call the matching ``set_*`` method.
+    """
+
+    _destroy_name = "aisle_request_destroy"
+    _what = "Request"
+
+    _KEYWORDS = (
+        "request_id", "user_id", "session_id", "context", "seed_items", "cart_items",
+        "bought_items", "search_candidates", "user_vector", "segment", "k", "budget_micros",
+    )
+
+    def __init__(self, surface, **kwargs):
+        out = new_out(_lib.request_t)
+        _check(_lib.aisle_request_create(_enc(surface, "surface"), byref(out)))
+        super().__init__(out)
+        self.surface = surface
+        unknown = set(kwargs) - set(self._KEYWORDS)
+        if unknown:
+            raise errors.InvalidArgument(
+                errors.INVALID_ARGUMENT,
+                "Request: unknown keyword(s) %s (known: %s)"
+                % (", ".join(sorted(unknown)), ", ".join(self._KEYWORDS)),
+            )
+        for key in self._KEYWORDS:
+            if key in kwargs:
+                getattr(self, "set_" + key)(kwargs[key])
+
+    def set_surface(self, surface):
+        _check(_lib.aisle_request_set_surface(self._h, _enc(surface, "surface")))
+        self.surface = surface
+        return self
+
+    def set_request_id(self, value):
+        _check(_lib.aisle_request_set_request_id(self._h, _enc(value, "request_id")))
+        return self
+
+    def set_user_id(self, value):
+        _check(_lib.aisle_request_set_user_id(self._h, _enc(value, "user_id")))
+        return self
+
+    def set_session_id(self, value):
+        _check(_lib.aisle_request_set_session_id(self._h, _enc(value, "session_id")))
+        return self
+
+    def add_context(self, key, value):
+        _check(
+            _lib.aisle_request_add_context(self._h, _enc(key, "context key"),
+                                           _enc(value, "context value"))
+        )
+        return self
+
+    def set_context(self, context):
+        """Replaces the context with a mapping (or pairs) of strings."""
+        _check(_lib.aisle_request_clear_context(self._h))
+        items = context.items() if hasattr(context, "items") else (context or ())
+        for k, v in items:
+            self.add_context(k, v)
+        return self
+
+    def _ids(self, fn, ids, what):
+        arr, n, keep = _arrays.strings(list(ids or ()), what)
+        _check(fn(self._h, arr, n))
+        return self
+
+    def set_seed_items(self, ids):
+        return self._ids(_lib.aisle_request_set_seed_items, ids, "seed_items")
+
+    def set_cart_items(self, ids):
+        return self._ids(_lib.aisle_request_set_cart_items, ids, "cart_items")
+
+    def set_bought_items(self, ids):
+        return self._ids(_lib.aisle_request_set_bought_items, ids, "bought_items")
+
+    def set_search_candidates(self, ids):
+        return self._ids(_lib.aisle_request_set_search_candidates, ids, "search_candidates")
+
+    def set_user_vector(self, values):
+        """A user or query embedding (None or [] clears)."""
+        ptr, n, keep = _arrays.vector(values, "float32", "user_vector")
+        _check(_lib.aisle_request_set_user_vector(self._h, ptr, n))
+        return self
+
+    def set_segment(self, segment):
+        _check(_lib.aisle_request_set_segment(self._h, int(segment)))
+        return self
+
+    def set_k(self, k):
+        if k < 0:
+            raise errors.InvalidArgument(errors.INVALID_ARGUMENT, "k: %d is negative" % k)
+        _check(_lib.aisle_request_set_k(self._h, int(k)))
+        return self
+
+    def set_budget_micros(self, budget_micros):
+        _check(_lib.aisle_request_set_budget(self._h, int(budget_micros)))
+        return self
+
+
+# ---------------------------------------------------------------------------
+# Responses (plain data, copied out of the C response)
+# ---------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class ResponseItem:
+    """One served item."""
+
+    id: str
+    index: int
+    score: float
+    reason: str  # "ranked", "pinned", "exploration", "popular", "campaign", "lexical", ...
+    sources: List[str]  # names of the candidate sources that produced it
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    layer: str
+    experiment: str
+    variant: str
+    in_experiment: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ResponseCounts:
+    candidates: int
+    filtered: int
+    unknown_items: int
+    stale_features: int
+    defaulted_features: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Response:
+    """What the engine served, and why (tier, fallback level and reason)."""
+
+    items: List[ResponseItem]
+    tier: Any  # Tier
+    fallback_level: Any  # FallbackLevel
+    fallback_reason: Any  # FallbackReason
+    fallback_detail: str
+    request_id: str
+    snapshot_version: str
+    ranker_version: str
+    latency_micros: Dict[Any, int]  # Stage -> microseconds
+    quality: float
+    experiments: List[Experiment]
+    counts: ResponseCounts
+    source_names: List[str]
+
+    @property
+    def ids(self):
+        return [i.id for i in self.items]
+
+    @property
+    def indices(self):
+        return [i.index for i in self.items]
+
+    @property
+    def scores(self):
+        return [i.score for i in self.items]
+
+    def __len__(self):
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+def _read_response(r):
+    n = c_size_t()
+    _check(_lib.aisle_response_item_count(r, byref(n)))
+    count = n.value
+    idx = POINTER(c_uint32)()
+    sc = POINTER(c_float)()
+    src = POINTER(c_uint32)()
+    m = c_size_t()
+    _check(_lib.aisle_response_indices(r, byref(idx), byref(m)))
+    _check(_lib.aisle_response_scores(r, byref(sc), byref(m)))
+    _check(_lib.aisle_response_sources(r, byref(src), byref(m)))
+    s = c_char_p()
+    _check(_lib.aisle_response_source_count(r, byref(m)))
+    names = []
+    for i in range(m.value):
+        _check(_lib.aisle_response_source_name(r, i, byref(s)))
+        names.append(_dec(s.value))
+    items = []
+    indices = idx[:count] if count else []
+    scores = sc[:count] if count else []
+    sources = src[:count] if count else []
+    for i in range(count):
+        _check(_lib.aisle_response_item_id(r, i, byref(s)))
+        item_id = _dec(s.value)
+        _check(_lib.aisle_response_item_reason(r, i, byref(s)))
+        bits = sources[i]
+        items.append(
+            ResponseItem(
+                item_id, indices[i], scores[i], _dec(s.value),
+                [nm for b, nm in enumerate(names) if bits >> b & 1],
+            )
+        )
+    v = c_int32()
+    _check(_lib.aisle_response_tier(r, byref(v)))
+    tier = maybe(Tier, v.value)
+    _check(_lib.aisle_response_fallback_level(r, byref(v)))
+    level = maybe(FallbackLevel, v.value)
+    _check(_lib.aisle_response_fallback_reason(r, byref(v)))
+    reason = maybe(FallbackReason, v.value)
+    strs = []
+    for fn in (
+        _lib.aisle_response_fallback_detail,
+        _lib.aisle_response_request_id,
+        _lib.aisle_response_snapshot_version,
+        _lib.aisle_response_ranker_version,
+    ):
+        _check(fn(r, byref(s)))
+        strs.append(_dec(s.value))
+    lat = {}
+    t = c_int64()
+    for stage in Stage:
+        _check(_lib.aisle_response_latency_micros(r, int(stage), byref(t)))
+        lat[stage] = t.value
+    q = c_double()
+    _check(_lib.aisle_response_quality(r, byref(q)))
+    _check(_lib.aisle_response_experiment_count(r, byref(m)))
+    exps = []
+    layer, exp, var, inx = c_char_p(), c_char_p(), c_char_p(), c_uint8()
+    for i in range(m.value):
+        _check(
+            _lib.aisle_response_experiment(r, i, byref(layer), byref(exp), byref(var), byref(inx))
+        )
+        exps.append(Experiment(_dec(layer.value), _dec(exp.value), _dec(var.value),
+                               bool(inx.value)))
+    c = _lib.ResponseCountsT()
+    c.size = sizeof(_lib.ResponseCountsT)
+    _check(_lib.aisle_response_counts_read(r, byref(c)))
+    counts = ResponseCounts(c.candidates, c.filtered, c.unknown_items, c.stale_features,
+                            c.defaulted_features)
+    return Response(items, tier, level, reason, strs[0], strs[1], strs[2], strs[3], lat,
+                    q.value, exps, counts, names)
+
+
+# ---------------------------------------------------------------------------
+# Engine
+# ---------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class EngineMetrics:
+    """Engine counters, monotonic since creation."""
+
+    requests: int
+    errors: int
+    empty_responses: int
+    served_by_level: Dict[Any, int]  # FallbackLevel -> requests (non-zero entries)
+    fallback_reasons: Dict[Any, int]  # FallbackReason -> requests (non-zero entries)
+    unknown_items: int
+    events_applied: int
+    events_rejected: int
+    swaps: int
+    swaps_rejected: int
+
+
+@dataclasses.dataclass
+class BreakerOptions:
+    """Circuit breaker of a host scorer; zero fields take the library defaults."""
+
+    call_timeout_micros: int = 0
+    open_micros: int = 0
+    min_requests: int = 0
+    failure_rate: float = 0.0
+    consecutive_timeouts: int = 0
+
+
+class Engine(Handle):
+    """Serves requests from a snapshot. Thread-safe (recommend from any thread).
+
+    ::
+
+        with aisle.Engine(snapshot) as engine:
+            resp = engine.recommend(aisle.Request("home", user_id="u-17", k=10))
+            for item in resp.items:
+                print(item.id, item.score, item.reason)
+
+    The engine copies the snapshot; swap() replaces it atomically while
+    requests are in flight. Responses are plain Python objects (no handle).
+    """
+
+    _destroy_name = "aisle_engine_destroy"
+    _what = "Engine"
+
+    def __init__(self, snapshot):
+        """InvalidArgument or NotFound naming the surface, source, model or item at fault."""
+        out = new_out(_lib.engine_t)
+        _check(_lib.aisle_engine_create(snapshot._h, byref(out)))
+        super().__init__(out)
+        self._scorers = {}  # name -> (trampoline, fn): kept alive as long as the engine
+        self.scorer_errors = []  # exceptions raised by host scorers (most recent last)
+        self._lock = threading.Lock()
+
+    def close(self):
+        super().close()
+        # The C engine is gone: its trampolines may now be released.
+        self._scorers = {}
+
+    def recommend(self, request=None, **kwargs):
+        """Serves one request (a :class:`Request`, or the keywords of one).
+
+        Errors only for a malformed request (unknown surface, k beyond max_k,
+        bad user vector); everything else degrades and says so in the response.
+        """
+        if request is None:
+            if "surface" not in kwargs:
+                raise errors.InvalidArgument(
+                    errors.INVALID_ARGUMENT, "recommend: pass a Request or surface=..."
+                )
+            with Request(kwargs.pop("surface"), **kwargs) as req:
+                return self.recommend(req)
+        out = new_out(_lib.response_t)
+        _check(_lib.aisle_engine_recommend(self._h, request._h, byref(out)))
+        try:
+            return _read_response(out)
+        finally:
+            _lib.aisle_response_destroy(out)
+
+    def recommend_ids(self, request):
+        """The served ids only: the cheapest way to call recommend from Python."""
+        out = new_out(_lib.response_t)
+        _check(_lib.aisle_engine_recommend(self._h, request._h, byref(out)))
+        try:
+            n = c_size_t()
+            _check(_lib.aisle_response_item_count(out, byref(n)))
+            s = c_char_p()
+            ids = []
+            for i in range(n.value):
+                _check(_lib.aisle_response_item_id(out, i, byref(s)))
+                ids.append(s.value.decode("utf-8", "replace"))
+            return ids
+        finally:
+            _lib.aisle_response_destroy(out)
+
+    def swap(self, snapshot):
+        """Validates and swaps in `snapshot`; on error the old one keeps serving."""
+        _check(_lib.aisle_engine_swap(self._h, snapshot._h))
+
+    @property
+    def snapshot_version(self):
+        n = c_size_t()
+        _check(_lib.aisle_engine_snapshot_version(self._h, None, 0, byref(n)))
+        buf = create_string_buffer(n.value + 1)
+        _check(_lib.aisle_engine_snapshot_version(self._h, buf, n.value + 1, byref(n)))
+        return _dec(buf.value)
+
+    def set_stock(self, item_id, stock):
+        _check(_lib.aisle_engine_set_stock(self._h, _enc(item_id, "item id"), int(stock)))
+
+    def add_stock(self, item_id, delta):
+        _check(_lib.aisle_engine_add_stock(self._h, _enc(item_id, "item id"), int(delta)))
+
+    def apply_interaction(self, item_id, type=InteractionType.VIEW, at_micros=0, user_id=None,  # noqa: A002
+                          session_id=None, segment=0):
+        """One live event; NotFound naming an unknown item."""
+        _check(
+            _lib.aisle_engine_apply_interaction(
+                self._h, _enc(user_id, "user_id"), _enc(session_id, "session_id"),
+                _enc(item_id, "item id"), int(coerce(InteractionType, type, "interaction type")),
+                int(at_micros), int(segment),
+            )
+        )
+
+    def publish_live_state(self):
+        """Makes live popularity and co-visitation visible now."""
+        _check(_lib.aisle_engine_publish_live_state(self._h))
+
+    def set_flag(self, surface, flag, enabled, actor="python"):
+        """A runtime switch (Switch.PERSONALIZATION, ...) of a surface ("*" = all)."""
+        _check(
+            _lib.aisle_engine_set_flag(
+                self._h, _enc(surface, "surface"), int(coerce(Switch, flag, "flag")),
+                1 if enabled else 0, _enc(actor, "actor"),
+            )
+        )
+
+    def set_source(self, surface, source, enabled, actor="python"):
+        """Turns a source of a surface ("*" = all) on or off."""
+        _check(
+            _lib.aisle_engine_set_source(
+                self._h, _enc(surface, "surface"), _enc(source, "source"), 1 if enabled else 0,
+                _enc(actor, "actor"),
+            )
+        )
+
+    def quality(self, surface):
+        """The overload controller's quality factor for a surface, in (0, 1]."""
+        q = c_double()
+        _check(_lib.aisle_engine_quality(self._h, _enc(surface, "surface"), byref(q)))
+        return q.value
+
+    def metrics(self):
+        m = _lib.EngineMetricsT()
+        m.size = sizeof(_lib.EngineMetricsT)
+        _check(_lib.aisle_engine_metrics_read(self._h, byref(m)))
+        return EngineMetrics(
+            m.requests, m.errors, m.empty_responses,
+            {maybe(FallbackLevel, i): v for i, v in enumerate(m.served_by_level) if v},
+            {maybe(FallbackReason, i): v for i, v in enumerate(m.fallback_reasons) if v},
+            m.unknown_items, m.events_applied, m.events_rejected, m.swaps, m.swaps_rejected,
+        )
+
+    def register_scorer(self, name, fn, breaker=None):
+        """Registers a Python scorer usable as a pipeline ranker under `name`.
+
+        ``fn(features, remaining_micros) -> scores``: `features` is the rows x
+        columns matrix the engine assembled (the pipeline's schema; a read-only
+        ndarray view valid only during the call, or a list of lists), and it
+        returns one score per row. It is called from the threads that call
+        recommend (it takes the GIL). If it raises, the request degrades to
+        its next fallback level (an AisleError's code is passed on, anything
+        else counts as INTERNAL) and the exception is appended to
+        ``scorer_errors``. AlreadyExists for a name in use.
+        """
+        engine = self
+
+        def trampoline(user_data, feats, rows, cols, scores, remaining):
+            try:
+                np = _arrays.np
+                if np is not None:
+                    if rows == 0:
+                        x = np.empty((0, cols), np.float32)
+                    else:
+                        x = np.ctypeslib.as_array(feats, shape=(rows, cols))
+                        x.flags.writeable = False
+                    s = fn(x, remaining)
+                    if rows:
+                        np.ctypeslib.as_array(scores, shape=(rows,))[:] = np.asarray(
+                            s, dtype=np.float32).reshape(rows)
+                else:
+                    x = [feats[r * cols:(r + 1) * cols] for r in range(rows)]
+                    s = list(fn(x, remaining))
+                    if len(s) != rows:
+                        raise errors.InvalidArgument(
+                            errors.INVALID_ARGUMENT,
+                            "scorer '%s' returned %d scores for %d rows" % (name, len(s), rows))
+                    for i in range(rows):
+                        scores[i] = float(s[i])
+                return errors.OK
+            except errors.AisleError as e:
+                engine._record_scorer_error(e)
+                return e.code if e.code else errors.INTERNAL
+            except BaseException as e:  # noqa: BLE001 (nothing may unwind into C)
+                engine._record_scorer_error(e)
+                return errors.INTERNAL
+
+        tramp = _lib.SCORER_FN(trampoline)
+        b = None
+        if breaker is not None:
+            if isinstance(breaker, dict):
+                breaker = BreakerOptions(**breaker)
+            b = _lib.BreakerOptions()
+            b.size = sizeof(_lib.BreakerOptions)
+            b.call_timeout_micros = int(breaker.call_timeout_micros)
+            b.open_micros = int(breaker.open_micros)
+            b.min_requests = int(breaker.min_requests)
+            b.failure_rate = float(breaker.failure_rate)
+            b.consecutive_timeouts = int(breaker.consecutive_timeouts)
+            b = byref(b)
+        _check(_lib.aisle_engine_register_scorer(self._h, _enc(name, "scorer name"), tramp, None,
+                                                 b))
+        self._scorers[name] = (tramp, fn)
+
+    def _record_scorer_error(self, e):
+        with self._lock:
+            self.scorer_errors.append(e)
+            del self.scorer_errors[:-16]
+

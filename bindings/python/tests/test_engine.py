@@ -1,0 +1,270 @@
+"""Engine, Snapshot, Pipeline, Request and Response through Python, and the
+same requests through a C program over the same ABI (identical responses)."""
+
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import aisle
+import storefront
+from conftest import REPO
+
+NOW = int(time.time() * 1e6)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    snapshot, catalog = storefront.make_snapshot(NOW)
+    with snapshot, catalog:
+        eng = aisle.Engine(snapshot)
+    # The engine copied the snapshot: closing the Python handles first is fine.
+    yield eng
+    eng.close()
+
+
+def fresh_engine():
+    snapshot, catalog = storefront.make_snapshot(NOW)
+    with snapshot, catalog:
+        return aisle.Engine(snapshot)
+
+
+def test_product_page_serves_similar_items_from_the_seed_category(engine):
+    resp = engine.recommend(aisle.Request("product_page", seed_items=["sku-3"], k=5))
+    assert len(resp) == 5
+    assert "sku-3" not in resp.ids
+    # Embeddings cluster by category: ANN neighbours of sku-3 are in category 0.
+    assert all(int(i.split("-")[1]) < 10 for i in resp.ids), resp.ids
+    assert resp.fallback_level == aisle.FallbackLevel.PERSONALIZED
+    assert resp.fallback_reason == aisle.FallbackReason.NONE
+    assert resp.snapshot_version == "v1"
+    for item in resp.items:
+        assert isinstance(item, aisle.ResponseItem)
+        assert item.index == int(item.id.split("-")[1])  # items were added in order
+        assert item.sources and set(item.sources) <= {"ann", "covis"}
+    assert resp.counts.candidates >= 5
+    assert set(resp.latency_micros) == set(aisle.Stage)
+    assert 0 < resp.quality <= 1
+
+
+def test_ranker_orders_by_its_scores_and_reports_its_version(engine):
+    resp = engine.recommend(surface="home", seed_items=["sku-3"])
+    assert resp.fallback_level == aisle.FallbackLevel.PERSONALIZED
+    assert len(resp) == 5  # the surface's default k
+    assert resp.ranker_version.startswith("linear:price:xxh64="), resp.ranker_version
+    assert resp.scores == sorted(resp.scores, reverse=True)
+    assert resp.source_names == ["ann", "covis", "popular"]
+
+
+def test_search_rerank_reorders_only_the_given_candidates(engine):
+    cands = ["sku-5", "sku-1", "sku-20", "sku-7"]
+    resp = engine.recommend(aisle.Request("search", search_candidates=cands, k=4))
+    assert sorted(resp.ids) == sorted(cands)
+    # price weight is negative and ann_score absent: cheaper (lower index) first.
+    assert resp.ids == ["sku-1", "sku-5", "sku-7", "sku-20"]
+
+
+def test_anonymous_request_without_signal_falls_back_to_global_popular(engine):
+    resp = engine.recommend(aisle.Request("home"))
+    assert resp.tier == aisle.Tier.ANONYMOUS
+    assert resp.fallback_level == aisle.FallbackLevel.GLOBAL_POPULAR
+    assert resp.fallback_reason == aisle.FallbackReason.EMPTY_STAGE
+    assert len(resp) == 5
+    assert resp.ids[0] == "sku-0"  # item 0 has the most views
+    assert resp.items[0].reason == "popular"
+
+
+def test_category_context_scopes_category_popular(engine):
+    with aisle.Request("home") as req:
+        req.set_context({"category": "Shop>Dept0>Cat2"})
+        resp = engine.recommend(req)
+    assert resp.fallback_level == aisle.FallbackLevel.CATEGORY_POPULAR
+    assert all(20 <= i < 30 for i in resp.indices), resp.ids
+    assert resp.indices[0] == 20
+
+
+def test_request_errors_name_the_problem(engine):
+    with pytest.raises(aisle.AisleError) as e:
+        engine.recommend(aisle.Request("no_such_surface"))
+    assert "no_such_surface" in e.value.message
+    assert e.value.code in (aisle.errors.INVALID_ARGUMENT, aisle.errors.NOT_FOUND)
+    with pytest.raises(aisle.InvalidArgument) as e:
+        engine.recommend(aisle.Request("home", user_vector=[1.0, 2.0]))
+    assert e.value.code == aisle.errors.INVALID_ARGUMENT
+    with pytest.raises(aisle.InvalidArgument):
+        aisle.Request("home", colour="red")
+    with pytest.raises(aisle.InvalidArgument):
+        engine.recommend(k=3)  # no surface
+
+
+def test_request_is_reusable_and_setters_replace(engine):
+    with aisle.Request("product_page", k=3) as req:
+        req.set_seed_items(["sku-3"])
+        a = engine.recommend(req)
+        req.set_seed_items(["sku-33"]).set_k(4)
+        b = engine.recommend(req)
+    assert len(a) == 3 and len(b) == 4
+    assert all(i < 10 for i in a.indices) and all(30 <= i < 40 for i in b.indices)
+
+
+def test_live_inventory_and_events():
+    with fresh_engine() as eng:
+        first = eng.recommend(aisle.Request("product_page", seed_items=["sku-3"], k=5))
+        top = first.ids[0]
+        eng.set_stock(top, 0)
+        after = eng.recommend(aisle.Request("product_page", seed_items=["sku-3"], k=5))
+        assert top not in after.ids
+        eng.add_stock(top, 3)
+        again = eng.recommend(aisle.Request("product_page", seed_items=["sku-3"], k=5))
+        assert top in again.ids
+        with pytest.raises(aisle.NotFound) as e:
+            eng.set_stock("sku-nope", 1)
+        assert "sku-nope" in e.value.message
+        eng.apply_interaction("sku-21", "view", at_micros=NOW, user_id="u9", session_id="s9")
+        eng.apply_interaction("sku-22", aisle.InteractionType.PURCHASE, at_micros=NOW,
+                              user_id="u9")
+        with pytest.raises(aisle.NotFound):
+            eng.apply_interaction("sku-nope", at_micros=NOW, user_id="u9")
+        with pytest.raises(aisle.InvalidArgument):
+            eng.apply_interaction("sku-21", "teleport", at_micros=NOW)
+        eng.publish_live_state()
+        m = eng.metrics()
+        assert isinstance(m, aisle.EngineMetrics)
+        assert m.requests == 3
+        # Stock changes are events too: 2 stock + 2 interactions applied; the
+        # unknown-id stock change and interaction rejected ("teleport" never
+        # reached the library: the Python enum check refused it).
+        assert m.events_applied == 4
+        assert m.events_rejected == 2
+        assert sum(m.served_by_level.values()) == 3
+
+
+def test_switches_step_down_and_quality(engine):
+    with fresh_engine() as eng:
+        eng.set_flag("product_page", aisle.Switch.PERSONALIZATION, False, actor="test")
+        resp = eng.recommend(aisle.Request("product_page", seed_items=["sku-3"], k=5))
+        assert resp.fallback_level != aisle.FallbackLevel.PERSONALIZED
+        assert resp.fallback_reason == aisle.FallbackReason.SWITCHED_OFF
+        with pytest.raises(aisle.NotFound):
+            eng.set_source("product_page", "no_source", False)
+        eng.set_source("*", "ann", False)
+        with pytest.raises(aisle.NotFound):
+            eng.set_flag("nowhere", "personalization", True)
+        assert 0 < eng.quality("home") <= 1
+
+
+def test_swap_replaces_the_snapshot_and_a_bad_one_is_rejected():
+    with fresh_engine() as eng:
+        assert eng.snapshot_version == "v1"
+        snapshot, catalog = storefront.make_snapshot(NOW, version="v2")
+        with snapshot, catalog:
+            eng.swap(snapshot)
+            assert eng.snapshot_version == "v2"
+            with aisle.Pipeline("broken") as p:
+                p.add_source("ann", "ann", 10).set_ranker("no_such_model")
+                snapshot.add_pipeline(p)
+            with pytest.raises(aisle.AisleError) as e:
+                eng.swap(snapshot)
+            assert "no_such_model" in e.value.message
+        assert eng.snapshot_version == "v2"
+        assert len(eng.recommend(aisle.Request("home", k=5))) == 5
+        assert eng.metrics().swaps_rejected == 1
+
+
+def test_bad_snapshot_is_an_error_naming_the_culprit():
+    with aisle.Snapshot("bad") as s, aisle.Pipeline("home") as p:
+        p.add_source("ann", "ann", 10)
+        s.add_pipeline(p)
+        with pytest.raises(aisle.AisleError) as e:
+            aisle.Engine(s)  # no catalog, no index
+        assert e.value.message
+
+
+def test_python_scorer_ranks_and_sees_the_feature_matrix(array_path):
+    seen = []
+
+    def scorer(features, remaining_micros):
+        rows = len(features)
+        seen.append((rows, len(features[0]) if rows else 0, remaining_micros))
+        # Score = the row's price feature (the schema's last column): dearer first.
+        return [row[-1] for row in features]
+
+    snapshot, catalog = storefront.make_snapshot(NOW)
+    with snapshot, catalog, aisle.Engine(snapshot) as eng:
+        # A surface may name a host scorer once it is registered: register,
+        # then swap in the snapshot whose pipeline uses it.
+        eng.register_scorer("host_scorer", scorer)
+        with pytest.raises(aisle.AlreadyExists):
+            eng.register_scorer("host_scorer", scorer)
+        with aisle.Pipeline("host") as p:
+            p.add_source("ann", "ann", 20).set_ranker("host_scorer").set_default_k(5)
+            p.set_budget(5000000)
+            snapshot.add_pipeline(p)
+        eng.swap(snapshot)
+        resp = eng.recommend(aisle.Request("host", seed_items=["sku-3"], k=5))
+    assert seen and seen[0][0] >= 5 and seen[0][1] >= 1
+    assert seen[0][2] > 0
+    assert resp.fallback_level == aisle.FallbackLevel.PERSONALIZED
+    assert resp.scores == sorted(resp.scores, reverse=True)
+
+
+def test_failing_python_scorer_degrades_and_is_recorded():
+    def scorer(features, remaining_micros):
+        raise RuntimeError("model server down")
+
+    snapshot, catalog = storefront.make_snapshot(NOW)
+    with snapshot, catalog, aisle.Engine(snapshot) as eng:
+        eng.register_scorer("host_scorer", scorer,
+                            breaker=aisle.BreakerOptions(min_requests=100))
+        with aisle.Pipeline("host") as p:
+            p.add_source("ann", "ann", 20).set_ranker("host_scorer").set_default_k(5)
+            p.set_budget(5000000)
+            snapshot.add_pipeline(p)
+        eng.swap(snapshot)
+        resp = eng.recommend(aisle.Request("host", seed_items=["sku-3"], k=5))
+        assert resp.fallback_level != aisle.FallbackLevel.PERSONALIZED
+        assert resp.fallback_reason == aisle.FallbackReason.ERROR
+        assert "host_scorer" in resp.fallback_detail
+        assert isinstance(eng.scorer_errors[-1], RuntimeError)
+
+
+def test_closed_engine_raises_instead_of_crashing():
+    eng = fresh_engine()
+    eng.close()
+    eng.close()  # idempotent
+    assert eng.closed
+    with pytest.raises(aisle.FailedPrecondition) as e:
+        eng.recommend(aisle.Request("home"))
+    assert "Engine is closed" in e.value.message
+
+
+def test_same_requests_give_the_same_responses_through_c(tmp_path):
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler: the C-vs-Python comparison is not run")
+    lib = aisle.library_path
+    exe = tmp_path / "c_reference"
+    subprocess.run(
+        [cc, "-std=c99", "-O1", "-Wall", "-Werror", "-I", os.path.join(REPO, "capi"),
+         os.path.join(os.path.dirname(__file__), "c_reference.c"), "-o", str(exe), lib,
+         "-Wl,-rpath," + os.path.dirname(os.path.abspath(lib))],
+        check=True,
+    )
+    model = tmp_path / "price.json"
+    model.write_text(storefront.LINEAR_MODEL)
+    c_out = subprocess.run([str(exe), str(NOW), str(model)], check=True, capture_output=True,
+                           text=True).stdout.splitlines()
+
+    snapshot, catalog = storefront.make_snapshot(NOW)
+    with snapshot, catalog, aisle.Engine(snapshot) as eng:
+        py_out = []
+        for kwargs in storefront.REQUESTS:
+            kwargs = dict(kwargs)
+            with aisle.Request(kwargs.pop("surface"), **kwargs) as req:
+                py_out.append(storefront.describe(eng.recommend(req)))
+    assert len(c_out) == len(storefront.REQUESTS)
+    assert py_out == c_out
+    # The comparison is not vacuous: every response served items.
+    assert all(line.split("|")[0] for line in py_out)
