@@ -312,7 +312,7 @@ class Request(Handle):
 # ---------------------------------------------------------------------------
 # Responses (plain data, copied out of the C response)
 # ---------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class ResponseItem:
     """One served item."""
 
@@ -340,7 +340,7 @@ class ResponseCounts:
     defaulted_features: int
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class Response:
     """What the engine served, and why (tier, fallback level and reason)."""
 
@@ -377,6 +377,9 @@ class Response:
         return iter(self.items)
 
 
+_STAGES = tuple(Stage)
+
+
 def _read_response(r):
     n = c_size_t()
     _check(_lib.aisle_response_item_count(r, byref(n)))
@@ -395,20 +398,26 @@ def _read_response(r):
         _check(_lib.aisle_response_source_name(r, i, byref(s)))
         names.append(_dec(s.value))
     items = []
-    indices = idx[:count] if count else []
-    scores = sc[:count] if count else []
-    sources = src[:count] if count else []
-    for i in range(count):
-        _check(_lib.aisle_response_item_id(r, i, byref(s)))
-        item_id = _dec(s.value)
-        _check(_lib.aisle_response_item_reason(r, i, byref(s)))
-        bits = sources[i]
-        items.append(
-            ResponseItem(
-                item_id, indices[i], scores[i], _dec(s.value),
-                [nm for b, nm in enumerate(names) if bits >> b & 1],
+    if count:
+        indices = idx[:count]
+        scores = sc[:count]
+        sources = src[:count]
+        sref = byref(s)
+        item_id_fn = _lib.aisle_response_item_id
+        reason_fn = _lib.aisle_response_item_reason
+        for i in range(count):
+            if item_id_fn(r, i, sref):
+                _check(item_id_fn(r, i, sref))
+            item_id = s.value.decode("utf-8", "replace")
+            if reason_fn(r, i, sref):
+                _check(reason_fn(r, i, sref))
+            bits = sources[i]
+            items.append(
+                ResponseItem(
+                    item_id, indices[i], scores[i], s.value.decode("utf-8", "replace"),
+                    [nm for b, nm in enumerate(names) if bits >> b & 1],
+                )
             )
-        )
     v = c_int32()
     _check(_lib.aisle_response_tier(r, byref(v)))
     tier = maybe(Tier, v.value)
@@ -427,8 +436,9 @@ def _read_response(r):
         strs.append(_dec(s.value))
     lat = {}
     t = c_int64()
-    for stage in Stage:
-        _check(_lib.aisle_response_latency_micros(r, int(stage), byref(t)))
+    tref = byref(t)
+    for stage in _STAGES:
+        _check(_lib.aisle_response_latency_micros(r, stage, tref))
         lat[stage] = t.value
     q = c_double()
     _check(_lib.aisle_response_quality(r, byref(q)))
