@@ -18,7 +18,7 @@
 //                 source returning precomputed lists), the inventory filter
 //                 fed by stock updates applied between requests (8 SetStock
 //                 calls per request, not timed), a linear rerank; k=20.
-//   deadline      the personalized pipeline with a ranker that spins until
+//   deadline      the personalized pipeline with a ranker that sleeps until
 //                 its (stage) deadline passes and returns DeadlineExceeded;
 //                 request budget 5 ms. Counts the responses that report a
 //                 fallback level below personalized with reason "deadline".
@@ -354,7 +354,7 @@ ranking::GbdtModel TrainGbdt(const Storefront& sf, size_t trees, bool use_cache,
 
 // ------------------------------------------------------------------ rankers and sources
 
-// Spins until its deadline passes, then reports DeadlineExceeded: a model
+// Sleeps until its deadline passes, then reports DeadlineExceeded: a model
 // that is always too slow.
 class SlowRanker final : public ranking::Ranker {
  public:
@@ -366,6 +366,10 @@ class SlowRanker final : public ranking::Ranker {
   }
   absl::Status Score(MatrixView, absl::Span<float>, const Deadline& deadline) const override {
     if (deadline.IsInfinite()) return absl::FailedPreconditionError("no deadline");
+    // Blocks like a model call that has not answered: sleeps through what
+    // is left, then waits out the last microseconds.
+    std::this_thread::sleep_for(
+        std::chrono::nanoseconds(absl::ToInt64Nanoseconds(deadline.Remaining())));
     while (!deadline.Expired()) {
     }
     return absl::DeadlineExceededError("slow ranker: deadline passed while scoring");
@@ -699,8 +703,8 @@ RunResult Run(Bench& b, const std::string& which, int threads) {
     // it steps back up at most once per 100 ms. Measure the steady state:
     // keep warming up until the surface's quality factor is back at 1
     // (not for slow_shed, whose controller is meant to stay down).
-    const auto warm_end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (which != "deadline_shed" && b.engine->quality(surface) < 1.0 &&
+    const auto warm_end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!b.flags.smoke && which != "deadline_shed" && b.engine->quality(surface) < 1.0 &&
            std::chrono::steady_clock::now() < warm_end) {
       serve(rng() % reqs.size(), nullptr);
     }
