@@ -69,6 +69,10 @@ target_include_directories(aisle_static INTERFACE
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/capi>
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 target_link_libraries(aisle_static INTERFACE ${_aisle_deps})
+if(AISLE_SANITIZE)
+  # Objects built with -fsanitize need the sanitizer runtimes at the final link.
+  target_link_options(aisle_static INTERFACE -fsanitize=address,undefined)
+endif()
 # The objects come from these targets: build them first.
 add_dependencies(aisle_static ${AISLE_MODULES})
 if(TARGET aisle_c)
