@@ -134,9 +134,9 @@ extern "C" {
 #define AISLE_STALE_DROP_TO_FALLBACK 2
 
 /* Model file formats and prediction outputs. */
-#define AISLE_MODEL_XGBOOST 0 /* XGBoost JSON or legacy binary (told apart by content) */
-#define AISLE_MODEL_LIGHTGBM 1 /* LightGBM text */
-#define AISLE_MODEL_LINEAR 2   /* aisle.linear JSON or XGBoost gblinear JSON */
+#define AISLE_MODEL_XGBOOST 0      /* XGBoost JSON or legacy binary (told apart by content) */
+#define AISLE_MODEL_LIGHTGBM 1     /* LightGBM text */
+#define AISLE_MODEL_LINEAR 2       /* aisle.linear JSON or XGBoost gblinear JSON */
 #define AISLE_OUTPUT_TRANSFORMED 0 /* probability / response scale (predict()) */
 #define AISLE_OUTPUT_MARGIN 1      /* raw margin (output_margin / raw_score) */
 
@@ -243,14 +243,14 @@ AISLE_API const char* aisle_tier_name(int32_t tier);
 /* One item for aisle_catalog_builder_add_item. Every pointer is borrowed for
  * the duration of the call only. NULL strings mean "none". */
 typedef struct aisle_item_spec {
-  size_t size;           /* sizeof(aisle_item_spec) */
-  const char* id;        /* required, unique */
-  const char* category;  /* "Electronics>Audio>Headphones"; NULL or "" = none */
+  size_t size;          /* sizeof(aisle_item_spec) */
+  const char* id;       /* required, unique */
+  const char* category; /* "Electronics>Audio>Headphones"; NULL or "" = none */
   const char* brand;
   const char* title;
-  float price;           /* finite, >= 0 */
+  float price; /* finite, >= 0 */
   int32_t stock;
-  int64_t launch_time_micros; /* AISLE_UNKNOWN_TIME = unknown */
+  int64_t launch_time_micros;          /* AISLE_UNKNOWN_TIME = unknown */
   const char* const* attribute_keys;   /* attribute_count keys ... */
   const char* const* attribute_values; /* ... and their values */
   size_t attribute_count;
@@ -262,8 +262,7 @@ typedef struct aisle_item_spec {
  * dimension, 0 for none, -1 to take it from the first item.
  * Errors: INVALID_ARGUMENT for out == NULL or embedding_dim < -1.
  * Thread-safety: thread-safe. The builder is not thread-safe. */
-AISLE_API int32_t aisle_catalog_builder_create(int32_t embedding_dim,
-                                               aisle_catalog_builder** out);
+AISLE_API int32_t aisle_catalog_builder_create(int32_t embedding_dim, aisle_catalog_builder** out);
 /* Destroys a builder; NULL is a no-op. Thread-safety: not thread-safe. */
 AISLE_API void aisle_catalog_builder_destroy(aisle_catalog_builder* builder);
 /* Validates and appends one item (its index is the number added before it).
@@ -277,20 +276,17 @@ AISLE_API int32_t aisle_catalog_builder_add_item(aisle_catalog_builder* builder,
  * .ndjson); see docs/catalog.md for the columns. Errors name file, line and
  * field; NOT_FOUND for a missing file.
  * Thread-safety: not thread-safe. */
-AISLE_API int32_t aisle_catalog_builder_add_file(aisle_catalog_builder* builder,
-                                                 const char* path);
+AISLE_API int32_t aisle_catalog_builder_add_file(aisle_catalog_builder* builder, const char* path);
 /* Attaches every item's embedding from a .npy or AISLEEMB file (checked at
  * build). Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_catalog_builder_attach_embeddings_file(aisle_catalog_builder* builder,
                                                                const char* path);
 /* Items added so far. Thread-safety: not thread-safe. */
-AISLE_API int32_t aisle_catalog_builder_size(const aisle_catalog_builder* builder,
-                                             size_t* out);
+AISLE_API int32_t aisle_catalog_builder_size(const aisle_catalog_builder* builder, size_t* out);
 /* Builds the immutable catalog. The builder is left empty (destroy it).
  * Errors: FAILED_PRECONDITION for an empty catalog or missing embeddings.
  * Thread-safety: not thread-safe. */
-AISLE_API int32_t aisle_catalog_builder_build(aisle_catalog_builder* builder,
-                                              aisle_catalog** out);
+AISLE_API int32_t aisle_catalog_builder_build(aisle_catalog_builder* builder, aisle_catalog** out);
 
 /* Loads items (.csv / .jsonl) and optional embeddings (.npy / AISLEEMB;
  * NULL or "" = none) into a catalog. Errors name the file, line and field.
@@ -344,11 +340,11 @@ typedef struct aisle_ann_options {
 /* Per-query options shared by the sources. NULL means: default ef, every
  * item allowed, nothing excluded. */
 typedef struct aisle_search_params {
-  size_t size;               /* sizeof(aisle_search_params) */
-  size_t ef;                 /* ANN search breadth; 0 = the index default */
-  const uint32_t* allowed;   /* allowed item indices; NULL = every item */
+  size_t size;             /* sizeof(aisle_search_params) */
+  size_t ef;               /* ANN search breadth; 0 = the index default */
+  const uint32_t* allowed; /* allowed item indices; NULL = every item */
   size_t allowed_count;
-  const uint32_t* exclude;   /* item indices never returned */
+  const uint32_t* exclude; /* item indices never returned */
   size_t exclude_count;
 } aisle_search_params;
 
@@ -357,8 +353,7 @@ typedef struct aisle_search_params {
  * NaN/Inf, a zero row under cosine, dim == 0.
  * Thread-safety: thread-safe. The index is thread-safe. */
 AISLE_API int32_t aisle_ann_index_build(const float* data, size_t rows, size_t dim,
-                                        const aisle_ann_options* options,
-                                        aisle_ann_index** out);
+                                        const aisle_ann_options* options, aisle_ann_index** out);
 /* Builds over a catalog's embeddings. FAILED_PRECONDITION without embeddings.
  * Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_ann_index_build_from_catalog(const aisle_catalog* catalog,
@@ -385,9 +380,8 @@ AISLE_API int32_t aisle_ann_index_dim(const aisle_ann_index* index, size_t* out)
  * index outside the index. Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_ann_index_search(const aisle_ann_index* index, const float* query,
                                          size_t query_len, size_t k,
-                                         const aisle_search_params* params,
-                                         uint32_t* out_items, float* out_scores,
-                                         size_t* out_count);
+                                         const aisle_search_params* params, uint32_t* out_items,
+                                         float* out_scores, size_t* out_count);
 /* As search, with the mean of the seeds' vectors; the seeds are never
  * returned. Errors: NOT_FOUND for a seed not in the index.
  * Thread-safety: thread-safe. */
@@ -444,9 +438,9 @@ typedef struct aisle_popularity_options {
   size_t num_items;                /* required */
   const uint32_t* item_categories; /* num_items entries or NULL */
   size_t num_categories;
-  uint32_t num_segments;           /* segments 1..num_segments */
-  int64_t half_life_micros;        /* default 24 hours */
-  size_t top_n;                    /* default 500 */
+  uint32_t num_segments;    /* segments 1..num_segments */
+  int64_t half_life_micros; /* default 24 hours */
+  size_t top_n;             /* default 500 */
 } aisle_popularity_options;
 
 /* Creates time-decayed popularity and trending counters. Categories may be
@@ -479,9 +473,8 @@ AISLE_API int32_t aisle_popularity_publish(aisle_popularity* popularity, uint64_
 AISLE_API int32_t aisle_popularity_retrieve(const aisle_popularity* popularity, int32_t mode,
                                             const uint32_t* categories, size_t category_count,
                                             uint32_t segment, size_t quota,
-                                            const aisle_search_params* params,
-                                            uint32_t* out_items, float* out_scores,
-                                            size_t* out_count);
+                                            const aisle_search_params* params, uint32_t* out_items,
+                                            float* out_scores, size_t* out_count);
 
 /* ===================================================================== */
 /* Features                                                                */
@@ -503,8 +496,7 @@ AISLE_API int32_t aisle_feature_schema_builder_add_group(aisle_feature_schema_bu
  * source-membership flag. Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_feature_schema_builder_add_feature(aisle_feature_schema_builder* builder,
                                                            const char* name, int32_t group,
-                                                           float default_value,
-                                                           int32_t source_bit);
+                                                           float default_value, int32_t source_bit);
 /* Validates and builds; the builder is left empty. INVALID_ARGUMENT naming
  * the offending feature or group. Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_feature_schema_builder_build(aisle_feature_schema_builder* builder,
@@ -531,8 +523,8 @@ AISLE_API void aisle_item_feature_store_builder_destroy(aisle_item_feature_store
  * INVALID_ARGUMENT for a wrong count, empty or duplicate name, or +-Inf.
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_item_feature_store_builder_add_column(
-    aisle_item_feature_store_builder* builder, const char* name, const float* values,
-    size_t count, int64_t built_at_micros);
+    aisle_item_feature_store_builder* builder, const char* name, const float* values, size_t count,
+    int64_t built_at_micros);
 /* Builds the immutable store; the builder is left empty.
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_item_feature_store_builder_build(aisle_item_feature_store_builder* builder,
@@ -565,9 +557,9 @@ AISLE_API int32_t aisle_online_feature_store_width(const aisle_online_feature_st
 /* Writes all `count` (== width) values of `key` (an external user/session id)
  * stamped `at_micros`. INVALID_ARGUMENT for a wrong count or a non-finite
  * value (nothing is written). Thread-safety: thread-safe. */
-AISLE_API int32_t aisle_online_feature_store_put(aisle_online_feature_store* store,
-                                                 const char* key, const float* values,
-                                                 size_t count, int64_t at_micros);
+AISLE_API int32_t aisle_online_feature_store_put(aisle_online_feature_store* store, const char* key,
+                                                 const float* values, size_t count,
+                                                 int64_t at_micros);
 /* Copies the key's values and stamps (unix micros, AISLE_UNKNOWN_TIME for a
  * column never written) into arrays of `count` (== width) entries;
  * `out_stamps_micros` may be NULL. *out_found is 0 (nothing written) for an
@@ -629,8 +621,8 @@ AISLE_API int32_t aisle_pipeline_builder_set_kind(aisle_pipeline_builder* builde
  * and an ANN search breadth (0 = index default).
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_add_source(aisle_pipeline_builder* builder,
-                                                    const char* name, int32_t kind,
-                                                    uint32_t quota, size_t ef);
+                                                    const char* name, int32_t kind, uint32_t quota,
+                                                    size_t ef);
 /* Candidates kept after merging. Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_set_max_candidates(aisle_pipeline_builder* builder,
                                                             uint32_t max_candidates);
@@ -648,8 +640,7 @@ AISLE_API int32_t aisle_pipeline_builder_set_inventory_reserve(aisle_pipeline_bu
 AISLE_API int32_t aisle_pipeline_builder_block_items(aisle_pipeline_builder* builder,
                                                      const char* const* ids, size_t count);
 AISLE_API int32_t aisle_pipeline_builder_block_categories(aisle_pipeline_builder* builder,
-                                                          const char* const* paths,
-                                                          size_t count);
+                                                          const char* const* paths, size_t count);
 /* Pins an item at a 0-based position (force = bring it in even when no
  * source proposed it, as long as it is in stock). Note: diversification
  * (category cap, MMR) runs after the rules and may move a pinned item.
@@ -661,8 +652,8 @@ AISLE_API int32_t aisle_pipeline_builder_add_pin(aisle_pipeline_builder* builder
  * leaf category; d >= 0: the ancestor at depth d).
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_set_category_cap(aisle_pipeline_builder* builder,
-                                                          uint32_t max_per_category,
-                                                          size_t top_m, int32_t depth);
+                                                          uint32_t max_per_category, size_t top_m,
+                                                          int32_t depth);
 /* MMR diversification with relevance weight lambda in [0, 1].
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_set_mmr(aisle_pipeline_builder* builder, float lambda);
@@ -670,8 +661,7 @@ AISLE_API int32_t aisle_pipeline_builder_set_mmr(aisle_pipeline_builder* builder
  * each new item getting at most `budget` impressions.
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_set_exploration(aisle_pipeline_builder* builder,
-                                                         const uint32_t* positions,
-                                                         size_t count,
+                                                         const uint32_t* positions, size_t count,
                                                          int64_t new_item_window_micros,
                                                          uint32_t budget);
 /* The fallback ladder (AISLE_LEVEL_*, best first); count 0 = the default.
@@ -683,8 +673,7 @@ AISLE_API int32_t aisle_pipeline_builder_set_ladder(aisle_pipeline_builder* buil
 AISLE_API int32_t aisle_pipeline_builder_set_campaign_set(aisle_pipeline_builder* builder,
                                                           const char* name);
 /* Items served when a request says k = 0. Thread-safety: not thread-safe. */
-AISLE_API int32_t aisle_pipeline_builder_set_default_k(aisle_pipeline_builder* builder,
-                                                       uint32_t k);
+AISLE_API int32_t aisle_pipeline_builder_set_default_k(aisle_pipeline_builder* builder, uint32_t k);
 /* Request time budget when a request gives none (> 0).
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_set_budget(aisle_pipeline_builder* builder,
@@ -758,17 +747,14 @@ AISLE_API int32_t aisle_engine_snapshot_version(const aisle_engine* engine, char
 AISLE_API int32_t aisle_engine_recommend(const aisle_engine* engine, const aisle_request* request,
                                          aisle_response** out);
 /* Live inventory. NOT_FOUND naming an unknown id. Thread-safety: thread-safe. */
-AISLE_API int32_t aisle_engine_set_stock(aisle_engine* engine, const char* item_id,
-                                         int32_t stock);
-AISLE_API int32_t aisle_engine_add_stock(aisle_engine* engine, const char* item_id,
-                                         int32_t delta);
+AISLE_API int32_t aisle_engine_set_stock(aisle_engine* engine, const char* item_id, int32_t stock);
+AISLE_API int32_t aisle_engine_add_stock(aisle_engine* engine, const char* item_id, int32_t delta);
 /* One live event (user_id / session_id may be NULL or ""). NOT_FOUND naming
  * an unknown item; INVALID_ARGUMENT for a bad type.
  * Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_engine_apply_interaction(aisle_engine* engine, const char* user_id,
                                                  const char* session_id, const char* item_id,
-                                                 int32_t type, int64_t at_micros,
-                                                 uint32_t segment);
+                                                 int32_t type, int64_t at_micros, uint32_t segment);
 /* Makes live popularity and co-visitation visible now.
  * Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_engine_publish_live_state(aisle_engine* engine);
@@ -778,8 +764,7 @@ AISLE_API int32_t aisle_engine_publish_live_state(aisle_engine* engine);
 AISLE_API int32_t aisle_engine_set_flag(aisle_engine* engine, const char* surface, int32_t flag,
                                         uint8_t enabled, const char* actor);
 AISLE_API int32_t aisle_engine_set_source(aisle_engine* engine, const char* surface,
-                                          const char* source, uint8_t enabled,
-                                          const char* actor);
+                                          const char* source, uint8_t enabled, const char* actor);
 /* The overload controller's quality factor for a surface, in (0, 1].
  * Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_engine_quality(const aisle_engine* engine, const char* surface,
@@ -802,24 +787,23 @@ typedef struct aisle_engine_metrics {
 
 /* Fills `out` up to out->size bytes. INVALID_ARGUMENT when out->size is
  * smaller than the first field. Thread-safety: thread-safe. */
-AISLE_API int32_t aisle_engine_metrics_read(const aisle_engine* engine,
-                                            aisle_engine_metrics* out);
+AISLE_API int32_t aisle_engine_metrics_read(const aisle_engine* engine, aisle_engine_metrics* out);
 
 /* A host scorer: scores `rows` x `cols` row-major features (the pipeline's
  * schema) into scores[rows]. `remaining_micros` is the time left before the
  * request's deadline (-1 = none). Returns AISLE_OK or an error code (the
  * request then degrades to its next fallback level). Called from the threads
  * that call aisle_engine_recommend, concurrently: it must be thread-safe. */
-typedef int32_t (*aisle_scorer_fn)(void* user_data, const float* features, size_t rows,
-                                   size_t cols, float* scores, int64_t remaining_micros);
+typedef int32_t (*aisle_scorer_fn)(void* user_data, const float* features, size_t rows, size_t cols,
+                                   float* scores, int64_t remaining_micros);
 
 /* Circuit breaker for a host scorer; zero fields take the defaults shown. */
 typedef struct aisle_breaker_options {
-  size_t size;                 /* sizeof(aisle_breaker_options) */
-  int64_t call_timeout_micros; /* a slower call is a failure; default 50 ms */
-  int64_t open_micros;         /* first cool-down when open; default 5 s */
-  int32_t min_requests;        /* calls before the rate rule applies; default 20 */
-  double failure_rate;         /* trips at this failure rate; default 0.5 */
+  size_t size;                  /* sizeof(aisle_breaker_options) */
+  int64_t call_timeout_micros;  /* a slower call is a failure; default 50 ms */
+  int64_t open_micros;          /* first cool-down when open; default 5 s */
+  int32_t min_requests;         /* calls before the rate rule applies; default 20 */
+  double failure_rate;          /* trips at this failure rate; default 0.5 */
   int32_t consecutive_timeouts; /* trips after this many timeouts; default 5 */
 } aisle_breaker_options;
 
@@ -902,7 +886,7 @@ AISLE_API int32_t aisle_response_item_reason(const aisle_response* response, siz
  * Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_response_source_count(const aisle_response* response, size_t* out);
 AISLE_API int32_t aisle_response_source_name(const aisle_response* response, size_t i,
-                                              const char** out);
+                                             const char** out);
 /* Cold-start tier (AISLE_TIER_*), fallback level (AISLE_LEVEL_*) and reason
  * (AISLE_REASON_*). Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_response_tier(const aisle_response* response, int32_t* out);
@@ -910,15 +894,12 @@ AISLE_API int32_t aisle_response_fallback_level(const aisle_response* response, 
 AISLE_API int32_t aisle_response_fallback_reason(const aisle_response* response, int32_t* out);
 /* A sentence for logs ("" when the first level served).
  * Thread-safety: thread-safe. */
-AISLE_API int32_t aisle_response_fallback_detail(const aisle_response* response,
-                                                 const char** out);
+AISLE_API int32_t aisle_response_fallback_detail(const aisle_response* response, const char** out);
 /* Request id, snapshot version and ranker version ("" when no ranker
  * scored). Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_response_request_id(const aisle_response* response, const char** out);
-AISLE_API int32_t aisle_response_snapshot_version(const aisle_response* response,
-                                                  const char** out);
-AISLE_API int32_t aisle_response_ranker_version(const aisle_response* response,
-                                                const char** out);
+AISLE_API int32_t aisle_response_snapshot_version(const aisle_response* response, const char** out);
+AISLE_API int32_t aisle_response_ranker_version(const aisle_response* response, const char** out);
 /* Latency of a stage (AISLE_STAGE_*) in microseconds. OUT_OF_RANGE.
  * Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_response_latency_micros(const aisle_response* response, int32_t stage,
@@ -936,10 +917,10 @@ AISLE_API int32_t aisle_response_experiment(const aisle_response* response, size
 
 /* Per-request counters. The caller sets `size`. */
 typedef struct aisle_response_counts {
-  size_t size; /* sizeof(aisle_response_counts) */
-  uint32_t candidates;         /* after merge */
-  uint32_t filtered;           /* removed by filters */
-  uint32_t unknown_items;      /* request ids not in the snapshot */
+  size_t size;            /* sizeof(aisle_response_counts) */
+  uint32_t candidates;    /* after merge */
+  uint32_t filtered;      /* removed by filters */
+  uint32_t unknown_items; /* request ids not in the snapshot */
   uint32_t stale_features;
   uint32_t defaulted_features;
 } aisle_response_counts;
