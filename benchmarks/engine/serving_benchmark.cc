@@ -533,14 +533,17 @@ void Setup(Bench& b) {
     return p;
   };
   // The overload controller reacts when p95 passes target_fraction x budget
-  // (default 0.8). On this shared 2-core machine a couple of descheduled
-  // requests are enough to trip it and shed quotas for seconds, which would
-  // measure a smaller pipeline; "home" and "hybrid" therefore only react past
-  // the full budget. Responses served at quality < 1 are still counted (q<1%).
+  // (default 0.8). On a shared 2-core machine a couple of descheduled
+  // requests are enough to trip it and shed quotas or whole levels for
+  // seconds, which would measure a smaller pipeline; "home", "hybrid" and
+  // "slow" therefore pin its quality at 1 (min_quality = 1). "slow_shed"
+  // keeps the default controller. Responses served at quality < 1 are
+  // counted (q<1%).
   auto calm = [&](absl::Duration budget) {
     serving::OverloadOptions o;
     o.budget = budget;
     o.target_fraction = 1.0;
+    o.min_quality = 1.0;  // never below 1: no shedding at all
     return o;
   };
   PipelineBuilder home = personalized("home", "ctr_gbdt");
@@ -550,6 +553,7 @@ void Setup(Bench& b) {
   // overload controller from shedding (it only reacts when p95 passes the
   // full budget), so every request walks into the ranker and its deadline;
   // "slow_shed" has the default controller, which learns to shed the level.
+  // (Both are switched on below: "slow" with calm().)
   PipelineBuilder slow = personalized("slow", "slow");
   slow.Budget(absl::Milliseconds(5));
   slow.Overload(calm(absl::Milliseconds(5)));
@@ -738,6 +742,7 @@ struct Row {
   size_t personalized = 0, fallback_reported = 0, deadline_fallback = 0, overload_fallback = 0;
   size_t empty = 0;
   size_t degraded = 0;  // served with the overload controller's quality < 1
+  size_t by_reason[serving::kNumFallbackReasons] = {};
 };
 
 Row Summarize(const std::string& name, int threads, const std::string& rep,
@@ -769,6 +774,7 @@ Row Summarize(const std::string& name, int threads, const std::string& rep,
     }
     if (x.items == 0) ++r.empty;
     if (x.quality < 1.0) ++r.degraded;
+    ++r.by_reason[static_cast<int>(x.reason)];
   }
   return r;
 }
@@ -876,6 +882,14 @@ int Main(int argc, char** argv) {
       }
       const Row r = Summarize(c, th, "all", all, wall);
       if (b.flags.reps > 1) PrintRow(r);
+      std::string reasons;
+      for (int i = 1; i < serving::kNumFallbackReasons; ++i) {
+        if (r.by_reason[i] == 0) continue;
+        absl::StrAppend(&reasons, " ", serving::FallbackReasonName(static_cast<FallbackReason>(i)),
+                        "=", r.by_reason[i]);
+      }
+      if (!reasons.empty())
+        std::printf("  %s, %d thread(s): fallback reasons:%s\n", c.c_str(), th, reasons.c_str());
       // What the smoke run asserts: every response has items; the normal
       // paths are served personalized; the slow ranker always falls back
       // with reason deadline.
