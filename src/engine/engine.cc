@@ -335,8 +335,27 @@ struct Engine::Impl final : internal::CompileEnvironment {
     return std::isfinite(count) && count > 0 ? static_cast<uint32_t>(count) : 0;
   }
 
-  // Filters `list` (whose scores hold merged row indices when `rows` is
-  // true) and returns how many were removed.
+  // Resolves the request's seed, cart and bought ids (the cart joins the
+  // seeds) and returns how many ids the catalog does not know.
+  uint32_t ResolveItems(const catalog::Catalog& cat, const Request& req, Scratch& s) const {
+    uint32_t unknown = 0;
+    Resolve(cat, req.seed_items, s.seeds, &unknown);
+    Resolve(cat, req.cart_items, s.cart, &unknown);
+    Resolve(cat, req.bought_items, s.bought, &unknown);
+    for (ItemIndex i : s.cart) s.seeds.push_back(i);
+    return unknown;
+  }
+
+  // Without seeds, the user's (else the session's) recent items become the
+  // seeds. Returns the user's interaction count.
+  uint32_t HistorySeeds(const LiveState& live, const Request& req, Scratch& s) const {
+    std::vector<ItemIndex>* history_seeds = s.seeds.empty() ? &s.seeds : nullptr;
+    const uint32_t interactions = ReadHistory(live, *live.users, req.user_id, s, history_seeds);
+    if (s.seeds.empty()) ReadHistory(live, *live.sessions, req.session_id, s, &s.seeds);
+    return interactions;
+  }
+
+  // Runs the surface's filter chain over `list`; returns how many it removed.
   size_t RunFilters(const CompiledSurface& cs, Scratch& s, std::vector<Candidate>& list) const {
     policy::FilterContext ctx;
     ctx.bought = s.bought;
@@ -389,18 +408,13 @@ struct Engine::Impl final : internal::CompileEnvironment {
     return {true, FallbackReason::kNone, "", reason};
   }
 
-  LevelOutcome ServePersonalized(const Compiled& c, const CompiledSurface& cs, SurfaceSwitches sw,
-                                 const Request& req, Scratch& s, size_t k, RequestBudget& budget,
-                                 const ShedPlan& plan, Response& resp,
-                                 std::vector<Candidate>& list) const {
-    const catalog::Catalog& cat = *c.live->catalog;
+  // Runs the surface's candidate sources (or, for search rerank, takes the
+  // request's candidates in lexical order) into s.merged.
+  absl::Status RetrieveCandidates(const CompiledSurface& cs, SurfaceSwitches sw,
+                                  const Request& req, const catalog::Catalog& cat, Scratch& s,
+                                  const ShedPlan& plan, const Deadline& deadline) const {
     retrieval::MergedCandidates& merged = s.merged;
-    const bool search = cs.config.kind == SurfaceKind::kSearchRerank;
-
-    // Retrieve.
-    budget.Begin(Stage::kRetrieve);
-    if (search) {
-      list.clear();
+    if (cs.config.kind == SurfaceKind::kSearchRerank) {
       merged.candidates.clear();
       merged.source_scores.clear();
       merged.source_names.assign(1, "query");
@@ -412,30 +426,88 @@ struct Engine::Impl final : internal::CompileEnvironment {
         merged.source_scores.push_back(score);
         score *= 0.999f;
       }
-    } else {
-      if (s.merger == nullptr || s.merger->num_items() != cat.size()) {
-        s.merger = std::make_unique<retrieval::CandidateMerger>(cat.size());
-      }
-      retrieval::RetrievalQuery q;
-      q.user_vector = req.user_vector;
-      q.seeds = s.seeds;
-      q.exclude = s.bought;
-      q.segment = req.segment;
-      q.deadline = budget.StageDeadline(Stage::kRetrieve);
-      s.specs.clear();
-      for (size_t i = 0; i < cs.sources.size(); ++i) {
-        const int sw_idx = cs.source_switch[i];
-        const bool on = sw_idx < 0 || sw.source_enabled(static_cast<SourceId>(sw_idx));
-        const uint32_t quota = on ? plan.ScaleQuota(cs.config.sources[i].quota) : 0;
-        s.specs.push_back({cs.sources[i].get(), quota, static_cast<SourceId>(i)});
-      }
-      absl::Status st = s.merger->RetrieveAndMerge(s.specs, q, cs.config.max_candidates, merged);
-      if (!st.ok()) {
-        budget.End(Stage::kRetrieve);
-        return {false, FallbackReason::kError, absl::StrCat("retrieve: ", st.message())};
+      return absl::OkStatus();
+    }
+    if (s.merger == nullptr || s.merger->num_items() != cat.size()) {
+      s.merger = std::make_unique<retrieval::CandidateMerger>(cat.size());
+    }
+    retrieval::RetrievalQuery q;
+    q.user_vector = req.user_vector;
+    q.seeds = s.seeds;
+    q.exclude = s.bought;
+    q.segment = req.segment;
+    q.deadline = deadline;
+    s.specs.clear();
+    for (size_t i = 0; i < cs.sources.size(); ++i) {
+      const int sw_idx = cs.source_switch[i];
+      const bool on = sw_idx < 0 || sw.source_enabled(static_cast<SourceId>(sw_idx));
+      const uint32_t quota = on ? plan.ScaleQuota(cs.config.sources[i].quota) : 0;
+      s.specs.push_back({cs.sources[i].get(), quota, static_cast<SourceId>(i)});
+    }
+    return s.merger->RetrieveAndMerge(s.specs, q, cs.config.max_candidates, s.merged);
+  }
+
+  // Assembles the feature matrix for `list`, whose scores hold each
+  // candidate's row in s.merged (or -1 for an item no source proposed: its
+  // retrieval features are missing). The one code path for serving and for
+  // Engine::AssembleFeatures, so training sees what serving sees.
+  absl::StatusOr<MatrixView> AssembleRows(const Compiled& c, const CompiledSurface& cs,
+                                          const Request& req, Scratch& s,
+                                          const std::vector<Candidate>& list,
+                                          const Deadline& deadline,
+                                          features::FreshnessReport* report) const {
+    const retrieval::MergedCandidates& merged = s.merged;
+    const features::FeatureSchema& schema = c.assembler->schema();
+    const size_t n = list.size();
+    const size_t nsrc = merged.source_names.size();
+    const size_t nret = cs.retrieval_column_source.size();
+    s.items.resize(n);
+    s.source_bits.resize(n);
+    s.retrieval.assign(n * nret, std::numeric_limits<float>::quiet_NaN());
+    for (size_t r = 0; r < n; ++r) {
+      s.items[r] = list[r].item;
+      s.source_bits[r] = list[r].sources;
+      if (list[r].score < 0) continue;
+      const size_t row = static_cast<size_t>(list[r].score);
+      for (size_t j = 0; j < nret; ++j) {
+        const int src = cs.retrieval_column_source[j];
+        if (src >= 0 && size_t(src) < nsrc) {
+          s.retrieval[r * nret + j] = merged.source_scores[row * nsrc + src];
+        }
       }
     }
+    const absl::Span<const size_t> context_cols = schema.columns(features::FeatureGroup::kContext);
+    s.context.assign(context_cols.size(), std::numeric_limits<float>::quiet_NaN());
+    for (size_t j = 0; j < context_cols.size(); ++j) {
+      const std::string& name = schema.names()[context_cols[j]];
+      for (const auto& [key, value] : req.context) {
+        float v;
+        if (key == name && absl::SimpleAtof(value, &v)) s.context[j] = v;
+      }
+    }
+    features::AssemblyRequest ar;
+    if (!req.user_id.empty()) ar.user_key = features::OnlineFeatureStore::KeyOf(req.user_id);
+    ar.context = s.context;
+    ar.items = s.items;
+    ar.retrieval = MatrixView(s.retrieval.data(), n, nret);
+    ar.sources = s.source_bits;
+    ar.deadline = deadline;
+    return c.assembler->Assemble(ar, &s.features, report);
+  }
+
+  LevelOutcome ServePersonalized(const Compiled& c, const CompiledSurface& cs, SurfaceSwitches sw,
+                                 const Request& req, Scratch& s, size_t k, RequestBudget& budget,
+                                 const ShedPlan& plan, Response& resp,
+                                 std::vector<Candidate>& list) const {
+    const catalog::Catalog& cat = *c.live->catalog;
+    const retrieval::MergedCandidates& merged = s.merged;
+    const bool search = cs.config.kind == SurfaceKind::kSearchRerank;
+
+    budget.Begin(Stage::kRetrieve);
+    absl::Status st =
+        RetrieveCandidates(cs, sw, req, cat, s, plan, budget.StageDeadline(Stage::kRetrieve));
     budget.End(Stage::kRetrieve);
+    if (!st.ok()) return {false, FallbackReason::kError, absl::StrCat("retrieve: ", st.message())};
     resp.candidates = static_cast<uint32_t>(merged.candidates.size());
 
     // Filter, remembering each survivor's merged row in its score.
@@ -447,7 +519,6 @@ struct Engine::Impl final : internal::CompileEnvironment {
               merged.candidates.empty() ? "retrieve: no candidates" : "filter: every candidate removed"};
     }
     const size_t n = list.size();
-    const size_t nsrc = merged.source_names.size();
 
     const ranking::Ranker* ranker = cs.ranker.get();
     if (plan.cheaper_ranker && cs.cheaper_ranker != nullptr) ranker = cs.cheaper_ranker.get();
@@ -459,42 +530,8 @@ struct Engine::Impl final : internal::CompileEnvironment {
         return {false, FallbackReason::kDeadline, "features: no time left"};
       }
       budget.Begin(Stage::kFeatures);
-      const features::FeatureSchema& schema = c.assembler->schema();
-      const size_t nret = cs.retrieval_column_source.size();
-      s.items.resize(n);
-      s.source_bits.resize(n);
-      s.retrieval.assign(n * nret, std::numeric_limits<float>::quiet_NaN());
-      for (size_t r = 0; r < n; ++r) {
-        const size_t row = static_cast<size_t>(list[r].score);
-        s.items[r] = list[r].item;
-        s.source_bits[r] = list[r].sources;
-        for (size_t j = 0; j < nret; ++j) {
-          const int src = cs.retrieval_column_source[j];
-          if (src >= 0 && size_t(src) < nsrc) {
-            s.retrieval[r * nret + j] = merged.source_scores[row * nsrc + src];
-          }
-        }
-      }
-      s.context.assign(schema.columns(features::FeatureGroup::kContext).size(),
-                       std::numeric_limits<float>::quiet_NaN());
-      for (size_t j = 0; j < s.context.size(); ++j) {
-        const std::string& name = schema.names()[schema.columns(features::FeatureGroup::kContext)[j]];
-        for (const auto& [key, value] : req.context) {
-          if (key == name) {
-            float v;
-            if (absl::SimpleAtof(value, &v)) s.context[j] = v;
-          }
-        }
-      }
-      features::AssemblyRequest ar;
-      if (!req.user_id.empty()) ar.user_key = features::OnlineFeatureStore::KeyOf(req.user_id);
-      ar.context = s.context;
-      ar.items = s.items;
-      ar.retrieval = MatrixView(s.retrieval.data(), n, nret);
-      ar.sources = s.source_bits;
-      ar.deadline = budget.StageDeadline(Stage::kFeatures);
       features::FreshnessReport report;
-      auto m = c.assembler->Assemble(ar, &s.features, &report);
+      auto m = AssembleRows(c, cs, req, s, list, budget.StageDeadline(Stage::kFeatures), &report);
       budget.End(Stage::kFeatures);
       if (!m.ok()) return {false, FallbackReason::kError, absl::StrCat("features: ", m.status().message())};
       resp.stale_features += static_cast<uint32_t>(report.TotalStale());
@@ -507,7 +544,7 @@ struct Engine::Impl final : internal::CompileEnvironment {
       if (!budget.Fits(Stage::kRank)) return {false, FallbackReason::kDeadline, "rank: no time left"};
       budget.Begin(Stage::kRank);
       s.scores.resize(n);
-      absl::Status st = ranker->Score(*m, absl::MakeSpan(s.scores), budget.StageDeadline(Stage::kRank));
+      st = ranker->Score(*m, absl::MakeSpan(s.scores), budget.StageDeadline(Stage::kRank));
       budget.End(Stage::kRank);
       if (!st.ok()) {
         if (absl::IsDeadlineExceeded(st)) {
@@ -582,13 +619,9 @@ struct Engine::Impl final : internal::CompileEnvironment {
     resp.keepalive = compiled;
 
     Scratch& s = ThreadScratch();
-    uint32_t unknown = 0;
-    Resolve(cat, req.seed_items, s.seeds, &unknown);
-    Resolve(cat, req.cart_items, s.cart, &unknown);
-    Resolve(cat, req.bought_items, s.bought, &unknown);
+    const uint32_t unknown = ResolveItems(cat, req, s);
     resp.unknown_items = unknown;
     if (unknown > 0) counters.unknown_items.fetch_add(unknown, std::memory_order_relaxed);
-    for (ItemIndex i : s.cart) s.seeds.push_back(i);
 
     // Route: experiments, then the cold-start tier from the user's history.
     if (c.router.has_value()) {
@@ -603,10 +636,7 @@ struct Engine::Impl final : internal::CompileEnvironment {
     }
     const bool had_signal = !s.seeds.empty() || !req.user_vector.empty() ||
                             !req.search_candidates.empty();
-    std::vector<ItemIndex>* history_seeds = s.seeds.empty() ? &s.seeds : nullptr;
-    const uint32_t interactions =
-        ReadHistory(*c.live, *c.live->users, req.user_id, s, history_seeds);
-    if (s.seeds.empty()) ReadHistory(*c.live, *c.live->sessions, req.session_id, s, &s.seeds);
+    const uint32_t interactions = HistorySeeds(*c.live, req, s);
     const routing::ColdStartDecision decision = c.cold_start.Decide(req.user_id, interactions);
     resp.tier = decision.tier;
 
@@ -767,6 +797,55 @@ struct Engine::Impl final : internal::CompileEnvironment {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<FeatureMatrix> AssembleFeatures(const Request& req,
+                                                 absl::Span<const std::string> item_ids) const {
+    std::shared_ptr<const Compiled> compiled = Current();
+    const Compiled& c = *compiled;
+    auto sit = c.surfaces.find(req.surface);
+    if (sit == c.surfaces.end()) {
+      return absl::NotFoundError(absl::StrCat("unknown surface '", req.surface, "'"));
+    }
+    const CompiledSurface& cs = *sit->second;
+    const catalog::Catalog& cat = *c.live->catalog;
+    Scratch& s = ThreadScratch();
+    ResolveItems(cat, req, s);
+    HistorySeeds(*c.live, req, s);
+    const SurfaceSwitches sw = cs.switch_index >= 0 ? switches_->Get(cs.switch_index)
+                                                    : SurfaceSwitches();
+    const Deadline no_deadline;
+    AISLE_RETURN_IF_ERROR(RetrieveCandidates(cs, sw, req, cat, s, ShedPlan(), no_deadline));
+    absl::flat_hash_map<ItemIndex, size_t> row_of;
+    for (size_t r = 0; r < s.merged.candidates.size(); ++r) {
+      row_of.emplace(s.merged.candidates[r].item, r);
+    }
+    std::vector<Candidate> list;
+    for (const std::string& id : item_ids) {
+      const ItemIndex i = cat.FindOrInvalid(id);
+      if (i == kInvalidItem) {
+        return absl::NotFoundError(absl::StrCat("item '", id, "' is not in snapshot '",
+                                                c.snapshot->version, "'"));
+      }
+      auto it = row_of.find(i);
+      if (it == row_of.end()) {
+        list.push_back({i, -1.0f, 0});
+      } else {
+        list.push_back({i, float(it->second), s.merged.candidates[it->second].sources});
+      }
+    }
+    features::FreshnessReport report;
+    AISLE_ASSIGN_OR_RETURN(MatrixView m, AssembleRows(c, cs, req, s, list, no_deadline, &report));
+    FeatureMatrix out;
+    const auto names = c.assembler->schema().names();
+    out.feature_names.assign(names.begin(), names.end());
+    out.item_ids.assign(item_ids.begin(), item_ids.end());
+    out.rows = m.rows;
+    out.cols = m.cols;
+    out.values.assign(m.data, m.data + m.rows * m.cols);
+    out.retrieved.resize(list.size());
+    for (size_t r = 0; r < list.size(); ++r) out.retrieved[r] = list[r].score >= 0;
+    return out;
+  }
+
   absl::StatusOr<ItemIndex> EventItem(const Compiled& c, absl::string_view item_id) const {
     const ItemIndex i = c.live->catalog->FindOrInvalid(item_id);
     if (i == kInvalidItem) {
@@ -834,6 +913,11 @@ absl::StatusOr<Response> Engine::Recommend(const Request& request) const {
   Response r;
   AISLE_RETURN_IF_ERROR(impl_->Recommend(request, r));
   return r;
+}
+
+absl::StatusOr<FeatureMatrix> Engine::AssembleFeatures(
+    const Request& request, absl::Span<const std::string> item_ids) const {
+  return impl_->AssembleFeatures(request, item_ids);
 }
 
 absl::Status Engine::Swap(std::shared_ptr<const Snapshot> next) {

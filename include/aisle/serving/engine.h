@@ -90,6 +90,18 @@ struct EngineMetrics {
   uint64_t swaps_rejected = 0;
 };
 
+// The feature matrix a surface's ranker sees, for training/serving parity.
+struct FeatureMatrix {
+  std::vector<std::string> feature_names;  // the schema's columns, in order
+  std::vector<std::string> item_ids;       // one per row, as asked
+  // Whether a candidate source proposed the item for this request (if not,
+  // its retrieval features are missing, as they would be when serving).
+  std::vector<uint8_t> retrieved;
+  size_t rows = 0;
+  size_t cols = 0;
+  std::vector<float> values;  // rows x cols, row-major
+};
+
 class Engine {
  public:
   // Validates and compiles `snapshot`. InvalidArgument/NotFound naming the
@@ -104,6 +116,15 @@ class Engine {
   // surface, k beyond the surface's max_k, a user vector of the wrong
   // dimension or with NaN); everything else degrades and says so.
   absl::StatusOr<Response> Recommend(const Request& request) const;
+
+  // The exact feature matrix the surface's ranker would score for
+  // `item_ids` in this request, from the current snapshot and live state:
+  // the same retrieval (its per-source scores feed the retrieval features),
+  // the same assembly code, missing values and defaults. Use it to log
+  // training rows that match serving. NotFound names an unknown surface or
+  // item id.
+  absl::StatusOr<FeatureMatrix> AssembleFeatures(const Request& request,
+                                                 absl::Span<const std::string> item_ids) const;
 
   // Validates and compiles `next`, then swaps it in atomically. On error the
   // current snapshot keeps serving. Live state (inventory, popularity,
