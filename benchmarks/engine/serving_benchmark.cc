@@ -669,6 +669,7 @@ RunResult Run(Bench& b, const std::string& which, int threads) {
   const std::string surface = reqs.front().surface;
   RunResult result;
   std::vector<std::vector<Sample>> per(threads);
+  std::vector<std::vector<std::string>> errors(threads);
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
   std::chrono::steady_clock::time_point start;
@@ -699,6 +700,9 @@ RunResult Run(Bench& b, const std::string& which, int threads) {
       s.reason = resp->fallback_reason;
       s.items = uint32_t(resp->items.size());
       s.quality = resp->quality;
+      if (resp->fallback_reason == FallbackReason::kError && errors[t].size() < 3) {
+        errors[t].push_back(resp->fallback_detail);
+      }
       out->push_back(s);
     };
     for (size_t r = 0; r < b.flags.warmup; ++r) serve(r + 1000, nullptr);
@@ -727,6 +731,10 @@ RunResult Run(Bench& b, const std::string& which, int threads) {
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (auto& v : per) result.samples.insert(result.samples.end(), v.begin(), v.end());
+  for (auto& v : errors) {
+    for (const std::string& e : v)
+      std::printf("  %s: fallback detail (error): %s\n", which.c_str(), e.c_str());
+  }
   return result;
 }
 
