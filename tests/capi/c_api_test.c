@@ -1137,6 +1137,7 @@ static void AddPromoPipeline(aisle_snapshot* s) {
   CHECK_OK(aisle_pipeline_builder_set_default_k(p, 8));
   CHECK_OK(aisle_pipeline_builder_set_budget(p, 5000000));
   CHECK_OK(aisle_snapshot_add_pipeline(s, p));
+  aisle_pipeline_builder_destroy(p);
 
   /* setter errors */
   CHECK_CODE(aisle_pipeline_builder_create(NULL, &p), AISLE_INVALID_ARGUMENT, "surface");
@@ -1271,6 +1272,7 @@ static void TestEngine(void) {
   AddPromoPipeline(s);
 
   /* snapshot setter errors */
+  aisle_snapshot_destroy(s);
   CHECK_CODE(aisle_snapshot_create(NULL, &s), AISLE_INVALID_ARGUMENT, "version");
   CHECK(s == NULL);
   s = MakeSnapshot("v1", c, ann, price);
