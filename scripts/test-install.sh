@@ -8,7 +8,8 @@
 #   2. examples/service_cpp: configured with find_package(aisle) against the
 #      prefix, built, run (threads, product page + personalized home rail);
 #   3. examples/edge_c: the C ABI only, libaisle.a linked in; ldd / readelf
-#      must show that libaisle.so is not needed; run;
+#      must show that libaisle.so is not needed; run; then again linked to
+#      aisle::c (libaisle.so), which must load the installed libaisle.so.<major>;
 #   4. pkg-config: --modversion; edge.c built against libaisle.so with
 #      `pkg-config --cflags --libs aisle` and run; then fully static
 #      (`-static $(pkg-config --static --libs aisle)`) and run; the .pc file
@@ -136,6 +137,16 @@ step "examples/edge_c: run"
 "$WORK/edge/edge_c" >"$WORK/edge.out" 2>&1 || { cat "$WORK/edge.out" >&2; fail "edge_c exited non-zero"; }
 grep -q '^edge_c: ok$' "$WORK/edge.out" || { cat "$WORK/edge.out" >&2; fail "edge_c did not print ok"; }
 grep -E '^(edge_c:|unknown surface)' "$WORK/edge.out" | sed 's/^/   /'
+
+step "examples/edge_c with -DEDGE_USE_SHARED=ON (aisle::c, libaisle.so)"
+cmake -S "$ROOT/examples/edge_c" -B "$WORK/edge-shared" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$PREFIX" -DEDGE_USE_SHARED=ON >"$WORK/edge-shared.log" 2>&1 &&
+  cmake --build "$WORK/edge-shared" >>"$WORK/edge-shared.log" 2>&1 ||
+  { cat "$WORK/edge-shared.log" >&2; fail "configure/build examples/edge_c -DEDGE_USE_SHARED=ON"; }
+grep -qF "libaisle.so.$MAJOR => $PREFIX/$LIBDIR/libaisle.so.$MAJOR" <<<"$(ldd "$WORK/edge-shared/edge_c")" ||
+  { ldd "$WORK/edge-shared/edge_c" >&2; fail "edge_c (aisle::c) does not load the installed libaisle.so.$MAJOR"; }
+"$WORK/edge-shared/edge_c" >"$WORK/edge-shared.out" 2>&1 && grep -q '^edge_c: ok$' "$WORK/edge-shared.out" ||
+  { cat "$WORK/edge-shared.out" >&2; fail "edge_c (aisle::c) did not print ok"; }
 
 # --- 4. pkg-config -------------------------------------------------------------------
 export PKG_CONFIG_PATH="$PREFIX/$LIBDIR/pkgconfig"

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aisle.h"
 
@@ -33,6 +34,9 @@
   } while (0)
 
 #define NUM_LEXICAL 40
+#define WARM_SESSIONS 300
+#define WARM_PER_SESSION 4
+#define WARM_EVENTS (WARM_SESSIONS * WARM_PER_SESSION)
 
 static const char kModelJson[] =
     "{\"format\": \"aisle.linear\", \"format_version\": 1, \"name\": \"edge-ctr\","
@@ -56,16 +60,18 @@ static void print_response(const char* title, const aisle_response* resp) {
   const float* scores = NULL;
   size_t n_scores = 0;
   int32_t level = 0;
+  int32_t reason = 0;
   int64_t total_us = 0;
   const char* ranker = NULL;
   size_t i;
   CHECK(aisle_response_item_count(resp, &n));
   CHECK(aisle_response_scores(resp, &scores, &n_scores));
   CHECK(aisle_response_fallback_level(resp, &level));
+  CHECK(aisle_response_fallback_reason(resp, &reason));
   CHECK(aisle_response_latency_micros(resp, AISLE_STAGE_TOTAL, &total_us));
   CHECK(aisle_response_ranker_version(resp, &ranker));
-  printf("\n%s  [level=%s ranker=%s %lldus]\n", title, aisle_fallback_level_name(level),
-         ranker[0] ? ranker : "-", (long long)total_us);
+  printf("\n%s  [level=%s reason=%s ranker=%s %lldus]\n", title, aisle_fallback_level_name(level),
+         aisle_fallback_reason_name(reason), ranker[0] ? ranker : "-", (long long)total_us);
   for (i = 0; i < n; ++i) {
     const char* id = NULL;
     const char* reason = NULL;
@@ -91,6 +97,11 @@ int main(int argc, char** argv) {
   const char* lexical[NUM_LEXICAL];
   char seed_id[32];
   const char* seeds[1];
+  static uint64_t warm_sessions[WARM_EVENTS];
+  static uint32_t warm_items[WARM_EVENTS];
+  static int64_t warm_times[WARM_EVENTS];
+  static int32_t warm_types[WARM_EVENTS];
+  int64_t now_micros;
   size_t i, n;
   int32_t rc;
   int failures = 0;
@@ -122,10 +133,14 @@ int main(int argc, char** argv) {
   CHECK(aisle_pipeline_builder_set_kind(search, AISLE_SURFACE_SEARCH_RERANK));
   CHECK(aisle_pipeline_builder_set_ranker(search, "ctr", NULL));
   CHECK(aisle_pipeline_builder_set_default_k(search, 10));
+  /* Generous budgets: the first request of a cold process pays page faults,
+   * and CI machines are busy. A real edge worker would use its own. */
+  CHECK(aisle_pipeline_builder_set_budget(search, 200000));
   CHECK(aisle_pipeline_builder_create("related", &related));
   CHECK(aisle_pipeline_builder_add_source(related, "similar", AISLE_SOURCE_ANN, 100, 64));
   CHECK(aisle_pipeline_builder_set_ranker(related, "ctr", NULL));
   CHECK(aisle_pipeline_builder_set_default_k(related, 8));
+  CHECK(aisle_pipeline_builder_set_budget(related, 200000));
 
   CHECK(aisle_snapshot_create("edge-1", &snapshot));
   CHECK(aisle_snapshot_set_catalog(snapshot, catalog));
@@ -133,6 +148,18 @@ int main(int argc, char** argv) {
   CHECK(aisle_snapshot_add_model(snapshot, "ctr", model));
   CHECK(aisle_snapshot_add_pipeline(snapshot, search));
   CHECK(aisle_snapshot_add_pipeline(snapshot, related));
+  /* Yesterday's sessions (a few items browsed each) seed live popularity and
+   * co-visitation, so the popular fallback levels have items to serve. */
+  now_micros = (int64_t)time(NULL) * 1000000;
+  for (i = 0; i < WARM_EVENTS; ++i) {
+    const size_t session = i / WARM_PER_SESSION;
+    warm_sessions[i] = session + 1;
+    warm_items[i] = (uint32_t)((session * 37 + (i % WARM_PER_SESSION) * 5) % (items / 4));
+    warm_times[i] = now_micros - (int64_t)(WARM_EVENTS - i) * 60 * 1000000;
+    warm_types[i] = AISLE_INTERACTION_VIEW;
+  }
+  CHECK(aisle_snapshot_add_warm_interactions(snapshot, warm_sessions, warm_items, warm_times,
+                                             warm_types, WARM_EVENTS));
   CHECK(aisle_engine_create(snapshot, &engine));
   /* The engine holds what it needs: the build handles can go now. */
   aisle_snapshot_destroy(snapshot);
