@@ -9,7 +9,7 @@
 // off mid-way, as a peak playbook would), and recovery — printing sample
 // rails, latency percentiles per surface and the fallback levels served.
 //
-//   aisle_storefront [--items=200000] [--requests=20000] [--seed=1]
+//   aisle_storefront [--items=100000] [--requests=20000] [--seed=1]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -36,7 +36,7 @@ using aisle::serving::Request;
 using aisle::serving::Response;
 
 struct Flags {
-  size_t items = 200000;
+  size_t items = 100000;
   size_t requests = 20000;
   uint64_t seed = 1;
 };
@@ -69,7 +69,12 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 struct Latencies {
   std::vector<double> us;
   std::map<std::string, int> levels;
+  std::map<std::string, std::string> details;  // one sample detail per reason
   void Add(const Response& r) {
+    if (r.fallback_reason != aisle::serving::FallbackReason::kNone) {
+      details.emplace(std::string(aisle::serving::FallbackReasonName(r.fallback_reason)),
+                      r.fallback_detail);
+    }
     us.push_back(absl::ToDoubleMicroseconds(r.total_latency));
     std::string key(aisle::serving::FallbackLevelName(r.fallback_level));
     if (r.fallback_reason != aisle::serving::FallbackReason::kNone) {
@@ -305,6 +310,12 @@ int main(int argc, char** argv) {
     for (const auto& [lv, n] : l.levels) absl::StrAppend(&levels, levels.empty() ? "" : ", ", lv, "=", n);
     std::printf("%-26s %8zu %8.0f %8.0f %8.0f   %s\n", name.c_str(), l.us.size(), l.Percentile(0.5),
                 l.Percentile(0.99), l.Percentile(1.0), levels.c_str());
+  }
+  std::map<std::string, std::string> details;
+  for (auto& [name, l] : by_surface) details.insert(l.details.begin(), l.details.end());
+  std::printf("\nwhy levels were skipped (one sample per reason):\n");
+  for (const auto& [reason, detail] : details) {
+    std::printf("  %-15s %s\n", reason.c_str(), detail.c_str());
   }
   const aisle::serving::EngineMetrics m = engine->metrics();
   std::printf("\nmetrics: requests=%llu errors=%llu empty=%llu events=%llu rejected_events=%llu switch_changes=%zu\n",

@@ -125,13 +125,13 @@ absl::StatusOr<std::shared_ptr<LiveState>> MakeLiveState(
 
   retrieval::CoVisitationOptions co;
   co.num_items = cat.size();
-  co.publish_every = env.publish_every();
+  co.publish_every = 0;  // the engine publishes: once after warming, then every N events
   AISLE_ASSIGN_OR_RETURN(live->covisitation, retrieval::CoVisitationIndex::Create(co));
   retrieval::PopularityOptions po;
   po.num_items = cat.size();
   po.item_categories.assign(cat.item_categories().begin(), cat.item_categories().end());
   po.num_categories = cat.categories().size();
-  po.publish_every = env.publish_every();
+  po.publish_every = 0;
   AISLE_ASSIGN_OR_RETURN(live->popularity, retrieval::PopularityIndex::Create(std::move(po)));
   if (!snap.warm_interactions.empty()) {
     AISLE_RETURN_IF_ERROR(live->covisitation->AddLog(snap.warm_interactions));

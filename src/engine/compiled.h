@@ -3,6 +3,7 @@
 #ifndef AISLE_SRC_ENGINE_COMPILED_H_
 #define AISLE_SRC_ENGINE_COMPILED_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -52,6 +53,8 @@ struct LiveState {
   std::unique_ptr<features::OnlineFeatureStore> sessions;
   std::vector<std::string> user_columns;  // names of users/sessions columns
   uint32_t history_length = 0;
+  // Interactions applied since the last publish of popularity/co-visitation.
+  std::atomic<uint64_t> unpublished{0};
   // Serializes read-modify-write of user/session rows (writers only).
   absl::Mutex history_mu;
 };

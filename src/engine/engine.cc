@@ -364,17 +364,17 @@ struct Engine::Impl final : internal::CompileEnvironment {
     return cs.filters.Run(ctx, list);
   }
 
+  // Rules, diversification and exploration over a ranked list, then pins
+  // last so that nothing moves a pinned item off its slot; then the first k.
   void PostRank(const Compiled& c, const CompiledSurface& cs, SurfaceSwitches sw, Scratch& s,
                 size_t k, const Deadline& deadline, std::vector<Candidate>& list,
                 bool diversify) const {
-    if (cs.rules != nullptr) {
-      policy::RuleContext rc;
-      rc.now = clk.Now();
-      rc.inventory = c.live->inventory.get();
-      rc.reserve = cs.config.inventory_reserve;
-      s.rules.Clear();
-      cs.rules->Apply(rc, k, list, &s.rules);
-    }
+    policy::RuleContext rc;
+    rc.now = clk.Now();
+    rc.inventory = c.live->inventory.get();
+    rc.reserve = cs.config.inventory_reserve;
+    s.rules.Clear();
+    if (cs.rules != nullptr) cs.rules->ApplyAdjustments(rc, list, &s.rules);
     if (diversify && sw.diversification()) {
       if (cs.category_cap.has_value()) cs.category_cap->Apply(list, k);
       if (cs.mmr.has_value()) (void)cs.mmr->Apply(list, k, deadline);
@@ -385,6 +385,7 @@ struct Engine::Impl final : internal::CompileEnvironment {
       RunFilters(cs, s, s.pool);
       cs.exploration->Apply(list, k, s.pool, cs.exposure.get());
     }
+    if (cs.rules != nullptr) cs.rules->ApplyPins(rc, k, list, &s.rules);
     if (list.size() > k) list.resize(k);
   }
 
@@ -397,13 +398,22 @@ struct Engine::Impl final : internal::CompileEnvironment {
     list.clear();
     if (fixed != nullptr) {
       list.assign(fixed->begin(), fixed->end());
+      RunFilters(cs, s, list);
     } else {
-      const size_t want = std::min<size_t>(cs.config.max_candidates, k * 4 + 16);
-      absl::Status st = cs.popular->Retrieve(q, want, 0, list);
-      if (!st.ok()) return {false, FallbackReason::kError, std::string(st.message())};
+      // Read deeper while filters (a sold-out best seller, say) leave fewer
+      // than k: 4k+16, then doubling, up to 4096 items.
+      size_t want = std::min<size_t>(cs.config.max_candidates, k * 4 + 16);
+      for (;;) {
+        list.clear();
+        absl::Status st = cs.popular->Retrieve(q, want, 0, list);
+        if (!st.ok()) return {false, FallbackReason::kError, std::string(st.message())};
+        const size_t got = list.size();
+        RunFilters(cs, s, list);
+        if (list.size() >= k || got < want || want >= 4096 || q.deadline.Expired()) break;
+        want *= 2;
+      }
     }
-    RunFilters(cs, s, list);
-    if (list.empty()) return {false, FallbackReason::kEmptyStage, absl::StrCat(reason, ": no items")};
+    if (list.empty()) return {false, FallbackReason::kEmptyStage, "no items left after filters"};
     PostRank(c, cs, sw, s, k, q.deadline, list, /*diversify=*/false);
     return {true, FallbackReason::kNone, "", reason};
   }
@@ -507,7 +517,11 @@ struct Engine::Impl final : internal::CompileEnvironment {
     absl::Status st =
         RetrieveCandidates(cs, sw, req, cat, s, plan, budget.StageDeadline(Stage::kRetrieve));
     budget.End(Stage::kRetrieve);
-    if (!st.ok()) return {false, FallbackReason::kError, absl::StrCat("retrieve: ", st.message())};
+    if (!st.ok()) {
+      return {false,
+              absl::IsDeadlineExceeded(st) ? FallbackReason::kDeadline : FallbackReason::kError,
+              absl::StrCat("retrieve: ", st.message())};
+    }
     resp.candidates = static_cast<uint32_t>(merged.candidates.size());
 
     // Filter, remembering each survivor's merged row in its score.
@@ -533,7 +547,12 @@ struct Engine::Impl final : internal::CompileEnvironment {
       features::FreshnessReport report;
       auto m = AssembleRows(c, cs, req, s, list, budget.StageDeadline(Stage::kFeatures), &report);
       budget.End(Stage::kFeatures);
-      if (!m.ok()) return {false, FallbackReason::kError, absl::StrCat("features: ", m.status().message())};
+      if (!m.ok()) {
+        return {false,
+                absl::IsDeadlineExceeded(m.status()) ? FallbackReason::kDeadline
+                                                     : FallbackReason::kError,
+                absl::StrCat("features: ", m.status().message())};
+      }
       resp.stale_features += static_cast<uint32_t>(report.TotalStale());
       resp.defaulted_features += static_cast<uint32_t>(report.TotalDefaulted());
       if (report.drop_to_fallback) {
@@ -685,7 +704,7 @@ struct Engine::Impl final : internal::CompileEnvironment {
           break;
         case FallbackLevel::kSegment: {
           if (req.segment == 0) {
-            out = {false, FallbackReason::kEmptyStage, "segment: request has no segment"};
+            out = {false, FallbackReason::kEmptyStage, "request has no segment"};
             break;
           }
           retrieval::RetrievalQuery q;
@@ -709,7 +728,7 @@ struct Engine::Impl final : internal::CompileEnvironment {
             if (auto ci = cat.categories().Find(value); ci.ok()) s.categories.push_back(*ci);
           }
           if (s.categories.empty()) {
-            out = {false, FallbackReason::kEmptyStage, "category_popular: no category in the request"};
+            out = {false, FallbackReason::kEmptyStage, "no category in the request"};
             break;
           }
           retrieval::RetrievalQuery q;
@@ -730,7 +749,7 @@ struct Engine::Impl final : internal::CompileEnvironment {
         }
         case FallbackLevel::kCampaign:
           if (cs.campaign_items.empty()) {
-            out = {false, FallbackReason::kEmptyStage, "campaign: no curated set"};
+            out = {false, FallbackReason::kEmptyStage, "no curated set"};
           } else {
             retrieval::RetrievalQuery q;
             out = ServeSimple(c, cs, sw, s, k, q, &cs.campaign_items, "campaign", list);
@@ -746,7 +765,7 @@ struct Engine::Impl final : internal::CompileEnvironment {
           }
           RunFilters(cs, s, list);
           if (list.size() > k) list.resize(k);
-          out = list.empty() ? LevelOutcome{false, FallbackReason::kEmptyStage, "lexical: no items"}
+          out = list.empty() ? LevelOutcome{false, FallbackReason::kEmptyStage, "no items"}
                              : LevelOutcome{true, FallbackReason::kNone, "", "lexical"};
           break;
         }
@@ -952,6 +971,12 @@ absl::Status Engine::ApplyInteraction(absl::string_view user_id, absl::string_vi
   impl_->UpdateHistory(live, *live.users, user_id, item, purchase, at);
   impl_->UpdateHistory(live, *live.sessions, session_id, item, purchase, at);
   impl_->counters.events_applied.fetch_add(1, std::memory_order_relaxed);
+  const size_t every = impl_->options.publish_every;
+  if (every > 0 && live.unpublished.fetch_add(1, std::memory_order_relaxed) + 1 >= every) {
+    live.unpublished.store(0, std::memory_order_relaxed);
+    live.covisitation->Publish();
+    live.popularity->Publish();
+  }
   return absl::OkStatus();
 }
 

@@ -110,8 +110,23 @@ TEST(Engine, SwitchedOffPersonalizationStepsDownAndSaysWhy) {
   EXPECT_TRUE(absl::StrContains(resp->fallback_detail, "switched off")) << resp->fallback_detail;
 }
 
-TEST(Engine, EveryLevelEmptyReturnsNothingOnlyWhenNothingIsInStock) {
+TEST(Engine, PopularLevelsReadPastSoldOutBestSellers) {
   auto engine = MakeEngine();
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(engine->SetStock(ItemId("sku-", i), 0).ok());
+  Request r;
+  r.surface = "home";
+  auto resp = engine->Recommend(r);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_EQ(resp->fallback_level, FallbackLevel::kGlobalPopular);
+  ASSERT_EQ(resp->items.size(), 5u);
+  EXPECT_EQ(resp->items[0].id, ItemId("sku-", 30)) << "the best seller still in stock";
+}
+
+TEST(Engine, CampaignLevelServesWhenOthersCannotAndEmptyOnlyWhenNothingIsInStock) {
+  auto snap = MakeSnapshot("v1");
+  snap->pipeline.surfaces[0].ladder = {FallbackLevel::kPersonalized, FallbackLevel::kCampaign};
+  auto engine = MakeEngine(snap);
+  ASSERT_TRUE(engine->switches().SetFlag("home", SwitchFlag::kPersonalization, false, "t").ok());
   for (int i = 0; i < 40; ++i) {
     if (i == 31) continue;  // one campaign item stays in stock
     ASSERT_TRUE(engine->SetStock(ItemId("sku-", i), 0).ok());
@@ -122,6 +137,7 @@ TEST(Engine, EveryLevelEmptyReturnsNothingOnlyWhenNothingIsInStock) {
   auto resp = engine->Recommend(r);
   ASSERT_TRUE(resp.ok()) << resp.status();
   EXPECT_EQ(resp->fallback_level, FallbackLevel::kCampaign);
+  EXPECT_EQ(resp->fallback_reason, FallbackReason::kSwitchedOff);
   ASSERT_EQ(Ids(*resp), std::vector<std::string>{ItemId("sku-", 31)});
   EXPECT_EQ(resp->items[0].reason, "campaign");
 
@@ -161,6 +177,9 @@ TEST(Engine, PinsBlockedCategoriesAndUnknownIds) {
   pin.position = 0;
   pin.force = true;
   home.pins = {pin};
+  // Diversification runs before pins: it must not move a pinned item.
+  home.category_cap = policy::CategoryCapOptions{.max_per_category = 1, .top_m = 5};
+  home.mmr_lambda = 0.5f;
   auto engine = MakeEngine(snap);
   Request r;
   r.surface = "home";

@@ -38,8 +38,10 @@ struct ResponseItem {
   // Bit i set when source i of the serving level proposed the item; names in
   // Response::source_names.
   uint32_t sources = 0;
-  // Why the item is here: "ranked", "pinned", "exploration", "popular",
-  // "campaign", "lexical", ...
+  // Why the item is here: the level's reason ("ranked", "reranked",
+  // "segment_popular", "category_popular", "popular", "campaign", "lexical",
+  // "last_known_good"), or "exploration" for an item placed in an exploration
+  // slot. Pinned items carry their level's reason.
   absl::string_view reason;
 };
 
