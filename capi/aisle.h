@@ -206,6 +206,7 @@ typedef struct aisle_snapshot aisle_snapshot;
 typedef struct aisle_engine aisle_engine;
 typedef struct aisle_request aisle_request;
 typedef struct aisle_response aisle_response;
+typedef struct aisle_feature_matrix aisle_feature_matrix;
 
 /* ===================================================================== */
 /* Library                                                                 */
@@ -856,6 +857,41 @@ AISLE_API int32_t aisle_request_set_user_vector(aisle_request* request, const fl
 AISLE_API int32_t aisle_request_set_segment(aisle_request* request, uint32_t segment);
 AISLE_API int32_t aisle_request_set_k(aisle_request* request, uint32_t k);
 AISLE_API int32_t aisle_request_set_budget(aisle_request* request, int64_t budget_micros);
+
+/* ===================================================================== */
+/* Training/serving parity: the served feature matrix                    */
+/* ===================================================================== */
+
+/* The exact feature matrix the request's surface ranker would score for the
+ * `count` items named in `item_ids` (rows in that order), from the engine's
+ * current snapshot and live state: the same retrieval feeds the retrieval
+ * features, the same assembly code fills missing values and defaults. Log it
+ * with your labels to train on what serving sees. NOT_FOUND names an unknown
+ * surface or item id. Destroy with aisle_feature_matrix_destroy.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_assemble_features(const aisle_engine* engine,
+                                                 const aisle_request* request,
+                                                 const char* const* item_ids, size_t count,
+                                                 aisle_feature_matrix** out);
+/* NULL is a no-op. Thread-safety: not thread-safe (no call may be in flight on it). */
+AISLE_API void aisle_feature_matrix_destroy(aisle_feature_matrix* matrix);
+/* Rows (= items asked for) and columns (= schema features).
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_feature_matrix_shape(const aisle_feature_matrix* matrix, size_t* rows,
+                                             size_t* cols);
+/* rows x cols floats, row-major, owned by the matrix (NaN = missing).
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_feature_matrix_values(const aisle_feature_matrix* matrix,
+                                              const float** out);
+/* Column i's feature name, owned by the matrix. OUT_OF_RANGE past cols.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_feature_matrix_feature_name(const aisle_feature_matrix* matrix, size_t i,
+                                                    const char** out);
+/* One byte per row: 1 when a candidate source proposed the item for this
+ * request (0: its retrieval features are missing, as when serving). Owned by
+ * the matrix. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_feature_matrix_retrieved(const aisle_feature_matrix* matrix,
+                                                 const uint8_t** out);
 
 /* ===================================================================== */
 /* Responses (immutable; every pointer below is borrowed from the response) */

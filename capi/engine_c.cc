@@ -606,6 +606,75 @@ int32_t aisle_request_set_budget(aisle_request* request, int64_t budget_micros) 
 
 // ------------------------------------------------------------------ response
 
+int32_t aisle_engine_assemble_features(const aisle_engine* engine, const aisle_request* request,
+                                       const char* const* item_ids, size_t count,
+                                       aisle_feature_matrix** out) {
+  return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_feature_matrix>> {
+    if (engine == nullptr) return NullError("engine");
+    if (request == nullptr) return NullError("request");
+    if (item_ids == nullptr && count > 0) return NullError("item_ids");
+    std::vector<std::string> ids;
+    ids.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      if (item_ids[i] == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat("item_ids[", i, "] is NULL"));
+      }
+      ids.emplace_back(item_ids[i]);
+    }
+    AISLE_ASSIGN_OR_RETURN(aisle::serving::FeatureMatrix m,
+                           engine->engine->AssembleFeatures(request->request, ids));
+    auto out_matrix = std::make_unique<aisle_feature_matrix>();
+    out_matrix->matrix = std::move(m);
+    return out_matrix;
+  });
+}
+
+void aisle_feature_matrix_destroy(aisle_feature_matrix* matrix) { delete matrix; }
+
+int32_t aisle_feature_matrix_shape(const aisle_feature_matrix* matrix, size_t* rows,
+                                   size_t* cols) {
+  return Guard([&]() -> absl::Status {
+    if (matrix == nullptr) return NullError("matrix");
+    if (rows == nullptr) return NullError("rows");
+    if (cols == nullptr) return NullError("cols");
+    *rows = matrix->matrix.rows;
+    *cols = matrix->matrix.cols;
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_feature_matrix_values(const aisle_feature_matrix* matrix, const float** out) {
+  return Guard([&]() -> absl::Status {
+    if (matrix == nullptr) return NullError("matrix");
+    if (out == nullptr) return NullError("out");
+    *out = matrix->matrix.values.data();
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_feature_matrix_feature_name(const aisle_feature_matrix* matrix, size_t i,
+                                          const char** out) {
+  return Guard([&]() -> absl::Status {
+    if (matrix == nullptr) return NullError("matrix");
+    if (out == nullptr) return NullError("out");
+    if (i >= matrix->matrix.feature_names.size()) {
+      return absl::OutOfRangeError(absl::StrCat("feature ", i, " of ",
+                                                matrix->matrix.feature_names.size()));
+    }
+    *out = matrix->matrix.feature_names[i].c_str();
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_feature_matrix_retrieved(const aisle_feature_matrix* matrix, const uint8_t** out) {
+  return Guard([&]() -> absl::Status {
+    if (matrix == nullptr) return NullError("matrix");
+    if (out == nullptr) return NullError("out");
+    *out = matrix->matrix.retrieved.data();
+    return absl::OkStatus();
+  });
+}
+
 void aisle_response_destroy(aisle_response* response) { delete response; }
 
 #define AISLE_RESPONSE_GETTER(body)                        \

@@ -102,6 +102,9 @@ struct aisle_engine {
 struct aisle_request {
   aisle::serving::Request request;
 };
+struct aisle_feature_matrix {
+  aisle::serving::FeatureMatrix matrix;
+};
 struct aisle_response {
   aisle::serving::Response response;
   // Columns and NUL-terminated strings built once when the response is made.
