@@ -52,6 +52,7 @@ from .engine import (
     Experiment,
     Pipeline,
     Request,
+    FeatureMatrix,
     Response,
     ResponseCounts,
     ResponseItem,

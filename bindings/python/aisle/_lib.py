@@ -107,6 +107,7 @@ snapshot_t = _opaque("aisle_snapshot")
 engine_t = _opaque("aisle_engine")
 request_t = _opaque("aisle_request")
 response_t = _opaque("aisle_response")
+feature_matrix_t = _opaque("aisle_feature_matrix")
 
 
 # --------------------------------------------------------------------------
@@ -517,6 +518,21 @@ _DECLS = [
     ("aisle_request_set_budget", i32, P(request_t), i64),
     # Responses
     ("aisle_response_destroy", None, P(response_t)),
+    # Training/serving parity
+    (
+        "aisle_engine_assemble_features",
+        i32,
+        P(engine_t),
+        P(request_t),
+        P(c_char_p),
+        sz,
+        P(P(feature_matrix_t)),
+    ),
+    ("aisle_feature_matrix_destroy", None, P(feature_matrix_t)),
+    ("aisle_feature_matrix_shape", i32, P(feature_matrix_t), P(sz), P(sz)),
+    ("aisle_feature_matrix_values", i32, P(feature_matrix_t), P(P(c_float))),
+    ("aisle_feature_matrix_feature_name", i32, P(feature_matrix_t), sz, P(c_char_p)),
+    ("aisle_feature_matrix_retrieved", i32, P(feature_matrix_t), P(P(c_uint8))),
     ("aisle_response_item_count", i32, P(response_t), P(sz)),
     ("aisle_response_indices", i32, P(response_t), P(P(u32)), P(sz)),
     ("aisle_response_scores", i32, P(response_t), P(P(f32)), P(sz)),

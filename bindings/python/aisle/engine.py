@@ -313,6 +313,23 @@ class Request(Handle):
 # Responses (plain data, copied out of the C response)
 # ---------------------------------------------------------------------------
 @dataclasses.dataclass
+class FeatureMatrix:
+    """The served feature matrix for some items (Engine.assemble_features)."""
+
+    item_ids: List[str]
+    feature_names: List[str]
+    # Whether a candidate source proposed each item for the request; if not,
+    # its retrieval features are missing, as they would be when serving.
+    retrieved: List[bool]
+    values: Any  # rows x cols: float32 ndarray with numpy, else list of lists
+
+    def column(self, name):
+        """The values of feature `name`, one per row."""
+        j = self.feature_names.index(name)
+        return [row[j] for row in self.values]
+
+
+@dataclasses.dataclass
 class ResponseItem:
     """One served item."""
 
@@ -556,6 +573,41 @@ class Engine(Handle):
             return ids
         finally:
             _lib.aisle_response_destroy(out)
+
+    def assemble_features(self, request, item_ids):
+        """The exact feature matrix the request's surface ranker would score for
+        `item_ids` (rows in that order): same retrieval, same assembly, same
+        missing values. Log it with your labels to train on what serving sees.
+
+        Returns a :class:`FeatureMatrix` (values as a rows x cols float32 ndarray
+        with numpy, else a list of row lists).
+        """
+        ids, n, keep = _arrays.strings(item_ids, "item_ids")
+        out = new_out(_lib.feature_matrix_t)
+        _check(_lib.aisle_engine_assemble_features(self._h, request._h, ids, n, byref(out)))
+        del keep
+        try:
+            rows, cols = c_size_t(), c_size_t()
+            _check(_lib.aisle_feature_matrix_shape(out, byref(rows), byref(cols)))
+            names = []
+            s = c_char_p()
+            for i in range(cols.value):
+                _check(_lib.aisle_feature_matrix_feature_name(out, i, byref(s)))
+                names.append(_arrays.decode(s.value))
+            vals = POINTER(c_float)()
+            _check(_lib.aisle_feature_matrix_values(out, byref(vals)))
+            flat = _arrays.copy_borrowed(vals, rows.value * cols.value, "float32")
+            ret = POINTER(c_uint8)()
+            _check(_lib.aisle_feature_matrix_retrieved(out, byref(ret)))
+            retrieved = [bool(ret[i]) for i in range(rows.value)]
+            if _arrays.np is not None and _arrays.numpy_enabled():
+                values = flat.reshape(rows.value, cols.value)
+            else:
+                flat = list(flat)
+                values = [flat[r * cols.value : (r + 1) * cols.value] for r in range(rows.value)]
+            return FeatureMatrix(list(item_ids), names, retrieved, values)
+        finally:
+            _lib.aisle_feature_matrix_destroy(out)
 
     def swap(self, snapshot):
         """Validates and swaps in `snapshot`; on error the old one keeps serving."""

@@ -268,3 +268,25 @@ def test_same_requests_give_the_same_responses_through_c(tmp_path):
     assert py_out == c_out
     # The comparison is not vacuous: every response served items.
     assert all(line.split("|")[0] for line in py_out)
+
+
+def test_assembled_features_reproduce_the_served_scores(engine, array_path):
+    """Training/serving parity: the rows Python assembles are the rows the
+    ranker scored, so the model's own weights give back the served scores."""
+    req = aisle.Request("home", seed_items=["sku-3"], k=5)
+    resp = engine.recommend(req)
+    assert resp.fallback_level == aisle.FallbackLevel.PERSONALIZED
+    m = engine.assemble_features(req, resp.ids + ["sku-39"])
+    assert m.item_ids == resp.ids + ["sku-39"]
+    assert "ann_score" in m.feature_names and "price" in m.feature_names
+    assert len(m.values) == len(resp.ids) + 1
+    assert m.retrieved[: len(resp.ids)] == [True] * len(resp.ids)
+    ann, price = m.column("ann_score"), m.column("price")
+    for i, score in enumerate(resp.scores):
+        # storefront.LINEAR_MODEL: 10 * ann_score - 0.01 * price (NaN counts as 0)
+        a = 0.0 if ann[i] != ann[i] else float(ann[i])
+        assert abs(10.0 * a - 0.01 * float(price[i]) - score) < 1e-4, (resp.ids[i], score)
+    assert float(price[-1]) == 49.0  # sku-39's catalog price (10 + 39)
+    with pytest.raises(aisle.NotFound, match="ghost"):
+        engine.assemble_features(req, ["ghost"])
+    req.close()
