@@ -795,24 +795,17 @@ Row Summarize(const std::string& name, int threads, const std::string& rep,
     r.stage_p99[st] = Pct(w, 99);
   }
   for (const Sample& x : s) {
-    w.push_back(x.stage_ns[st]);
-    sum += double(x.stage_ns[st]);
+    if (x.level == FallbackLevel::kPersonalized) ++r.personalized;
+    if (x.level != FallbackLevel::kPersonalized && x.reason != FallbackReason::kNone) {
+      ++r.fallback_reported;
+      if (x.reason == FallbackReason::kDeadline) ++r.deadline_fallback;
+      if (x.reason == FallbackReason::kOverload) ++r.overload_fallback;
+    }
+    if (x.items == 0) ++r.empty;
+    if (x.quality < 1.0) ++r.degraded;
+    ++r.by_reason[static_cast<int>(x.reason)];
   }
-  r.stage_mean[st] = s.empty() ? 0 : sum / double(s.size()) / 1000.0;
-  r.stage_p99[st] = Pct(w, 99);
-}
-for (const Sample& x : s) {
-  if (x.level == FallbackLevel::kPersonalized) ++r.personalized;
-  if (x.level != FallbackLevel::kPersonalized && x.reason != FallbackReason::kNone) {
-    ++r.fallback_reported;
-    if (x.reason == FallbackReason::kDeadline) ++r.deadline_fallback;
-    if (x.reason == FallbackReason::kOverload) ++r.overload_fallback;
-  }
-  if (x.items == 0) ++r.empty;
-  if (x.quality < 1.0) ++r.degraded;
-  ++r.by_reason[static_cast<int>(x.reason)];
-}
-return r;
+  return r;
 }
 
 void PrintHeader() {
