@@ -44,9 +44,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -367,6 +369,11 @@ class SlowRanker final : public ranking::Ranker {
   absl::Status Score(MatrixView, absl::Span<float>) const override {
     return absl::FailedPreconditionError("slow ranker needs a deadline");
   }
+  // Nanoseconds past its deadline at which each call returned; cleared.
+  std::vector<int64_t> TakeLateness() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return std::exchange(late_ns_, {});
+  }
   absl::Status Score(MatrixView, absl::Span<float>, const Deadline& deadline) const override {
     if (deadline.IsInfinite()) return absl::FailedPreconditionError("no deadline");
     // Blocks like a model call that has not answered: sleeps through what
@@ -375,11 +382,19 @@ class SlowRanker final : public ranking::Ranker {
         std::chrono::nanoseconds(absl::ToInt64Nanoseconds(deadline.Remaining())));
     while (!deadline.Expired()) {
     }
+    // How late the call came back (sleep wake-up latency), for the report.
+    const int64_t late = deadline.clock().MonotonicNanos() - deadline.at_nanos();
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (late_ns_.size() < (size_t{1} << 20)) late_ns_.push_back(late);
+    }
     return absl::DeadlineExceededError("slow ranker: deadline passed while scoring");
   }
 
  private:
   size_t width_;
+  mutable std::mutex mu_;
+  mutable std::vector<int64_t> late_ns_;
 };
 
 // A cached candidate set: precomputed lists, picked by the request's first
@@ -419,6 +434,7 @@ struct Bench {
   std::string gbdt_provenance;
   size_t gbdt_trees = 0;
   std::shared_ptr<const CachedSource> cached;
+  std::shared_ptr<const SlowRanker> slow;
   std::unique_ptr<Engine> engine;
   std::vector<Request> personalized, hybrid, deadline, deadline_shed;
   double setup_seconds = 0;
@@ -506,8 +522,8 @@ void Setup(Bench& b) {
                {"log_price", -0.05f, 0.0f},
                {"rating", 0.02f, 0.0f}};
   snap->models["hybrid_linear"] = serving::ModelFactory::Linear(lin);
-  snap->models["slow"] =
-      serving::ModelFactory::Bound(std::make_shared<SlowRanker>(sf.schema.size()));
+  b.slow = std::make_shared<SlowRanker>(sf.schema.size());
+  snap->models["slow"] = serving::ModelFactory::Bound(b.slow);
 
   // Rules and filters name real items/categories of the catalog.
   const auto& by_rank = sf.pop->by_rank();
@@ -917,6 +933,16 @@ int Main(int argc, char** argv) {
         if (r.by_reason[i] == 0) continue;
         absl::StrAppend(&reasons, " ", serving::FallbackReasonName(static_cast<FallbackReason>(i)),
                         "=", r.by_reason[i]);
+      }
+      if (c == "deadline" || c == "deadline_shed") {
+        std::vector<int64_t> late = b.slow->TakeLateness();
+        if (!late.empty()) {
+          const double p50 = Pct(late, 50), p99 = Pct(late, 99);
+          std::printf(
+              "  %s, %d thread(s): slow ranker returned past its deadline by p50 %.1f us, "
+              "p99 %.1f us, max %.1f us (%zu calls)\n",
+              c.c_str(), th, p50, p99, double(late.back()) / 1000.0, late.size());
+        }
       }
       if (!reasons.empty())
         std::printf("  %s, %d thread(s): fallback reasons:%s\n", c.c_str(), th, reasons.c_str());
