@@ -413,7 +413,12 @@ struct Engine::Impl final : internal::CompileEnvironment {
         want *= 2;
       }
     }
-    if (list.empty()) return {false, FallbackReason::kEmptyStage, "no items left after filters"};
+    if (list.empty()) {
+      if (fixed == nullptr && q.deadline.Expired()) {
+        return {false, FallbackReason::kDeadline, "deadline passed before any item"};
+      }
+      return {false, FallbackReason::kEmptyStage, "no items left after filters"};
+    }
     PostRank(c, cs, sw, s, k, q.deadline, list, /*diversify=*/false);
     return {true, FallbackReason::kNone, "", reason};
   }
@@ -514,8 +519,8 @@ struct Engine::Impl final : internal::CompileEnvironment {
     const bool search = cs.config.kind == SurfaceKind::kSearchRerank;
 
     budget.Begin(Stage::kRetrieve);
-    absl::Status st =
-        RetrieveCandidates(cs, sw, req, cat, s, plan, budget.StageDeadline(Stage::kRetrieve));
+    const Deadline retrieve_deadline = budget.StageDeadline(Stage::kRetrieve);
+    absl::Status st = RetrieveCandidates(cs, sw, req, cat, s, plan, retrieve_deadline);
     budget.End(Stage::kRetrieve);
     if (!st.ok()) {
       return {false,
@@ -529,6 +534,11 @@ struct Engine::Impl final : internal::CompileEnvironment {
     for (size_t i = 0; i < list.size(); ++i) list[i].score = static_cast<float>(i);
     resp.filtered += static_cast<uint32_t>(RunFilters(cs, s, list));
     if (list.empty()) {
+      // Sources stop quietly at their deadline: nothing found in time is a
+      // deadline, not an empty stage.
+      if (merged.candidates.empty() && retrieve_deadline.Expired()) {
+        return {false, FallbackReason::kDeadline, "retrieve: deadline passed before any candidate"};
+      }
       return {false, FallbackReason::kEmptyStage,
               merged.candidates.empty() ? "retrieve: no candidates" : "filter: every candidate removed"};
     }

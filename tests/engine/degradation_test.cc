@@ -234,3 +234,42 @@ TEST(EngineDegradation, OverloadLowersQualityShedsPersonalizationAndRecovers) {
 
 }  // namespace
 }  // namespace aisle::serving
+
+namespace aisle::serving {
+namespace {
+
+// A source that finds nothing because its deadline passes while it runs.
+class ExpiringSource final : public retrieval::CandidateSource {
+ public:
+  explicit ExpiringSource(FakeClock& c) : clock_(c) {}
+  absl::string_view name() const override { return "expiring"; }
+  absl::Status Retrieve(const retrieval::RetrievalQuery& q, size_t, SourceId,
+                        std::vector<Candidate>&) const override {
+    clock_.Advance(q.deadline.Remaining() + absl::Milliseconds(1));
+    return absl::OkStatus();
+  }
+
+ private:
+  FakeClock& clock_;
+};
+
+TEST(EngineDegradation, RetrievalThatRunsOutOfTimeIsADeadlineNotAnEmptyStage) {
+  FakeClock clock(testing::kNow);
+  auto snap = testing::MakeSnapshot("v1");
+  PipelineBuilder rail("rail");
+  rail.CustomSource(std::make_shared<ExpiringSource>(clock), 20).Budget(absl::Milliseconds(10));
+  ASSERT_TRUE(snap->pipeline.Add(std::move(rail)).ok());
+  EngineOptions o;
+  o.clock = &clock;
+  auto engine = Engine::Create(snap, o);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Request r;
+  r.surface = "rail";
+  r.seed_items = {testing::ItemId("sku-", 1)};
+  auto resp = (*engine)->Recommend(r);
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->fallback_reason, FallbackReason::kDeadline) << resp->fallback_detail;
+}
+
+}  // namespace
+}  // namespace aisle::serving
