@@ -631,8 +631,7 @@ int32_t aisle_engine_assemble_features(const aisle_engine* engine, const aisle_r
 
 void aisle_feature_matrix_destroy(aisle_feature_matrix* matrix) { delete matrix; }
 
-int32_t aisle_feature_matrix_shape(const aisle_feature_matrix* matrix, size_t* rows,
-                                   size_t* cols) {
+int32_t aisle_feature_matrix_shape(const aisle_feature_matrix* matrix, size_t* rows, size_t* cols) {
   return Guard([&]() -> absl::Status {
     if (matrix == nullptr) return NullError("matrix");
     if (rows == nullptr) return NullError("rows");
@@ -658,8 +657,8 @@ int32_t aisle_feature_matrix_feature_name(const aisle_feature_matrix* matrix, si
     if (matrix == nullptr) return NullError("matrix");
     if (out == nullptr) return NullError("out");
     if (i >= matrix->matrix.feature_names.size()) {
-      return absl::OutOfRangeError(absl::StrCat("feature ", i, " of ",
-                                                matrix->matrix.feature_names.size()));
+      return absl::OutOfRangeError(
+          absl::StrCat("feature ", i, " of ", matrix->matrix.feature_names.size()));
     }
     *out = matrix->matrix.feature_names[i].c_str();
     return absl::OkStatus();

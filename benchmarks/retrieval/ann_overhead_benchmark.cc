@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
   o.ef_construction = 100;
   o.default_ef = kEf;
   o.threads = 1;
-  auto index = aisle::retrieval::AnnIndex::Build(
-      aisle::MatrixView(base.data.data(), kItems, kDim), o);
+  auto index =
+      aisle::retrieval::AnnIndex::Build(aisle::MatrixView(base.data.data(), kItems, kDim), o);
   if (!index.ok()) {
     std::fprintf(stderr, "%s\n", std::string(index.status().message()).c_str());
     return 1;

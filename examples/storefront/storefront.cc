@@ -45,9 +45,7 @@ Flags ParseFlags(int argc, char** argv) {
   Flags f;
   for (int i = 1; i < argc; ++i) {
     absl::string_view a(argv[i]);
-    auto value = [&](absl::string_view name) -> absl::string_view {
-      return a.substr(name.size());
-    };
+    auto value = [&](absl::string_view name) -> absl::string_view { return a.substr(name.size()); };
     if (absl::StartsWith(a, "--items=")) {
       (void)absl::SimpleAtoi(value("--items="), &f.items);
     } else if (absl::StartsWith(a, "--requests=")) {
@@ -100,9 +98,11 @@ void PrintRail(const aisle::catalog::Catalog& cat, const char* title, const Resp
     const auto& it = r.items[i];
     std::string sources;
     for (size_t s = 0; s < r.source_names.size(); ++s) {
-      if (it.sources & (1u << s)) absl::StrAppend(&sources, sources.empty() ? "" : "+", r.source_names[s]);
+      if (it.sources & (1u << s))
+        absl::StrAppend(&sources, sources.empty() ? "" : "+", r.source_names[s]);
     }
-    std::printf("  %2zu. %-12s %-40s %8.2f  score=%7.4f  %s/%s\n", i + 1, std::string(it.id).c_str(),
+    std::printf("  %2zu. %-12s %-40s %8.2f  score=%7.4f  %s/%s\n", i + 1,
+                std::string(it.id).c_str(),
                 std::string(cat.categories().path(cat.category(it.index))).c_str(),
                 cat.price(it.index), it.score, std::string(it.reason).c_str(), sources.c_str());
   }
@@ -112,8 +112,8 @@ void PrintRail(const aisle::catalog::Catalog& cat, const char* title, const Resp
 
 int main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
-  std::printf("aisle %s — storefront simulation: %zu items, %zu requests\n",
-              "0.1.0", flags.items, flags.requests);
+  std::printf("aisle %s — storefront simulation: %zu items, %zu requests\n", "0.1.0", flags.items,
+              flags.requests);
 
   // 1. The synthetic storefront.
   auto t = std::chrono::steady_clock::now();
@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto cat = std::make_shared<const aisle::catalog::Catalog>(std::move(*catalog));
-  const aisle::catalog::SyntheticPopularity popularity = aisle::catalog::MakeSyntheticPopularity(co);
+  const aisle::catalog::SyntheticPopularity popularity =
+      aisle::catalog::MakeSyntheticPopularity(co);
   std::printf("catalog: %zu items, %zu categories, dim %zu  (%.2fs)\n", cat->size(),
               cat->categories().size(), cat->embedding_dim(), Seconds(t));
 
@@ -142,7 +143,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ann: %s\n", std::string(ann.status().message()).c_str());
     return 1;
   }
-  std::printf("ann index: HNSW M=16 efC=100 over %zu vectors  (%.2fs)\n", (*ann)->size(), Seconds(t));
+  std::printf("ann index: HNSW M=16 efC=100 over %zu vectors  (%.2fs)\n", (*ann)->size(),
+              Seconds(t));
 
   // 2. Warm interactions: Zipf-popular sessions that stay within a category.
   std::mt19937_64 rng(flags.seed);
@@ -206,8 +208,10 @@ int main(int argc, char** argv) {
       .DefaultK(6)
       .Budget(absl::Milliseconds(15));
   PipelineBuilder search("search");
-  search.Kind(aisle::serving::SurfaceKind::kSearchRerank).Ranker("ctr").DefaultK(10).Budget(
-      absl::Milliseconds(15));
+  search.Kind(aisle::serving::SurfaceKind::kSearchRerank)
+      .Ranker("ctr")
+      .DefaultK(10)
+      .Budget(absl::Milliseconds(15));
   for (auto* b : {&home, &product, &cart, &search}) (void)snap->pipeline.Add(std::move(*b));
 
   aisle::serving::EngineOptions eo;
@@ -274,10 +278,14 @@ int main(int argc, char** argv) {
       if (q.surface == "cart") q.cart_items = {std::string(cat->id(item))};
       if (q.surface == "search") {
         auto peers = cat->ItemsInCategory(cat->category(item));
-        for (size_t j = 0; j < std::min<size_t>(50, peers.size()); ++j) q.search_candidates.push_back(std::string(cat->id(peers[j])));
+        for (size_t j = 0; j < std::min<size_t>(50, peers.size()); ++j)
+          q.search_candidates.push_back(std::string(cat->id(peers[j])));
       }
       auto resp = engine->Recommend(q);
-      if (!resp.ok()) { ++failures; continue; }
+      if (!resp.ok()) {
+        ++failures;
+        continue;
+      }
       if (resp->items.empty()) ++empties;
       by_surface[absl::StrCat(phase, " ", q.surface)].Add(*resp);
       // Every request is also an event: the visitor views an item.
@@ -285,7 +293,8 @@ int main(int argc, char** argv) {
                                      aisle::retrieval::InteractionType::kView, co.now);
     }
     const double secs = Seconds(start);
-    std::printf("\nphase %-11s %6zu requests in %.2fs = %.0f req/s (with one event each)\n", phase, n, secs, n / secs);
+    std::printf("\nphase %-11s %6zu requests in %.2fs = %.0f req/s (with one event each)\n", phase,
+                n, secs, n / secs);
   };
   const size_t per_phase = std::max<size_t>(flags.requests / 3, 1);
   serve(per_phase, "normal");
@@ -295,19 +304,27 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < std::min<size_t>(200, cat->size()); ++i) {
     (void)engine->SetStock(cat->id(popularity.by_rank()[i]), 0);
   }
-  (void)engine->switches().SetFlag("home", aisle::serving::SwitchFlag::kDiversification, false, "peak-playbook");
-  (void)engine->switches().SetFlag("home", aisle::serving::SwitchFlag::kExploration, false, "peak-playbook");
-  (void)engine->switches().SetFlag("cart", aisle::serving::SwitchFlag::kPersonalization, false, "peak-playbook");
+  (void)engine->switches().SetFlag("home", aisle::serving::SwitchFlag::kDiversification, false,
+                                   "peak-playbook");
+  (void)engine->switches().SetFlag("home", aisle::serving::SwitchFlag::kExploration, false,
+                                   "peak-playbook");
+  (void)engine->switches().SetFlag("cart", aisle::serving::SwitchFlag::kPersonalization, false,
+                                   "peak-playbook");
   serve(per_phase, "flash-sale");
-  (void)engine->switches().SetFlag("*", aisle::serving::SwitchFlag::kPersonalization, true, "peak-playbook");
-  (void)engine->switches().SetFlag("*", aisle::serving::SwitchFlag::kDiversification, true, "peak-playbook");
-  (void)engine->switches().SetFlag("*", aisle::serving::SwitchFlag::kExploration, true, "peak-playbook");
+  (void)engine->switches().SetFlag("*", aisle::serving::SwitchFlag::kPersonalization, true,
+                                   "peak-playbook");
+  (void)engine->switches().SetFlag("*", aisle::serving::SwitchFlag::kDiversification, true,
+                                   "peak-playbook");
+  (void)engine->switches().SetFlag("*", aisle::serving::SwitchFlag::kExploration, true,
+                                   "peak-playbook");
   serve(per_phase, "recovery");
 
-  std::printf("\n%-26s %8s %8s %8s %8s   levels served\n", "phase / surface", "n", "p50 us", "p99 us", "max us");
+  std::printf("\n%-26s %8s %8s %8s %8s   levels served\n", "phase / surface", "n", "p50 us",
+              "p99 us", "max us");
   for (auto& [name, l] : by_surface) {
     std::string levels;
-    for (const auto& [lv, n] : l.levels) absl::StrAppend(&levels, levels.empty() ? "" : ", ", lv, "=", n);
+    for (const auto& [lv, n] : l.levels)
+      absl::StrAppend(&levels, levels.empty() ? "" : ", ", lv, "=", n);
     std::printf("%-26s %8zu %8.0f %8.0f %8.0f   %s\n", name.c_str(), l.us.size(), l.Percentile(0.5),
                 l.Percentile(0.99), l.Percentile(1.0), levels.c_str());
   }
@@ -318,10 +335,12 @@ int main(int argc, char** argv) {
     std::printf("  %-15s %s\n", reason.c_str(), detail.c_str());
   }
   const aisle::serving::EngineMetrics m = engine->metrics();
-  std::printf("\nmetrics: requests=%llu errors=%llu empty=%llu events=%llu rejected_events=%llu switch_changes=%zu\n",
-              (unsigned long long)m.requests, (unsigned long long)m.errors,
-              (unsigned long long)m.empty_responses, (unsigned long long)m.events_applied,
-              (unsigned long long)m.events_rejected, engine->switches().AuditLog().size());
+  std::printf(
+      "\nmetrics: requests=%llu errors=%llu empty=%llu events=%llu rejected_events=%llu "
+      "switch_changes=%zu\n",
+      (unsigned long long)m.requests, (unsigned long long)m.errors,
+      (unsigned long long)m.empty_responses, (unsigned long long)m.events_applied,
+      (unsigned long long)m.events_rejected, engine->switches().AuditLog().size());
   if (failures > 0 || empties > 0) {
     std::printf("storefront: FAILED (%zu failed, %zu empty responses)\n", failures, empties);
     return 1;

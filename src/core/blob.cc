@@ -41,35 +41,35 @@ absl::StatusOr<BlobContents> UnwrapBlob(absl::string_view bytes, absl::string_vi
                                         uint32_t min_version, uint32_t max_version,
                                         absl::string_view what) {
   if (bytes.size() < kBlobHeaderSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": truncated: ", bytes.size(), " bytes is shorter than the ", kBlobHeaderSize,
-        "-byte header"));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": truncated: ", bytes.size(),
+                                                   " bytes is shorter than the ", kBlobHeaderSize,
+                                                   "-byte header"));
   }
   if (bytes.substr(0, kBlobMagicSize) != magic) {
     return absl::InvalidArgumentError(absl::StrCat(
-        what, ": wrong magic '", absl::CHexEscape(bytes.substr(0, kBlobMagicSize)),
-        "', expected '", absl::CHexEscape(magic), "' (not an aisle file of this kind)"));
+        what, ": wrong magic '", absl::CHexEscape(bytes.substr(0, kBlobMagicSize)), "', expected '",
+        absl::CHexEscape(magic), "' (not an aisle file of this kind)"));
   }
   const uint32_t version = static_cast<uint32_t>(GetLe(bytes.data() + 8, 4));
   if (version < min_version || version > max_version) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        what, ": format version ", version, " is not supported (this build reads ",
-        min_version, " to ", max_version, ")"));
+    return absl::FailedPreconditionError(absl::StrCat(what, ": format version ", version,
+                                                      " is not supported (this build reads ",
+                                                      min_version, " to ", max_version, ")"));
   }
   const uint64_t length = GetLe(bytes.data() + 16, 8);
   const uint64_t available = bytes.size() - kBlobHeaderSize;
   if (length != available) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": header says the payload is ", length, " bytes but ", available,
-        " follow it (", length > available ? "truncated" : "trailing bytes", ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": header says the payload is ", length, " bytes but ", available,
+                     " follow it (", length > available ? "truncated" : "trailing bytes", ")"));
   }
   const absl::string_view payload = bytes.substr(kBlobHeaderSize);
   const uint64_t want = GetLe(bytes.data() + 24, 8);
   const uint64_t got = Checksum64(payload);
   if (want != got) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": checksum mismatch (header ", absl::Hex(want, absl::kZeroPad16), ", payload ",
-        absl::Hex(got, absl::kZeroPad16), "): the file is corrupt"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": checksum mismatch (header ", absl::Hex(want, absl::kZeroPad16),
+                     ", payload ", absl::Hex(got, absl::kZeroPad16), "): the file is corrupt"));
   }
   return BlobContents{version, payload};
 }

@@ -103,9 +103,10 @@ bool SameItems(const catalog::Catalog& a, const catalog::Catalog& b) {
   return true;
 }
 
-absl::StatusOr<std::shared_ptr<LiveState>> MakeLiveState(
-    const Snapshot& snap, const features::FeatureSchema& schema, const LiveState* previous,
-    CompileEnvironment& env) {
+absl::StatusOr<std::shared_ptr<LiveState>> MakeLiveState(const Snapshot& snap,
+                                                         const features::FeatureSchema& schema,
+                                                         const LiveState* previous,
+                                                         CompileEnvironment& env) {
   const catalog::Catalog& cat = *snap.catalog;
   auto live = std::make_shared<LiveState>();
   live->catalog = snap.catalog;
@@ -200,16 +201,16 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
   LiveState& live = *compiled.live;
 
   if (cfg.default_k == 0 || cfg.default_k > cfg.max_k) {
-    return absl::InvalidArgumentError(absl::StrCat("default_k ", cfg.default_k,
-                                                   " must be in [1, max_k=", cfg.max_k, "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("default_k ", cfg.default_k, " must be in [1, max_k=", cfg.max_k, "]"));
   }
   if (cfg.default_budget <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("default_budget must be positive");
   }
   if (cfg.ladder.empty()) {
-    out.ladder = cfg.kind == SurfaceKind::kSearchRerank ? FallbackLadder::DefaultSearch(cfg.name)
-                                                        : FallbackLadder::DefaultRecommendation(
-                                                              cfg.name);
+    out.ladder = cfg.kind == SurfaceKind::kSearchRerank
+                     ? FallbackLadder::DefaultSearch(cfg.name)
+                     : FallbackLadder::DefaultRecommendation(cfg.name);
   } else {
     AISLE_ASSIGN_OR_RETURN(out.ladder, FallbackLadder::Create(cfg.name, cfg.kind, cfg.ladder));
   }
@@ -223,8 +224,8 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
     return absl::InvalidArgumentError("a recommendation surface needs at least one source");
   }
   if (cfg.sources.size() + 1 > size_t{kMaxSources}) {
-    return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxSources - 1, " sources, got ",
-                                                   cfg.sources.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("at most ", kMaxSources - 1, " sources, got ", cfg.sources.size()));
   }
   if (cfg.max_candidates == 0) return absl::InvalidArgumentError("max_candidates must be > 0");
   absl::flat_hash_set<std::string> names;
@@ -245,12 +246,12 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
               absl::StrCat("source '", s.name, "' is ANN but the snapshot has no ANN index"));
         }
         if (snap.ann->size() > cat.size()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "source '", s.name, "': the ANN index has ", snap.ann->size(),
-              " items but the catalog only ", cat.size()));
+          return absl::FailedPreconditionError(
+              absl::StrCat("source '", s.name, "': the ANN index has ", snap.ann->size(),
+                           " items but the catalog only ", cat.size()));
         }
         src = std::make_shared<retrieval::AnnSource>(snap.ann,
-                                                      retrieval::AnnSourceOptions{s.name, s.ef});
+                                                     retrieval::AnnSourceOptions{s.name, s.ef});
         break;
       case SourceKind::kExact: {
         if (cat.embedding_dim() == 0) {
@@ -258,12 +259,13 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
               absl::StrCat("source '", s.name, "' is exact but the catalog has no embeddings"));
         }
         if (exact == nullptr) {
-          AISLE_ASSIGN_OR_RETURN(retrieval::ExactIndex idx,
-                                 retrieval::ExactIndex::Build(cat.embeddings(),
-                                                              retrieval::Metric::kCosine));
+          AISLE_ASSIGN_OR_RETURN(
+              retrieval::ExactIndex idx,
+              retrieval::ExactIndex::Build(cat.embeddings(), retrieval::Metric::kCosine));
           exact = std::make_shared<const retrieval::ExactIndex>(std::move(idx));
         }
-        src = std::make_shared<retrieval::ExactSource>(exact, retrieval::ExactSourceOptions{s.name});
+        src =
+            std::make_shared<retrieval::ExactSource>(exact, retrieval::ExactSourceOptions{s.name});
         break;
       }
       case SourceKind::kCoVisitation:
@@ -321,8 +323,8 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
   }
 
   // Filters: inventory, policy, exclusion, in that order.
-  out.filters.Add(std::make_shared<policy::InventoryFilter>(live.inventory.get(),
-                                                            cfg.inventory_reserve));
+  out.filters.Add(
+      std::make_shared<policy::InventoryFilter>(live.inventory.get(), cfg.inventory_reserve));
   if (!cfg.blocked_items.empty() || !cfg.blocked_categories.empty()) {
     policy::PolicyRules rules;
     for (const std::string& id : cfg.blocked_items) {
@@ -364,9 +366,9 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
 
   // Diversification and exploration.
   if (cfg.category_cap.has_value()) {
-    AISLE_ASSIGN_OR_RETURN(policy::CategoryCapDiversifier cap,
-                           policy::CategoryCapDiversifier::Create(compiled.category_view,
-                                                                  *cfg.category_cap));
+    AISLE_ASSIGN_OR_RETURN(
+        policy::CategoryCapDiversifier cap,
+        policy::CategoryCapDiversifier::Create(compiled.category_view, *cfg.category_cap));
     out.category_cap.emplace(std::move(cap));
   }
   if (cfg.mmr_lambda.has_value()) {
@@ -397,8 +399,8 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
     for (const std::string& id : it->second) {
       const ItemIndex i = cat.FindOrInvalid(id);
       if (i == kInvalidItem) {
-        return absl::NotFoundError(absl::StrCat("campaign set '", cfg.campaign_set, "': item '",
-                                                id, "' is not in the catalog"));
+        return absl::NotFoundError(absl::StrCat("campaign set '", cfg.campaign_set, "': item '", id,
+                                                "' is not in the catalog"));
       }
       out.campaign_items.push_back({i, score, 0});
       score *= 0.999f;
@@ -466,8 +468,8 @@ absl::StatusOr<std::shared_ptr<const Compiled>> CompileSnapshot(
     if (!made.ok()) return fail(made.status());
     items = *made;
   } else if (items->num_items() != cat.size()) {
-    return fail(absl::InvalidArgumentError(absl::StrCat(
-        "item features cover ", items->num_items(), " items, the catalog has ", cat.size())));
+    return fail(absl::InvalidArgumentError(absl::StrCat("item features cover ", items->num_items(),
+                                                        " items, the catalog has ", cat.size())));
   }
   features::FeatureSchema schema;
   if (snap.pipeline.schema.has_value()) {
@@ -483,8 +485,8 @@ absl::StatusOr<std::shared_ptr<const Compiled>> CompileSnapshot(
       LiveStateFits(*previous->live, snap, schema, env.history_length())) {
     compiled->live = previous->live;
   } else {
-    auto live = MakeLiveState(snap, schema,
-                              previous != nullptr ? previous->live.get() : nullptr, env);
+    auto live =
+        MakeLiveState(snap, schema, previous != nullptr ? previous->live.get() : nullptr, env);
     if (!live.ok()) return fail(live.status());
     compiled->live = *live;
   }

@@ -62,9 +62,9 @@ class BoundFactory final : public ModelFactory {
       absl::Span<const std::string> layout) const override {
     if (ranker_ == nullptr) return absl::InvalidArgumentError("bound ranker is null");
     if (ranker_->num_features() != layout.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "ranker '", ranker_->version(), "' expects ", ranker_->num_features(),
-          " features but the schema has ", layout.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("ranker '", ranker_->version(), "' expects ", ranker_->num_features(),
+                       " features but the schema has ", layout.size()));
     }
     return ranker_;
   }
@@ -183,13 +183,20 @@ std::shared_ptr<const ModelFactory> ModelFactory::Bound(
 
 absl::string_view SourceKindName(SourceKind kind) {
   switch (kind) {
-    case SourceKind::kAnn: return "ann";
-    case SourceKind::kExact: return "exact";
-    case SourceKind::kCoVisitation: return "covisitation";
-    case SourceKind::kPopular: return "popular";
-    case SourceKind::kTrending: return "trending";
-    case SourceKind::kNewItems: return "new_items";
-    case SourceKind::kCustom: return "custom";
+    case SourceKind::kAnn:
+      return "ann";
+    case SourceKind::kExact:
+      return "exact";
+    case SourceKind::kCoVisitation:
+      return "covisitation";
+    case SourceKind::kPopular:
+      return "popular";
+    case SourceKind::kTrending:
+      return "trending";
+    case SourceKind::kNewItems:
+      return "new_items";
+    case SourceKind::kCustom:
+      return "custom";
   }
   return "unknown";
 }
@@ -379,8 +386,7 @@ struct Engine::Impl final : internal::CompileEnvironment {
       if (cs.category_cap.has_value()) cs.category_cap->Apply(list, k);
       if (cs.mmr.has_value()) (void)cs.mmr->Apply(list, k, deadline);
     }
-    if (diversify && sw.exploration() && cs.exploration.has_value() &&
-        !cs.new_item_pool.empty()) {
+    if (diversify && sw.exploration() && cs.exploration.has_value() && !cs.new_item_pool.empty()) {
       s.pool.assign(cs.new_item_pool.begin(), cs.new_item_pool.end());
       RunFilters(cs, s, s.pool);
       cs.exploration->Apply(list, k, s.pool, cs.exposure.get());
@@ -425,9 +431,9 @@ struct Engine::Impl final : internal::CompileEnvironment {
 
   // Runs the surface's candidate sources (or, for search rerank, takes the
   // request's candidates in lexical order) into s.merged.
-  absl::Status RetrieveCandidates(const CompiledSurface& cs, SurfaceSwitches sw,
-                                  const Request& req, const catalog::Catalog& cat, Scratch& s,
-                                  const ShedPlan& plan, const Deadline& deadline) const {
+  absl::Status RetrieveCandidates(const CompiledSurface& cs, SurfaceSwitches sw, const Request& req,
+                                  const catalog::Catalog& cat, Scratch& s, const ShedPlan& plan,
+                                  const Deadline& deadline) const {
     retrieval::MergedCandidates& merged = s.merged;
     if (cs.config.kind == SurfaceKind::kSearchRerank) {
       merged.candidates.clear();
@@ -540,7 +546,8 @@ struct Engine::Impl final : internal::CompileEnvironment {
         return {false, FallbackReason::kDeadline, "retrieve: deadline passed before any candidate"};
       }
       return {false, FallbackReason::kEmptyStage,
-              merged.candidates.empty() ? "retrieve: no candidates" : "filter: every candidate removed"};
+              merged.candidates.empty() ? "retrieve: no candidates"
+                                        : "filter: every candidate removed"};
     }
     const size_t n = list.size();
 
@@ -566,11 +573,13 @@ struct Engine::Impl final : internal::CompileEnvironment {
       resp.stale_features += static_cast<uint32_t>(report.TotalStale());
       resp.defaulted_features += static_cast<uint32_t>(report.TotalDefaulted());
       if (report.drop_to_fallback) {
-        return {false, FallbackReason::kStaleFeatures, "features: stale beyond the group's max age"};
+        return {false, FallbackReason::kStaleFeatures,
+                "features: stale beyond the group's max age"};
       }
 
       // Rank.
-      if (!budget.Fits(Stage::kRank)) return {false, FallbackReason::kDeadline, "rank: no time left"};
+      if (!budget.Fits(Stage::kRank))
+        return {false, FallbackReason::kDeadline, "rank: no time left"};
       budget.Begin(Stage::kRank);
       s.scores.resize(n);
       st = ranker->Score(*m, absl::MakeSpan(s.scores), budget.StageDeadline(Stage::kRank));
@@ -616,8 +625,8 @@ struct Engine::Impl final : internal::CompileEnvironment {
     const size_t k = req.k == 0 ? cs.config.default_k : req.k;
     if (k > cs.config.max_k) {
       counters.errors.fetch_add(1, std::memory_order_relaxed);
-      return absl::InvalidArgumentError(absl::StrCat("k=", k, " exceeds surface '", cs.config.name,
-                                                     "' max_k=", cs.config.max_k));
+      return absl::InvalidArgumentError(
+          absl::StrCat("k=", k, " exceeds surface '", cs.config.name, "' max_k=", cs.config.max_k));
     }
     if (!req.user_vector.empty()) {
       const size_t dim = c.snapshot->ann ? c.snapshot->ann->dim() : cat.embedding_dim();
@@ -628,12 +637,11 @@ struct Engine::Impl final : internal::CompileEnvironment {
             dim, (IsFinite(req.user_vector) ? "" : " (it holds NaN or Inf)")));
       }
     }
-    const Deadline deadline = req.deadline.has_value()
-                                  ? *req.deadline
-                                  : Deadline::In(req.budget > absl::ZeroDuration()
-                                                     ? req.budget
-                                                     : cs.config.default_budget,
-                                                 clk);
+    const Deadline deadline =
+        req.deadline.has_value()
+            ? *req.deadline
+            : Deadline::In(
+                  req.budget > absl::ZeroDuration() ? req.budget : cs.config.default_budget, clk);
     OverloadController::InFlightToken token = cs.overload->Enter();
     const ShedPlan plan = cs.overload->Plan();
     RequestBudget budget(*cs.budgets, deadline);
@@ -663,21 +671,22 @@ struct Engine::Impl final : internal::CompileEnvironment {
         }
       }
     }
-    const bool had_signal = !s.seeds.empty() || !req.user_vector.empty() ||
-                            !req.search_candidates.empty();
+    const bool had_signal =
+        !s.seeds.empty() || !req.user_vector.empty() || !req.search_candidates.empty();
     const uint32_t interactions = HistorySeeds(*c.live, req, s);
     const routing::ColdStartDecision decision = c.cold_start.Decide(req.user_id, interactions);
     resp.tier = decision.tier;
 
     FallbackCursor cursor(cs.ladder);
-    const SurfaceSwitches sw = cs.switch_index >= 0 ? switches_->Get(cs.switch_index)
-                                                    : SurfaceSwitches();
+    const SurfaceSwitches sw =
+        cs.switch_index >= 0 ? switches_->Get(cs.switch_index) : SurfaceSwitches();
     // The tier's start level, unless the request itself carries a signal
     // (a product page's item, a cart, a vector: item-to-item needs no history).
     if (!had_signal && decision.start_level != routing::FallbackLevel::kPersonalized) {
       cursor.SkipTo(static_cast<FallbackLevel>(decision.start_level), FallbackReason::kNone);
-      resp.fallback_detail = absl::StrCat("cold-start tier ", routing::ColdStartTierName(decision.tier),
-                                          " starts at ", FallbackLevelName(cursor.level()));
+      resp.fallback_detail =
+          absl::StrCat("cold-start tier ", routing::ColdStartTierName(decision.tier), " starts at ",
+                       FallbackLevelName(cursor.level()));
     }
 
     std::vector<Candidate>& list = s.list;
@@ -798,8 +807,8 @@ struct Engine::Impl final : internal::CompileEnvironment {
         item.id = cat.id(cand.item);
         item.score = cand.score;
         item.sources = cand.sources;
-        item.reason = explored && (cand.sources & SourceBit(cs.explore_bit)) ? "exploration"
-                                                                               : out.reason;
+        item.reason =
+            explored && (cand.sources & SourceBit(cs.explore_bit)) ? "exploration" : out.reason;
         resp.items.push_back(item);
       }
     } else {
@@ -817,8 +826,10 @@ struct Engine::Impl final : internal::CompileEnvironment {
     for (int st = 0; st < kNumStages; ++st) {
       resp.stage_latency[st] = budget.elapsed(static_cast<Stage>(st));
     }
-    counters.by_level[static_cast<int>(resp.fallback_level)].fetch_add(1, std::memory_order_relaxed);
-    counters.by_reason[static_cast<int>(resp.fallback_reason)].fetch_add(1, std::memory_order_relaxed);
+    counters.by_level[static_cast<int>(resp.fallback_level)].fetch_add(1,
+                                                                       std::memory_order_relaxed);
+    counters.by_reason[static_cast<int>(resp.fallback_reason)].fetch_add(1,
+                                                                         std::memory_order_relaxed);
     resp.total_latency = token.Complete();
     if (resp.total_latency == absl::ZeroDuration()) {
       resp.total_latency = absl::Nanoseconds(clk.MonotonicNanos() - t0);
@@ -839,8 +850,8 @@ struct Engine::Impl final : internal::CompileEnvironment {
     Scratch& s = ThreadScratch();
     ResolveItems(cat, req, s);
     HistorySeeds(*c.live, req, s);
-    const SurfaceSwitches sw = cs.switch_index >= 0 ? switches_->Get(cs.switch_index)
-                                                    : SurfaceSwitches();
+    const SurfaceSwitches sw =
+        cs.switch_index >= 0 ? switches_->Get(cs.switch_index) : SurfaceSwitches();
     const Deadline no_deadline;
     AISLE_RETURN_IF_ERROR(RetrieveCandidates(cs, sw, req, cat, s, ShedPlan(), no_deadline));
     absl::flat_hash_map<ItemIndex, size_t> row_of;
@@ -851,8 +862,8 @@ struct Engine::Impl final : internal::CompileEnvironment {
     for (const std::string& id : item_ids) {
       const ItemIndex i = cat.FindOrInvalid(id);
       if (i == kInvalidItem) {
-        return absl::NotFoundError(absl::StrCat("item '", id, "' is not in snapshot '",
-                                                c.snapshot->version, "'"));
+        return absl::NotFoundError(
+            absl::StrCat("item '", id, "' is not in snapshot '", c.snapshot->version, "'"));
       }
       auto it = row_of.find(i);
       if (it == row_of.end()) {
@@ -962,8 +973,8 @@ absl::Status Engine::ApplyInteraction(absl::string_view user_id, absl::string_vi
   AISLE_ASSIGN_OR_RETURN(ItemIndex item, impl_->EventItem(*c, item_id));
   if (static_cast<int>(type) >= retrieval::kNumInteractionTypes) {
     impl_->counters.events_rejected.fetch_add(1, std::memory_order_relaxed);
-    return absl::InvalidArgumentError(absl::StrCat("interaction type ", static_cast<int>(type),
-                                                   " is not known"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("interaction type ", static_cast<int>(type), " is not known"));
   }
   retrieval::Interaction ev;
   ev.session = features::OnlineFeatureStore::KeyOf(!session_id.empty() ? session_id : user_id);

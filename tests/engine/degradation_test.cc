@@ -179,7 +179,8 @@ class SlowSource final : public retrieval::CandidateSource {
   absl::Status Retrieve(const retrieval::RetrievalQuery&, size_t quota, SourceId id,
                         std::vector<Candidate>& out) const override {
     clock_.Advance(absl::Milliseconds(ms_.load()));
-    for (ItemIndex i = 0; i < quota && i < 40; ++i) out.push_back({i, 1.0f - i * 0.01f, SourceBit(id)});
+    for (ItemIndex i = 0; i < quota && i < 40; ++i)
+      out.push_back({i, 1.0f - i * 0.01f, SourceBit(id)});
     return absl::OkStatus();
   }
 

@@ -95,9 +95,8 @@ TEST(Engine, CategoryPopularFromContextCategory) {
 
 TEST(Engine, SwitchedOffPersonalizationStepsDownAndSaysWhy) {
   auto engine = MakeEngine();
-  ASSERT_TRUE(engine->switches()
-                  .SetFlag("home", SwitchFlag::kPersonalization, false, "test:oncall")
-                  .ok());
+  ASSERT_TRUE(
+      engine->switches().SetFlag("home", SwitchFlag::kPersonalization, false, "test:oncall").ok());
   Request r;
   r.surface = "home";
   r.seed_items = {ItemId("sku-", 3)};
@@ -245,14 +244,16 @@ TEST(Engine, BadSnapshotIsRejectedAndTheOldOneKeepsServing) {
 
 TEST(Engine, InteractionsBuildHistoryThatSeedsLaterRequests) {
   auto engine = MakeEngine();
-  EXPECT_EQ(engine->ApplyInteraction("u1", "s1", "ghost", retrieval::InteractionType::kView,
-                                     testing::kNow)
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      engine
+          ->ApplyInteraction("u1", "s1", "ghost", retrieval::InteractionType::kView, testing::kNow)
+          .code(),
+      absl::StatusCode::kNotFound);
   EXPECT_EQ(engine->metrics().events_rejected, 1u);
   for (int n = 0; n < 6; ++n) {
-    ASSERT_TRUE(engine->ApplyInteraction("u1", "s1", ItemId("sku-", 25),
-                                         retrieval::InteractionType::kView, testing::kNow)
+    ASSERT_TRUE(engine
+                    ->ApplyInteraction("u1", "s1", ItemId("sku-", 25),
+                                       retrieval::InteractionType::kView, testing::kNow)
                     .ok());
   }
   EXPECT_EQ(engine->metrics().events_applied, 6u);
@@ -283,9 +284,8 @@ TEST(Engine, SearchRerankReordersAndDegradesToLexicalOrder) {
   // The price model prefers cheaper (lower-index) items.
   EXPECT_EQ(Ids(*resp), (std::vector<std::string>{"sku-1", "sku-3", "sku-5", "sku-7", "sku-8"}));
 
-  ASSERT_TRUE(engine->switches()
-                  .SetFlag("search", SwitchFlag::kPersonalization, false, "test")
-                  .ok());
+  ASSERT_TRUE(
+      engine->switches().SetFlag("search", SwitchFlag::kPersonalization, false, "test").ok());
   resp = engine->Recommend(r);
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(resp->fallback_level, FallbackLevel::kLexical);

@@ -47,8 +47,9 @@ TEST(FeatureParity, AssembledRowsEqualWhatTheRankerScored) {
   auto engine = Engine::Create(snap);
   ASSERT_TRUE(engine.ok()) << engine.status();
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE((*engine)->ApplyInteraction("u1", "s1", "sku-5", retrieval::InteractionType::kPurchase,
-                                            testing::kNow)
+    ASSERT_TRUE((*engine)
+                    ->ApplyInteraction("u1", "s1", "sku-5", retrieval::InteractionType::kPurchase,
+                                       testing::kNow)
                     .ok());
   }
   Request r;
@@ -86,7 +87,8 @@ TEST(FeatureParity, AssembledRowsEqualWhatTheRankerScored) {
   EXPECT_EQ(m->values[purchases], 3.0f);
   const size_t last = ids.size() - 1;
   EXPECT_FALSE(m->retrieved[last]);
-  EXPECT_TRUE(std::isnan(m->values[last * m->cols + 0])) << "ann_score of an item ANN did not propose";
+  EXPECT_TRUE(std::isnan(m->values[last * m->cols + 0]))
+      << "ann_score of an item ANN did not propose";
 
   EXPECT_EQ((*engine)->AssembleFeatures(r, {"ghost"}).status().code(), absl::StatusCode::kNotFound);
 }

@@ -55,9 +55,7 @@ class FakeClock final : public Clock {
   absl::Time Now() const override {
     return absl::FromUnixNanos(wall_nanos_.load(std::memory_order_relaxed));
   }
-  int64_t MonotonicNanos() const override {
-    return mono_nanos_.load(std::memory_order_relaxed);
-  }
+  int64_t MonotonicNanos() const override { return mono_nanos_.load(std::memory_order_relaxed); }
   void Advance(absl::Duration d) {
     const int64_t n = absl::ToInt64Nanoseconds(d);
     wall_nanos_.fetch_add(n, std::memory_order_relaxed);

@@ -26,8 +26,7 @@ class ItemBitset {
  public:
   ItemBitset() = default;
   explicit ItemBitset(size_t size, bool value = false)
-      : words_((size + 63) / 64, value ? ~uint64_t{0} : 0), size_(size),
-        count_(value ? size : 0) {
+      : words_((size + 63) / 64, value ? ~uint64_t{0} : 0), size_(size), count_(value ? size : 0) {
     if (value) ClearTail();
   }
 
@@ -36,9 +35,7 @@ class ItemBitset {
   // Fraction of items in the set, in [0, 1]; 0 for an empty universe.
   double Selectivity() const { return size_ == 0 ? 0.0 : double(count_) / double(size_); }
 
-  bool Test(ItemIndex i) const {
-    return i < size_ && (words_[i >> 6] >> (i & 63)) & 1;
-  }
+  bool Test(ItemIndex i) const { return i < size_ && (words_[i >> 6] >> (i & 63)) & 1; }
   void Set(ItemIndex i) {
     if (i >= size_) return;
     uint64_t& w = words_[i >> 6];

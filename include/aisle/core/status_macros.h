@@ -14,18 +14,17 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define AISLE_RETURN_IF_ERROR(expr)                  \
-  do {                                               \
-    ::absl::Status aisle_status_ = (expr);           \
-    if (!aisle_status_.ok()) return aisle_status_;   \
+#define AISLE_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::absl::Status aisle_status_ = (expr);         \
+    if (!aisle_status_.ok()) return aisle_status_; \
   } while (0)
 
 #define AISLE_STATUS_CONCAT_INNER_(a, b) a##b
 #define AISLE_STATUS_CONCAT_(a, b) AISLE_STATUS_CONCAT_INNER_(a, b)
 
-#define AISLE_ASSIGN_OR_RETURN(lhs, expr)                                   \
-  AISLE_ASSIGN_OR_RETURN_IMPL_(AISLE_STATUS_CONCAT_(aisle_statusor_, __LINE__), \
-                               lhs, expr)
+#define AISLE_ASSIGN_OR_RETURN(lhs, expr) \
+  AISLE_ASSIGN_OR_RETURN_IMPL_(AISLE_STATUS_CONCAT_(aisle_statusor_, __LINE__), lhs, expr)
 
 #define AISLE_ASSIGN_OR_RETURN_IMPL_(var, lhs, expr) \
   auto var = (expr);                                 \

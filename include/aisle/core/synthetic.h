@@ -32,7 +32,7 @@ struct ClusteredVectorsOptions {
 };
 
 struct ClusteredVectors {
-  std::vector<float> data;       // count x dim, row-major
+  std::vector<float> data;        // count x dim, row-major
   std::vector<uint32_t> cluster;  // count
   size_t dim = 0;
 };
@@ -81,7 +81,10 @@ class ZipfSampler {
     size_t lo = 0, hi = cdf_.size();
     while (lo < hi) {
       const size_t mid = (lo + hi) / 2;
-      if (cdf_[mid] < u) lo = mid + 1; else hi = mid;
+      if (cdf_[mid] < u)
+        lo = mid + 1;
+      else
+        hi = mid;
     }
     return lo < cdf_.size() ? lo : cdf_.size() - 1;
   }

@@ -79,13 +79,13 @@ struct EngineOptions {
 // Counters for dashboards; all monotonic since Create().
 struct EngineMetrics {
   uint64_t requests = 0;
-  uint64_t errors = 0;            // Recommend() returned an error (bad request)
-  uint64_t empty_responses = 0;   // every level was empty
+  uint64_t errors = 0;           // Recommend() returned an error (bad request)
+  uint64_t empty_responses = 0;  // every level was empty
   uint64_t served_by_level[kNumFallbackLevels] = {};
   uint64_t fallback_reasons[kNumFallbackReasons] = {};
-  uint64_t unknown_items = 0;     // request ids not in the snapshot
+  uint64_t unknown_items = 0;  // request ids not in the snapshot
   uint64_t events_applied = 0;
-  uint64_t events_rejected = 0;   // unknown item, bad type: counted, never silent
+  uint64_t events_rejected = 0;  // unknown item, bad type: counted, never silent
   uint64_t swaps = 0;
   uint64_t swaps_rejected = 0;
 };

@@ -120,7 +120,10 @@ struct SurfaceConfig {
 class PipelineBuilder {
  public:
   explicit PipelineBuilder(std::string surface) { config_.name = std::move(surface); }
-  PipelineBuilder& Kind(SurfaceKind kind) { config_.kind = kind; return *this; }
+  PipelineBuilder& Kind(SurfaceKind kind) {
+    config_.kind = kind;
+    return *this;
+  }
   PipelineBuilder& Source(std::string name, SourceKind kind, uint32_t quota, size_t ef = 0) {
     config_.sources.push_back({std::move(name), kind, quota, ef, nullptr});
     return *this;
@@ -132,16 +135,31 @@ class PipelineBuilder {
     config_.sources.push_back({std::move(name), SourceKind::kCustom, quota, 0, std::move(source)});
     return *this;
   }
-  PipelineBuilder& MaxCandidates(uint32_t n) { config_.max_candidates = n; return *this; }
+  PipelineBuilder& MaxCandidates(uint32_t n) {
+    config_.max_candidates = n;
+    return *this;
+  }
   PipelineBuilder& Ranker(std::string model, std::string cheaper = "") {
     config_.ranker = std::move(model);
     config_.cheaper_ranker = std::move(cheaper);
     return *this;
   }
-  PipelineBuilder& InventoryReserve(int32_t reserve) { config_.inventory_reserve = reserve; return *this; }
-  PipelineBuilder& BlockItems(std::vector<std::string> ids) { config_.blocked_items = std::move(ids); return *this; }
-  PipelineBuilder& BlockCategories(std::vector<std::string> paths) { config_.blocked_categories = std::move(paths); return *this; }
-  PipelineBuilder& Exclusion(policy::ExclusionOptions o) { config_.exclusion = o; return *this; }
+  PipelineBuilder& InventoryReserve(int32_t reserve) {
+    config_.inventory_reserve = reserve;
+    return *this;
+  }
+  PipelineBuilder& BlockItems(std::vector<std::string> ids) {
+    config_.blocked_items = std::move(ids);
+    return *this;
+  }
+  PipelineBuilder& BlockCategories(std::vector<std::string> paths) {
+    config_.blocked_categories = std::move(paths);
+    return *this;
+  }
+  PipelineBuilder& Exclusion(policy::ExclusionOptions o) {
+    config_.exclusion = o;
+    return *this;
+  }
   PipelineBuilder& Pin(std::string item_id, uint32_t position, bool force = false) {
     policy::PinRule p;
     p.item = policy::ItemRef::Id(std::move(item_id));
@@ -150,22 +168,54 @@ class PipelineBuilder {
     config_.pins.push_back(std::move(p));
     return *this;
   }
-  PipelineBuilder& Adjust(policy::AdjustRule rule) { config_.adjustments.push_back(std::move(rule)); return *this; }
-  PipelineBuilder& AddCampaign(policy::Campaign c) { config_.campaigns.push_back(std::move(c)); return *this; }
-  PipelineBuilder& CategoryCap(policy::CategoryCapOptions o) { config_.category_cap = o; return *this; }
-  PipelineBuilder& Mmr(float lambda) { config_.mmr_lambda = lambda; return *this; }
-  PipelineBuilder& ExplorationSlots(std::vector<uint32_t> positions, absl::Duration new_item_window = absl::Hours(24 * 14), uint32_t budget = 1000) {
+  PipelineBuilder& Adjust(policy::AdjustRule rule) {
+    config_.adjustments.push_back(std::move(rule));
+    return *this;
+  }
+  PipelineBuilder& AddCampaign(policy::Campaign c) {
+    config_.campaigns.push_back(std::move(c));
+    return *this;
+  }
+  PipelineBuilder& CategoryCap(policy::CategoryCapOptions o) {
+    config_.category_cap = o;
+    return *this;
+  }
+  PipelineBuilder& Mmr(float lambda) {
+    config_.mmr_lambda = lambda;
+    return *this;
+  }
+  PipelineBuilder& ExplorationSlots(std::vector<uint32_t> positions,
+                                    absl::Duration new_item_window = absl::Hours(24 * 14),
+                                    uint32_t budget = 1000) {
     config_.exploration_positions = std::move(positions);
     config_.new_item_window = new_item_window;
     config_.exploration_budget = budget;
     return *this;
   }
-  PipelineBuilder& Ladder(std::vector<FallbackLevel> levels) { config_.ladder = std::move(levels); return *this; }
-  PipelineBuilder& CampaignSet(std::string name) { config_.campaign_set = std::move(name); return *this; }
-  PipelineBuilder& DefaultK(uint32_t k) { config_.default_k = k; return *this; }
-  PipelineBuilder& Budget(absl::Duration d) { config_.default_budget = d; return *this; }
-  PipelineBuilder& StageBudgets(StageBudgetOptions o) { config_.stage_budgets = o; return *this; }
-  PipelineBuilder& Overload(OverloadOptions o) { config_.overload = std::move(o); return *this; }
+  PipelineBuilder& Ladder(std::vector<FallbackLevel> levels) {
+    config_.ladder = std::move(levels);
+    return *this;
+  }
+  PipelineBuilder& CampaignSet(std::string name) {
+    config_.campaign_set = std::move(name);
+    return *this;
+  }
+  PipelineBuilder& DefaultK(uint32_t k) {
+    config_.default_k = k;
+    return *this;
+  }
+  PipelineBuilder& Budget(absl::Duration d) {
+    config_.default_budget = d;
+    return *this;
+  }
+  PipelineBuilder& StageBudgets(StageBudgetOptions o) {
+    config_.stage_budgets = o;
+    return *this;
+  }
+  PipelineBuilder& Overload(OverloadOptions o) {
+    config_.overload = std::move(o);
+    return *this;
+  }
 
   const SurfaceConfig& config() const { return config_; }
   SurfaceConfig Build() && { return std::move(config_); }
