@@ -1,5 +1,6 @@
 """Engine, Snapshot, Pipeline, Request and Response through Python, and the
-same requests through a C program over the same ABI (identical responses)."""
+same requests through a C program over the same ABI and a C++ program over the
+C++ API (identical responses)."""
 
 import os
 import shutil
@@ -240,7 +241,8 @@ def test_closed_engine_raises_instead_of_crashing():
     assert "Engine is closed" in e.value.message
 
 
-def test_same_requests_give_the_same_responses_through_c(tmp_path):
+def _c_lines(tmp_path, model):
+    """Builds c_reference.c against libaisle.so and returns its output lines."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         pytest.skip("no C compiler: the C-vs-Python comparison is not run")
@@ -252,22 +254,99 @@ def test_same_requests_give_the_same_responses_through_c(tmp_path):
          "-Wl,-rpath," + os.path.dirname(os.path.abspath(lib))],
         check=True,
     )
-    model = tmp_path / "price.json"
-    model.write_text(storefront.LINEAR_MODEL)
-    c_out = subprocess.run([str(exe), str(NOW), str(model)], check=True, capture_output=True,
-                           text=True).stdout.splitlines()
+    return subprocess.run([str(exe), str(NOW), str(model)], check=True, capture_output=True,
+                          text=True).stdout.splitlines()
 
+
+def _python_lines():
     snapshot, catalog = storefront.make_snapshot(NOW)
     with snapshot, catalog, aisle.Engine(snapshot) as eng:
-        py_out = []
+        out = []
         for kwargs in storefront.REQUESTS:
             kwargs = dict(kwargs)
             with aisle.Request(kwargs.pop("surface"), **kwargs) as req:
-                py_out.append(storefront.describe(eng.recommend(req)))
+                out.append(storefront.describe(eng.recommend(req)))
+    return out
+
+
+def _model_file(tmp_path):
+    model = tmp_path / "price.json"
+    model.write_text(storefront.LINEAR_MODEL)
+    return model
+
+
+def test_same_requests_give_the_same_responses_through_c(tmp_path):
+    c_out = _c_lines(tmp_path, _model_file(tmp_path))
+    py_out = _python_lines()
     assert len(c_out) == len(storefront.REQUESTS)
     assert py_out == c_out
     # The comparison is not vacuous: every response served items.
     assert all(line.split("|")[0] for line in py_out)
+
+
+def _build_dir_cache(build):
+    """The build tree's CMakeCache.txt as a dict (empty when absent)."""
+    cache = {}
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as f:
+            for line in f:
+                if "=" in line and ":" in line.split("=", 1)[0] and not line.startswith("#"):
+                    key, value = line.rstrip("\n").split("=", 1)
+                    cache[key.split(":", 1)[0]] = value
+    except OSError:
+        pass
+    return cache
+
+
+def test_same_requests_give_the_same_responses_through_cpp_c_and_python(tmp_path):
+    """cpp_reference.cc builds the same storefront through the C++ API,
+    linked against the build's combined static library (target aisle_static,
+    <build>/lib/libaisle.a); its lines must equal the C program's and
+    Python's."""
+    cxx = shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+    if cxx is None:
+        pytest.skip("no C++ compiler (c++, g++ or clang++): the C++-vs-C comparison is not run")
+    # AISLE_LIBRARY is <build>/capi/libaisle.so (scripts/test-python.sh).
+    build = os.path.dirname(os.path.dirname(os.path.abspath(aisle.library_path)))
+    archive = os.path.join(build, "lib", "libaisle.a")
+    pc = os.path.join(build, "aisle.pc")
+    assert os.path.isfile(archive), (
+        "%s not found: build the aisle_static target of %s (the library in use is %s)"
+        % (archive, build, aisle.library_path))
+    assert os.path.isfile(pc), "%s not found (CMake generates it at configure time)" % pc
+    pkg_config = shutil.which("pkg-config")
+    assert pkg_config, "pkg-config is needed for the static archive's dependencies"
+    # The build tree's aisle.pc names the archive's dependencies (absl,
+    # xxhash, pthread); its -L/-laisle point at an install prefix, so the
+    # archive is given by path instead.
+    deps = subprocess.run(
+        [pkg_config, "--static", "--libs", "aisle"], check=True, capture_output=True, text=True,
+        env=dict(os.environ, PKG_CONFIG_PATH=build),
+    ).stdout.split()
+    deps = [d for d in deps if d != "-laisle" and not d.startswith("-L")]
+    flags = []
+    if _build_dir_cache(build).get("AISLE_SANITIZE", "").upper() in ("ON", "1", "TRUE", "YES"):
+        flags.append("-fsanitize=address,undefined")
+    exe = tmp_path / "cpp_reference"
+    subprocess.run(
+        [cxx, "-std=c++20", "-O1", "-Wall", "-Werror", *flags,
+         "-I", os.path.join(REPO, "include"),
+         os.path.join(os.path.dirname(__file__), "cpp_reference.cc"), "-o", str(exe), archive,
+         *deps],
+        check=True,
+    )
+    model = _model_file(tmp_path)
+    cpp_out = subprocess.run([str(exe), str(NOW), str(model)], check=True, capture_output=True,
+                             text=True).stdout.splitlines()
+    c_out = _c_lines(tmp_path, model)
+    py_out = _python_lines()
+    assert len(cpp_out) == len(storefront.REQUESTS)
+    assert cpp_out == c_out
+    assert cpp_out == py_out
+    # Not vacuous: every response served items, and the ranked surfaces
+    # report the model's version.
+    assert all(line.split("|")[0] for line in cpp_out)
+    assert any(line.split("|")[-1].startswith("linear:price:") for line in cpp_out)
 
 
 def test_assembled_features_reproduce_the_served_scores(engine, array_path):
