@@ -113,7 +113,6 @@ class CompileEnvironment {
   virtual int SwitchSurface(absl::string_view surface) const = 0;
   virtual int SwitchSource(absl::string_view source) const = 0;
   virtual uint32_t history_length() const = 0;
-  virtual size_t publish_every() const = 0;
   virtual const Clock& clock() const = 0;
 };
 

@@ -275,7 +275,6 @@ struct Engine::Impl final : internal::CompileEnvironment {
     return switches_ ? switches_->SourceIndex(s) : -1;
   }
   uint32_t history_length() const override { return options.history_length; }
-  size_t publish_every() const override { return options.publish_every; }
   const Clock& clock() const override { return clk; }
 
   std::shared_ptr<const Compiled> Current() const {
@@ -611,7 +610,6 @@ struct Engine::Impl final : internal::CompileEnvironment {
   }
 
   absl::Status Recommend(const Request& req, Response& resp) const {
-    const int64_t t0 = clk.MonotonicNanos();
     counters.requests.fetch_add(1, std::memory_order_relaxed);
     std::shared_ptr<const Compiled> compiled = Current();
     const Compiled& c = *compiled;
@@ -831,9 +829,6 @@ struct Engine::Impl final : internal::CompileEnvironment {
     counters.by_reason[static_cast<int>(resp.fallback_reason)].fetch_add(1,
                                                                          std::memory_order_relaxed);
     resp.total_latency = token.Complete();
-    if (resp.total_latency == absl::ZeroDuration()) {
-      resp.total_latency = absl::Nanoseconds(clk.MonotonicNanos() - t0);
-    }
     return absl::OkStatus();
   }
 
