@@ -1,0 +1,109 @@
+// File: aisle/serving/isolated_runner.h
+//
+// IsolatedRunner runs calls that may not come back in time (a remote model
+// behind a host scorer, a ranker that can stall) on a few threads it owns, so
+// that the caller waits only until its deadline. A call that has not finished
+// by then is abandoned: the caller moves on (the engine falls back to the next
+// level, reason "deadline") while the call runs to its end on the worker and
+// its result is dropped. A call abandoned before a worker picked it up never
+// runs.
+//
+//   aisle::serving::IsolatedRunner runner({.threads = 4, .max_outstanding = 32});
+//   auto job = std::make_shared<Job>(...);  // everything the call touches
+//   IsolatedOutcome o = runner.Run([job] { job->Score(); }, stage_deadline);
+//   if (o == IsolatedOutcome::kDone) { /* job's results are visible here */ }
+//
+// The function must own (or share ownership of) everything it touches: after
+// kTimedOut the caller's stack is gone while the function may still run.
+//
+// Outstanding calls (queued, running, or abandoned but still running) are
+// bounded by max_outstanding; beyond it Run() answers kRejected at once, so a
+// dependency that hangs holds at most that many threads and queue slots and
+// every later request degrades immediately instead of queueing.
+//
+// The runner is the "optional background worker" of ARCHITECTURE.md: an
+// engine creates one only when a pipeline asks for isolation and
+// EngineOptions::allow_threads is true. Destruction waits for running calls
+// to return (a thread cannot be cancelled); queued calls are dropped.
+//
+// Thread-safety: thread-safe (Run() from any number of threads). Each Run()
+// takes one short mutex section to enqueue; the wait itself is on a per-call
+// mutex.
+#ifndef AISLE_SERVING_ISOLATED_RUNNER_H_
+#define AISLE_SERVING_ISOLATED_RUNNER_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
+#include "aisle/core/deadline.h"
+
+namespace aisle::serving {
+
+struct IsolatedRunnerOptions {
+  // Worker threads, started by the constructor (at least 1).
+  size_t threads = 4;
+  // Calls queued + running + abandoned-but-still-running, at most (at least
+  // `threads`).
+  size_t max_outstanding = 64;
+};
+
+enum class IsolatedOutcome : uint8_t {
+  kDone = 0,      // the function returned before the deadline
+  kTimedOut = 1,  // the caller stopped waiting; the function was abandoned
+  kRejected = 2,  // max_outstanding calls already outstanding; not run
+};
+
+struct IsolatedRunnerMetrics {
+  uint64_t calls = 0;        // Run() calls
+  uint64_t done = 0;         // returned in time
+  uint64_t timed_out = 0;    // abandoned at the deadline
+  uint64_t rejected = 0;     // refused: too many outstanding
+  uint64_t skipped = 0;      // abandoned before a worker started them (never ran)
+  uint64_t outstanding = 0;  // now: queued + running
+};
+
+class IsolatedRunner {
+ public:
+  explicit IsolatedRunner(IsolatedRunnerOptions options = {});
+  ~IsolatedRunner();
+  IsolatedRunner(const IsolatedRunner&) = delete;
+  IsolatedRunner& operator=(const IsolatedRunner&) = delete;
+
+  // Runs `fn` on a worker and waits until it returns or `deadline` passes
+  // (measured as deadline.Remaining() of real time from now). An infinite
+  // deadline waits for the function.
+  IsolatedOutcome Run(absl::AnyInvocable<void()> fn, const Deadline& deadline);
+
+  IsolatedRunnerMetrics metrics() const;
+  const IsolatedRunnerOptions& options() const { return options_; }
+
+ private:
+  struct Call {
+    absl::Mutex mu;
+    bool done ABSL_GUARDED_BY(mu) = false;
+    bool abandoned ABSL_GUARDED_BY(mu) = false;
+    absl::AnyInvocable<void()> fn;
+  };
+  void WorkerLoop();
+
+  IsolatedRunnerOptions options_;
+  absl::Mutex mu_;
+  std::deque<std::shared_ptr<Call>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<uint64_t> outstanding_{0};
+  std::atomic<uint64_t> calls_{0}, done_{0}, timed_out_{0}, rejected_{0}, skipped_{0};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace aisle::serving
+
+#endif  // AISLE_SERVING_ISOLATED_RUNNER_H_
