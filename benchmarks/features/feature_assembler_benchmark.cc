@@ -5,7 +5,12 @@
 // Zipf(1.0) by popularity (zipf=1, closer to production traffic), 256
 // different candidate lists in rotation.
 //
-// BM_FeatureAssembler_Assemble: aisle's column-at-a-time assembly.
+// BM_FeatureAssembler_Assemble: aisle's assembly (item features read from
+//   the store's item-major rows, the default).
+// BM_FeatureAssembler_Serving1M: the serving shape of issue 4, a 1,000,000-item
+//   store, 500 candidates x 51 features (34 item, 10 user, 2 context, 3
+//   retrieval scores, 2 source bits), the item-major path (path=0) and the
+//   older column-at-a-time gather (path=1) side by side in one run.
 // BM_FeatureAssembler_NaiveRowAtATime: the peer, a straightforward
 //   per-candidate, per-feature loop with a switch on the feature's group (same
 //   bound column pointers, same missing-value handling), in the same binary so
@@ -30,18 +35,27 @@
 namespace aisle::features {
 namespace {
 
-constexpr size_t kItems = 100000;
 constexpr size_t kUsers = 10000;
-constexpr size_t kUserFeatures = 10, kItemFeatures = 30, kContextFeatures = 5;
+constexpr size_t kUserFeatures = 10;
 constexpr size_t kRetrievalScores = 3, kSourceBits = 2;
 constexpr size_t kLists = 256;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
+// Catalogue size and feature counts of one benchmark world.
+struct Shape {
+  size_t items = 100000;
+  size_t item_features = 30;
+  size_t context_features = 5;
+  bool operator==(const Shape&) const = default;
+};
+
 struct World {
+  Shape shape;
   FeatureSchema schema;
   std::shared_ptr<const ItemFeatureStore> items;
   std::unique_ptr<OnlineFeatureStore> users;
-  std::unique_ptr<FeatureAssembler> assembler;
+  std::unique_ptr<FeatureAssembler> assembler;         // item-major (default)
+  std::unique_ptr<FeatureAssembler> column_assembler;  // ItemReadPath::kColumnMajor
   FakeClock clock{absl::FromUnixSeconds(1700000000)};
   std::vector<std::vector<ItemIndex>> lists;  // per request
   std::vector<std::vector<float>> retrieval;
@@ -49,8 +63,11 @@ struct World {
   std::vector<float> context;
 };
 
-World* MakeWorld(size_t candidates, bool zipf) {
+World* MakeWorld(Shape shape, size_t candidates, bool zipf) {
   auto* w = new World();
+  w->shape = shape;
+  const size_t kItems = shape.items, kItemFeatures = shape.item_features,
+               kContextFeatures = shape.context_features;
   FeatureSchemaBuilder b;
   b.AddGroup(FeatureGroup::kUser, {.max_age_seconds = 86400});
   b.AddGroup(FeatureGroup::kItem, {.max_age_seconds = 6 * 3600});
@@ -97,6 +114,11 @@ World* MakeWorld(size_t candidates, bool zipf) {
   w->clock.Advance(absl::Minutes(5));
   w->assembler = std::make_unique<FeatureAssembler>(*FeatureAssembler::Create(
       w->schema, w->items, {.user_store = w->users.get(), .clock = &w->clock}));
+  w->column_assembler = std::make_unique<FeatureAssembler>(
+      *FeatureAssembler::Create(w->schema, w->items,
+                                {.user_store = w->users.get(),
+                                 .clock = &w->clock,
+                                 .item_read_path = ItemReadPath::kColumnMajor}));
   std::uniform_int_distribution<ItemIndex> item(0, kItems - 1);
   // Zipf(1.0) over popularity ranks, scattered over the index space by a
   // permutation (popular items are not neighbours in the store).
@@ -123,13 +145,16 @@ World* MakeWorld(size_t candidates, bool zipf) {
   return w;
 }
 
-World& GetWorld(size_t candidates, bool zipf = false) {
+World& GetWorld(size_t candidates, bool zipf = false, Shape shape = {}) {
   static std::vector<std::pair<size_t, World*>> worlds;
   const size_t key = candidates * 2 + (zipf ? 1 : 0);
   for (auto& [k, w] : worlds) {
-    if (k == key) return *w;
+    if (k == key && w->shape == shape) return *w;
   }
-  worlds.emplace_back(key, MakeWorld(candidates, zipf));
+  // One world at a time: the 1M-item store is ~270 MB.
+  for (auto& [k, w] : worlds) delete w;
+  worlds.clear();
+  worlds.emplace_back(key, MakeWorld(shape, candidates, zipf));
   return *worlds.back().second;
 }
 
@@ -170,6 +195,28 @@ void BM_FeatureAssembler_Assemble(benchmark::State& state) {
 BENCHMARK(BM_FeatureAssembler_Assemble)
     ->ArgsProduct({{100, 500, 2000}, {0, 1}})
     ->ArgNames({"n", "zipf"});
+
+void BM_FeatureAssembler_Serving1M(benchmark::State& state) {
+  const size_t n = 500;
+  const bool column_path = state.range(0) != 0;
+  World& w = GetWorld(n, state.range(1) != 0,
+                      {.items = 1000000, .item_features = 34, .context_features = 2});
+  const FeatureAssembler& a = column_path ? *w.column_assembler : *w.assembler;
+  std::vector<float> buffer;
+  FreshnessReport report;
+  size_t i = 0;
+  for (auto _ : state) {
+    absl::StatusOr<MatrixView> m = a.Assemble(RequestFor(w, i++), &buffer, &report);
+    if (!m.ok()) state.SkipWithError(std::string(m.status().message()).c_str());
+    benchmark::DoNotOptimize(buffer.data());
+    benchmark::ClobberMemory();
+  }
+  SetCounters(state, n * w.schema.size());
+  state.counters["features"] = static_cast<double>(w.schema.size());
+}
+// Args: path (0 = item-major rows, 1 = column gather), zipf. The first
+// argument varies fastest: the two paths of one world run back to back.
+BENCHMARK(BM_FeatureAssembler_Serving1M)->ArgsProduct({{0, 1}, {0, 1}})->ArgNames({"path", "zipf"});
 
 // The peer: row at a time, a switch per cell.
 void BM_FeatureAssembler_NaiveRowAtATime(benchmark::State& state) {
@@ -223,7 +270,7 @@ void BM_FeatureAssembler_NaiveRowAtATime(benchmark::State& state) {
         float v = kNaN;
         switch (cell.group) {
           case FeatureGroup::kItem:
-            v = idx < kItems ? cell.item_column[idx] : kNaN;
+            v = idx < w.shape.items ? cell.item_column[idx] : kNaN;
             break;
           case FeatureGroup::kUser:
             v = found ? uv[cell.index] : kNaN;

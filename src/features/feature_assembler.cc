@@ -18,6 +18,15 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // Grows to the widest schema a thread has seen; never shrinks.
 struct Scratch {
   std::vector<float> row;
+  // Item bindings read per candidate on the item-major path.
+  struct RowItem {
+    uint32_t out_column;
+    uint32_t store_column;
+    float def;
+    uint32_t missing;  // cells of the current block
+    bool stale;
+  };
+  std::vector<RowItem> row_items;
   std::vector<float> values;
   std::vector<int64_t> stamps;
 };
@@ -28,6 +37,15 @@ Scratch& ThreadScratch() {
 }
 
 GroupFreshness& G(FreshnessReport* r, FeatureGroup g) { return r->groups[static_cast<size_t>(g)]; }
+
+// Candidates ahead whose item rows are prefetched on the item-major path.
+constexpr size_t kItemPrefetchDistance = 8;
+
+inline void PrefetchRow(const float* row, size_t bytes) {
+  const char* p = reinterpret_cast<const char*>(row);
+  for (size_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b, 0, 3);
+  __builtin_prefetch(p + bytes - 1, 0, 3);
+}
 
 }  // namespace
 
@@ -230,6 +248,26 @@ absl::Status FeatureAssembler::Assemble(const AssemblyRequest& request, MutableM
     column_stale[k] = age > item_max_age;
   }
 
+  // Item-major path: the bindings read per candidate from its row (columns the
+  // store lacks and stale columns replaced by their default stay per column).
+  const bool row_path =
+      options_.item_read_path == ItemReadPath::kItemMajor && items_ != nullptr && num_items > 0;
+  std::vector<Scratch::RowItem>& row_items = scratch.row_items;
+  row_items.clear();
+  if (row_path) {
+    for (size_t k = 0; k < item_bindings_.size(); ++k) {
+      const ItemBinding& b = item_bindings_[k];
+      if (b.store_column < 0 || (column_stale[k] && item_policy == StalePolicy::kUseDefault)) {
+        continue;
+      }
+      row_items.push_back({static_cast<uint32_t>(b.out_column),
+                           static_cast<uint32_t>(b.store_column),
+                           schema_.feature(b.out_column).default_value, 0, column_stale[k] != 0});
+    }
+  }
+  const float* row_base = row_path ? items_->row_data() : nullptr;
+  const size_t row_stride = row_path ? items_->num_columns() : 0;
+  const size_t row_bytes = row_stride * sizeof(float);
   const size_t rcols = request.retrieval.cols;
   GroupFreshness& ret_gf = G(report, FeatureGroup::kRetrieval);
   for (size_t r0 = 0; r0 < n; r0 += kAssemblyBlockRows) {
@@ -244,6 +282,10 @@ absl::Status FeatureAssembler::Assemble(const AssemblyRequest& request, MutableM
     }
     for (size_t k = 0; k < item_bindings_.size(); ++k) {
       const ItemBinding& b = item_bindings_[k];
+      if (row_path && b.store_column >= 0 &&
+          !(column_stale[k] && item_policy == StalePolicy::kUseDefault)) {
+        continue;  // read below, candidate by candidate
+      }
       const float def = schema_.feature(b.out_column).default_value;
       float* o = out.data + b.out_column;
       item_gf.cells += rows;
@@ -273,6 +315,40 @@ absl::Status FeatureAssembler::Assemble(const AssemblyRequest& request, MutableM
       item_gf.missing += missing;
       if (!std::isnan(def)) item_gf.defaulted += missing;
       if (column_stale[k]) item_gf.stale += rows - missing;
+    }
+    if (!row_items.empty()) {
+      // Item-major: one candidate's features are adjacent in its row.
+      for (Scratch::RowItem& it : row_items) it.missing = 0;
+      for (size_t r = r0; r < r1; ++r) {
+        if (r + kItemPrefetchDistance < n) {
+          const ItemIndex ahead = request.items[r + kItemPrefetchDistance];
+          if (ahead < num_items) PrefetchRow(row_base + ahead * row_stride, row_bytes);
+        }
+        const ItemIndex idx = request.items[r];
+        float* o = out.data + r * cols;
+        if (idx >= num_items) {
+          for (Scratch::RowItem& it : row_items) {
+            o[it.out_column] = it.def;
+            ++it.missing;
+          }
+          continue;
+        }
+        const float* row = row_base + idx * row_stride;
+        for (Scratch::RowItem& it : row_items) {
+          float v = row[it.store_column];
+          if (std::isnan(v)) {
+            v = it.def;
+            ++it.missing;
+          }
+          o[it.out_column] = v;
+        }
+      }
+      for (const Scratch::RowItem& it : row_items) {
+        item_gf.cells += rows;
+        item_gf.missing += it.missing;
+        if (!std::isnan(it.def)) item_gf.defaulted += it.missing;
+        if (it.stale) item_gf.stale += rows - it.missing;
+      }
     }
     for (size_t j = 0; j < retrieval_cols.size(); ++j) {
       const size_t c = retrieval_cols[j];

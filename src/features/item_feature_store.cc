@@ -1,9 +1,11 @@
 #include "aisle/features/item_feature_store.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <string>
 #include <utility>
 
@@ -154,6 +156,26 @@ absl::Status ItemFeatureStoreBuilder::AddColumn(absl::string_view name,
 
 absl::StatusOr<std::shared_ptr<const ItemFeatureStore>> ItemFeatureStoreBuilder::Build() && {
   store_->num_items_ = num_items_;
+  // The item-major copy, transposed in blocks of items so both sides stay in
+  // cache.
+  const size_t num_columns = store_->names_.size();
+  try {
+    store_->rows_.resize(num_items_ * num_columns);
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "item feature store: cannot allocate the item-major copy (%d items x %d columns)",
+        num_items_, num_columns));
+  }
+  constexpr size_t kBlock = 1024;
+  const float* cols = store_->data_.data();
+  float* rows = store_->rows_.data();
+  for (size_t i0 = 0; i0 < num_items_; i0 += kBlock) {
+    const size_t i1 = std::min(num_items_, i0 + kBlock);
+    for (size_t c = 0; c < num_columns; ++c) {
+      const float* col = cols + c * num_items_;
+      for (size_t i = i0; i < i1; ++i) rows[i * num_columns + c] = col[i];
+    }
+  }
   return std::shared_ptr<const ItemFeatureStore>(std::move(store_));
 }
 

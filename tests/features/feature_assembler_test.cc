@@ -1,10 +1,15 @@
 #include "aisle/features/feature_assembler.h"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -368,6 +373,139 @@ TEST(FeatureAssembler, BindingErrorsNameTheFeature) {
           .status();
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(s.message(), HasSubstr("user feature 'user_spend'"));
+}
+
+// Random stores (NaN cells, columns the store lacks, stale columns, extra
+// store columns in another order) and random candidates (unknown items
+// included): both item read paths write the matrix a per-cell reference
+// writes, bit for bit, with the same report.
+TEST(FeatureAssembler, ItemReadPathsMatchPerCellReferenceOnRandomStores) {
+  std::mt19937_64 rng(20261123);
+  std::uniform_real_distribution<float> u(0, 1);
+  for (int trial = 0; trial < 24; ++trial) {
+    SCOPED_TRACE(absl::StrCat("trial ", trial));
+    const StalePolicy policy = static_cast<StalePolicy>(trial % 3);
+    const size_t num_items = trial % 8 == 7 ? 0 : 1 + rng() % 900;
+    const size_t num_item_features = 1 + rng() % 40;
+    FakeClock clock(kT0);
+    FeatureSchemaBuilder b;
+    b.AddGroup(FeatureGroup::kItem, {.max_age_seconds = 3600, .stale_policy = policy});
+    b.AddGroup(FeatureGroup::kContext, {});
+    b.AddFeature({.name = "hour", .group = FeatureGroup::kContext});
+    std::vector<float> defaults;
+    for (size_t k = 0; k < num_item_features; ++k) {
+      const float def = rng() % 3 == 0 ? kNaN : static_cast<float>(rng() % 5) - 1;
+      defaults.push_back(def);
+      b.AddFeature(
+          {.name = absl::StrCat("item_", k), .group = FeatureGroup::kItem, .default_value = def});
+      if (k % 9 == 4) {
+        b.AddFeature({.name = absl::StrCat("ctx_", k), .group = FeatureGroup::kContext});
+      }
+    }
+    auto schema = std::move(b).Build();
+    ASSERT_TRUE(schema.ok()) << schema.status();
+    // Store: ~80% of the schema's features plus extras, shuffled; some
+    // columns two hours old (stale), the rest fresh.
+    std::vector<std::string> names;
+    for (size_t k = 0; k < num_item_features; ++k) {
+      if (u(rng) < 0.8f) names.push_back(absl::StrCat("item_", k));
+    }
+    for (size_t e = 0; e < rng() % 4; ++e) names.push_back(absl::StrCat("extra_", e));
+    std::shuffle(names.begin(), names.end(), rng);
+    const float nan_rate = u(rng) * 0.4f;
+    ItemFeatureStoreBuilder ib(num_items);
+    std::vector<float> col(num_items);
+    for (const std::string& name : names) {
+      for (float& v : col) v = u(rng) < nan_rate ? kNaN : u(rng) * 100 - 50;
+      const absl::Time built = u(rng) < 0.3f ? kT0 - absl::Hours(2) : kT0 - absl::Minutes(1);
+      ASSERT_TRUE(ib.AddColumn(name, col, built).ok());
+    }
+    std::shared_ptr<const ItemFeatureStore> store = *std::move(ib).Build();
+
+    // Candidates: several blocks, ~5% unknown items.
+    const size_t n = rng() % (3 * kAssemblyBlockRows + 50);
+    std::vector<ItemIndex> items(n);
+    for (ItemIndex& it : items) {
+      it = u(rng) < 0.05f || num_items == 0 ? static_cast<ItemIndex>(num_items + rng() % 10)
+                                            : static_cast<ItemIndex>(rng() % num_items);
+    }
+    std::vector<float> context(schema->columns(FeatureGroup::kContext).size(), 0.5f);
+    AssemblyRequest req;
+    req.context = context;
+    req.items = items;
+
+    // Reference, cell by cell.
+    const size_t cols = schema->size();
+    std::vector<float> want(n * cols, kNaN);
+    GroupFreshness want_item;
+    size_t want_unknown = 0;
+    for (ItemIndex it : items) want_unknown += it >= num_items;
+    for (size_t j = 0; j < context.size(); ++j) {
+      for (size_t r = 0; r < n; ++r)
+        want[r * cols + schema->columns(FeatureGroup::kContext)[j]] = context[j];
+    }
+    for (size_t k = 0; k < num_item_features; ++k) {
+      const size_t c = schema->columns(FeatureGroup::kItem)[k];
+      const float def = defaults[k];
+      absl::StatusOr<size_t> sc = store->ColumnOf(absl::StrCat("item_", k));
+      bool stale = false;
+      if (sc.ok()) {
+        const absl::Duration age = kT0 - store->built_at(*sc);
+        want_item.age = std::max(want_item.age, age);
+        stale = age > absl::Hours(1);
+      }
+      for (size_t r = 0; r < n; ++r) {
+        float v;
+        ++want_item.cells;
+        if (!sc.ok()) {
+          v = def;
+          ++want_item.missing;
+          want_item.defaulted += !std::isnan(def);
+        } else if (stale && policy == StalePolicy::kUseDefault) {
+          v = def;
+          ++want_item.stale;
+          ++want_item.defaulted;
+        } else {
+          v = items[r] < num_items ? store->column(*sc)[items[r]] : kNaN;
+          if (std::isnan(v)) {
+            v = def;
+            ++want_item.missing;
+            want_item.defaulted += !std::isnan(def);
+          } else if (stale) {
+            ++want_item.stale;
+          }
+        }
+        want[r * cols + c] = v;
+      }
+    }
+
+    for (ItemReadPath path : {ItemReadPath::kItemMajor, ItemReadPath::kColumnMajor}) {
+      SCOPED_TRACE(path == ItemReadPath::kItemMajor ? "item-major" : "column-major");
+      auto a = FeatureAssembler::Create(
+          *schema, store,
+          {.clock = &clock, .allow_missing_item_columns = true, .item_read_path = path});
+      ASSERT_TRUE(a.ok()) << a.status();
+      std::vector<float> buffer;
+      FreshnessReport report;
+      absl::StatusOr<MatrixView> m = a->Assemble(req, &buffer, &report);
+      ASSERT_TRUE(m.ok()) << m.status();
+      ASSERT_EQ(buffer.size(), want.size());
+      for (size_t i = 0; i < want.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<uint32_t>(buffer[i]), std::bit_cast<uint32_t>(want[i]))
+            << "row " << i / cols << " column " << i % cols << ": " << buffer[i] << " vs "
+            << want[i];
+      }
+      const GroupFreshness& got = report.group(FeatureGroup::kItem);
+      EXPECT_EQ(got.cells, want_item.cells);
+      EXPECT_EQ(got.missing, want_item.missing);
+      EXPECT_EQ(got.stale, want_item.stale);
+      EXPECT_EQ(got.defaulted, want_item.defaulted);
+      EXPECT_EQ(got.age, want_item.age);
+      EXPECT_EQ(report.unknown_items, want_unknown);
+      EXPECT_EQ(report.drop_to_fallback,
+                policy == StalePolicy::kDropToFallback && want_item.stale > 0);
+    }
+  }
 }
 
 }  // namespace

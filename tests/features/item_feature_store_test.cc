@@ -1,6 +1,8 @@
 #include "aisle/features/item_feature_store.h"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -62,6 +64,42 @@ TEST(ItemFeatureStore, SerializeRoundTrips) {
   EXPECT_EQ((*back)->built_at(1), kT0 + absl::Hours(1));
   EXPECT_THAT((*back)->column(1), ElementsAre(1.0f, 0.0f, 7.0f));
   EXPECT_TRUE(std::isnan((*back)->column(0)[1]));
+}
+
+// The item-major copy holds the same bits as the columns, after Build() and
+// after a serialize round trip (NaN payloads included).
+void ExpectRowsMatchColumns(const ItemFeatureStore& store) {
+  for (size_t i = 0; i < store.num_items(); ++i) {
+    ASSERT_EQ(store.row(i).size(), store.num_columns());
+    for (size_t c = 0; c < store.num_columns(); ++c) {
+      EXPECT_EQ(std::bit_cast<uint32_t>(store.row(i)[c]),
+                std::bit_cast<uint32_t>(store.column(c)[i]))
+          << "item " << i << " column " << c;
+      EXPECT_EQ(store.row_data() + i * store.num_columns() + c, &store.row(i)[c]);
+    }
+  }
+}
+
+TEST(ItemFeatureStore, RowsAreTheColumnsTransposed) {
+  const size_t kItems = 2500;  // more than one transpose block
+  ItemFeatureStoreBuilder b(kItems);
+  std::vector<float> col(kItems);
+  const char* const names[] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6"};
+  for (size_t c = 0; c < 7; ++c) {
+    for (size_t i = 0; i < kItems; ++i) {
+      col[i] = (i * 7 + c) % 11 == 0 ? kNaN : static_cast<float>(i) + 0.25f * c;
+    }
+    ASSERT_TRUE(b.AddColumn(names[c], col, kT0).ok());
+  }
+  auto store = *std::move(b).Build();
+  EXPECT_EQ(store->row(3)[2], 3.5f);
+  ExpectRowsMatchColumns(*store);
+  auto back = ItemFeatureStore::Deserialize(store->Serialize(), "items.ifs");
+  ASSERT_TRUE(back.ok()) << back.status();
+  ExpectRowsMatchColumns(**back);
+  // An empty store has no rows to read but still builds.
+  auto empty = *ItemFeatureStoreBuilder(0).Build();
+  EXPECT_EQ(empty->num_items(), 0u);
 }
 
 TEST(ItemFeatureStore, DeserializeRejectsCorruptAndTruncatedBlobs) {

@@ -2,8 +2,9 @@
 //
 // Feature assembly: for one request, fills ONE contiguous row-major float
 // matrix of candidates x schema features, reading user and session features
-// from the online stores, item features from the snapshot's columnar store
-// (gathered by ItemIndex, column by column), context features from the
+// from the online stores, item features from the snapshot's item store (by
+// default candidate by candidate from its item-major rows, prefetching the
+// next candidates' rows; see ItemReadPath), context features from the
 // request and retrieval features (per-source scores, source bits) from the
 // candidate sources' output. Missing or NaN values become the feature's
 // declared default (or stay NaN when the default is NaN); values older than
@@ -104,6 +105,17 @@ struct FreshnessReport {
   size_t TotalMissing() const;
 };
 
+// How item features are read from the ItemFeatureStore. Both paths write the
+// same matrix and report, bit for bit.
+enum class ItemReadPath : uint8_t {
+  // Per candidate, its contiguous row (ItemFeatureStore::row()), the next
+  // candidates' rows prefetched: ~3 cache lines per candidate for 34 features.
+  kItemMajor = 0,
+  // Per feature, a gather from its column: one cache miss per candidate and
+  // feature on a large store. Kept for comparison (benchmarks, tests).
+  kColumnMajor = 1,
+};
+
 struct AssemblerOptions {
   // Required when the schema has user (session) features; the store's
   // features are bound to the schema's by name.
@@ -114,6 +126,7 @@ struct AssemblerOptions {
   // When false, a schema item feature without a column in the item store is
   // an error at Create(); when true it is always missing.
   bool allow_missing_item_columns = false;
+  ItemReadPath item_read_path = ItemReadPath::kItemMajor;
 };
 
 class FeatureAssembler {

@@ -6,6 +6,13 @@
 // column means "missing for this item". The store is immutable and part of a
 // snapshot; a new snapshot brings a new store.
 //
+// The store keeps the same values twice: column-major (column(), the
+// serialized form) and item-major (row(): one item's features contiguous, in
+// column order), built once by Build() / Deserialize(). Feature assembly reads
+// the rows: a candidate's features are a few adjacent cache lines instead of
+// one cache miss per column. The price is memory: 2 x num_items x num_columns
+// floats (1M items x 34 features = 272 MB instead of 136 MB).
+//
 //   aisle::features::ItemFeatureStoreBuilder b(/*num_items=*/catalog_size);
 //   AISLE_RETURN_IF_ERROR(b.AddColumn("price", prices, built_at));
 //   AISLE_RETURN_IF_ERROR(b.AddColumn("stock", stock, built_at));
@@ -46,6 +53,15 @@ class ItemFeatureStore {
   }
   absl::Time built_at(size_t column) const { return built_at_[column]; }
 
+  // One item's values, num_columns() floats in column order (row(i)[c] ==
+  // column(c)[i], bit for bit). `item` < num_items().
+  absl::Span<const float> row(size_t item) const {
+    return {rows_.data() + item * names_.size(), names_.size()};
+  }
+  // The item-major copy as one array: item i starts at row_data() + i *
+  // num_columns().
+  const float* row_data() const { return rows_.data(); }
+
   // The store as one blob (aisle/core/blob.h, magic "AISLEIFS", version 1):
   // payload = u64 num_items, u64 num_columns, then per column u32 name length,
   // name bytes, i64 built_at (unix nanoseconds), then the columns' floats
@@ -62,6 +78,7 @@ class ItemFeatureStore {
   std::vector<std::string> names_;
   std::vector<absl::Time> built_at_;
   std::vector<float> data_;  // num_columns x num_items, column-major
+  std::vector<float> rows_;  // num_items x num_columns, item-major (same values)
   absl::flat_hash_map<std::string, size_t> by_name_;
 };
 
