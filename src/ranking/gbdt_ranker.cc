@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "aisle/core/status_macros.h"
+#include "ranking/gbdt_kernel.h"
 
 // Inference layout, and why.
 //
@@ -34,14 +35,56 @@
 // this beat a pointer-chasing node walk per row and 4-row groups; see
 // docs/ranking.md for the figures.
 //
+// On CPUs with AVX-512 or AVX2 the flat trees are scored by a SIMD kernel
+// instead (gbdt_kernel_avx512.cc / gbdt_kernel_avx2.cc, one lane per row,
+// 16 or 8 rows per vector), chosen once at Create from a cached CPU check.
+// They read a structure-of-arrays copy of the same nodes (GbdtSimdLayout:
+// feature word with the NaN bit folded into bit 31, threshold) and add the
+// same double leaves in the same tree order, so every kernel's scores are
+// bit-identical to the portable one's.
+//
 // Trees with categorical splits, LightGBM zero-as-missing splits whose zero
 // band straddles the threshold, or too deep to pad cheaply keep the exact
 // per-node evaluator (GbdtFindLeaf), row by row.
 
 namespace aisle::ranking {
+
+namespace internal {
+
+struct GbdtSimdLayout {
+  std::vector<uint32_t> feature;
+  std::vector<float> threshold;
+  std::vector<GbdtFlatTreeRef> trees;
+  GbdtFlatModelRef ref{};
+  GbdtFlatKernelFn fn = nullptr;
+};
+
+#if defined(__x86_64__) || defined(__i386__)
+bool GbdtCpuHasAvx512() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  return has;
+}
+bool GbdtCpuHasAvx2() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return has;
+}
+#else
+bool GbdtCpuHasAvx512() { return false; }
+bool GbdtCpuHasAvx2() { return false; }
+#endif
+
+}  // namespace internal
+
 namespace {
 
-constexpr size_t kBlockRows = 64;
+using internal::kGbdtBlockRows;
+constexpr size_t kBlockRows = kGbdtBlockRows;
 constexpr size_t kGroup = 8;
 constexpr uint32_t kMaxFlatDepth = 10;
 constexpr uint32_t kNanRight = 0x80000000u;
@@ -205,6 +248,35 @@ void WalkTree(const GbdtRanker::FlatNode* nodes, const uint8_t* nan_right, const
 
 }  // namespace
 
+absl::string_view GbdtKernelName(GbdtKernel kernel) {
+  switch (kernel) {
+    case GbdtKernel::kAuto:
+      return "auto";
+    case GbdtKernel::kPortable:
+      return "portable";
+    case GbdtKernel::kAvx2:
+      return "avx2";
+    case GbdtKernel::kAvx512:
+      return "avx512";
+  }
+  return "unknown";
+}
+
+bool GbdtKernelSupported(GbdtKernel kernel) {
+  switch (kernel) {
+    case GbdtKernel::kAuto:
+    case GbdtKernel::kPortable:
+      return true;
+    case GbdtKernel::kAvx2:
+      return internal::GbdtCpuHasAvx2();
+    case GbdtKernel::kAvx512:
+      return internal::GbdtCpuHasAvx512();
+  }
+  return false;
+}
+
+GbdtRanker::~GbdtRanker() = default;
+
 std::vector<uint8_t> GbdtRanker::NeededFeatures(const GbdtModel& model) {
   std::vector<uint8_t> needed(model.num_features, 0);
   for (const GbdtTree& t : model.trees) {
@@ -244,7 +316,26 @@ absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::Create(const GbdtModel& 
     return absl::InvalidArgumentError(absl::StrCat(
         "GBDT ranker: score_output ", options.score_output, " >= ", model.num_outputs, " outputs"));
   }
+  // The SIMD kernels address a block's values with 32-bit offsets.
+  const bool simd_fits = binding.layout_size < (size_t{1} << 31) / kBlockRows;
+  GbdtKernel kernel = options.kernel;
+  if (kernel == GbdtKernel::kAuto) {
+    kernel = !simd_fits                     ? GbdtKernel::kPortable
+             : internal::GbdtCpuHasAvx512() ? GbdtKernel::kAvx512
+             : internal::GbdtCpuHasAvx2()   ? GbdtKernel::kAvx2
+                                            : GbdtKernel::kPortable;
+  } else if (!GbdtKernelSupported(kernel)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("GBDT ranker: kernel \"", GbdtKernelName(kernel),
+                     "\" was requested but this CPU does not support it; use GbdtKernel::kAuto "
+                     "or kPortable"));
+  } else if (kernel != GbdtKernel::kPortable && !simd_fits) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "GBDT ranker: kernel \"", GbdtKernelName(kernel), "\" needs a layout narrower than ",
+        (size_t{1} << 31) / kBlockRows, " columns; this one has ", binding.layout_size));
+  }
   auto r = std::unique_ptr<GbdtRanker>(new GbdtRanker());
+  r->kernel_ = kernel;
   r->layout_size_ = binding.layout_size;
   r->num_outputs_ = model.num_outputs;
   r->options_ = options;
@@ -282,6 +373,28 @@ absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::Create(const GbdtModel& 
       r->exact_trees_.push_back(std::move(copy));
     }
   }
+  if (kernel != GbdtKernel::kPortable) {
+    auto simd = std::make_unique<internal::GbdtSimdLayout>();
+    const size_t nn = r->nodes_.size();
+    simd->feature.assign(nn + internal::kGbdtNodePadding, 0u);
+    simd->threshold.assign(nn + internal::kGbdtNodePadding, std::numeric_limits<float>::infinity());
+    for (size_t i = 0; i < nn; ++i) {
+      simd->feature[i] =
+          r->nodes_[i].feature | (r->nan_right_[i] ? internal::kGbdtNanRightBit : 0u);
+      simd->threshold[i] = r->nodes_[i].threshold;
+    }
+    for (const FlatTree& ft : r->flat_trees_) {
+      simd->trees.push_back({ft.node_offset, ft.leaf_offset, ft.depth, ft.output});
+    }
+    simd->fn =
+        kernel == GbdtKernel::kAvx512 ? internal::GbdtScoreFlatAvx512 : internal::GbdtScoreFlatAvx2;
+    simd->ref = {simd->feature.data(), simd->threshold.data(), r->leaves_.data(),
+                 simd->trees.data(), simd->trees.size()};
+    // The portable layout is not read by a SIMD ranker.
+    r->nodes_ = {};
+    r->nan_right_ = {};
+    r->simd_ = std::move(simd);
+  }
   r->version_ = absl::StrFormat("gbdt:%s:%s:trees=%d:sha=%016x",
                                 options.name.empty() ? model.source : options.name, model.objective,
                                 model.trees.size(), model.content_hash);
@@ -305,38 +418,55 @@ absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::BindIdentity(const GbdtM
   return Create(model, IdentityBinding(model.num_features), std::move(options));
 }
 
-void GbdtRanker::ScoreBlock(const float* const* rows, size_t n, size_t cols, bool has_nan,
-                            double* acc) const {
+void GbdtRanker::ScoreBlock(MatrixView features, size_t r0, size_t n, double* acc,
+                            double* scratch) const {
   const size_t k = num_outputs_;
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t o = 0; o < k; ++o) acc[i * k + o] = bias_[o];
-  }
-  // Lanes of a partial last group re-read the last row and accumulate into
-  // the spare slots of `acc` (it holds kBlockRows rows and padded <= kBlockRows).
-  double* lane_acc[kBlockRows];
-  const float* lane_rows[kBlockRows];
-  const size_t padded = (n + kGroup - 1) / kGroup * kGroup;
-  for (size_t i = 0; i < padded; ++i) {
-    lane_acc[i] = acc + i * k;
-    lane_rows[i] = rows[std::min(i, n - 1)];
-  }
-
-  const FlatNode* nodes = nodes_.data();
-  const uint8_t* nan_right = nan_right_.data();
-  const double* leaves = leaves_.data();
-  for (const FlatTree& ft : flat_trees_) {
-    const FlatNode* tn = nodes + ft.node_offset;
-    const uint8_t* tr = nan_right + ft.node_offset;
-    const double* tl = leaves + ft.leaf_offset;
-    if (has_nan) {
-      WalkTree<true>(tn, tr, tl, ft.depth, lane_rows, lane_acc, ft.output, padded);
-    } else {
-      WalkTree<false>(tn, tr, tl, ft.depth, lane_rows, lane_acc, ft.output, padded);
+  const size_t cols = features.cols;
+  if (simd_ != nullptr) {
+    // The kernel accumulates column-major (per output, one slot per block row).
+    for (size_t o = 0; o < k; ++o) {
+      std::fill(scratch + o * kBlockRows, scratch + (o + 1) * kBlockRows, bias_[o]);
+    }
+    if (!simd_->trees.empty()) simd_->fn(simd_->ref, features.Row(r0), cols, n, scratch);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t o = 0; o < k; ++o) acc[i * k + o] = scratch[o * kBlockRows + i];
+    }
+  } else {
+    const float* rows[kBlockRows];
+    bool has_nan = false;
+    for (size_t i = 0; i < n; ++i) {
+      rows[i] = features.Row(r0 + i);
+      for (size_t c = 0; c < cols; ++c) has_nan |= rows[i][c] != rows[i][c];
+    }
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t o = 0; o < k; ++o) acc[i * k + o] = bias_[o];
+    }
+    // Lanes of a partial last group re-read the last row and accumulate into
+    // the spare slots of `acc` (it holds kBlockRows rows and padded <= kBlockRows).
+    double* lane_acc[kBlockRows];
+    const float* lane_rows[kBlockRows];
+    const size_t padded = (n + kGroup - 1) / kGroup * kGroup;
+    for (size_t i = 0; i < padded; ++i) {
+      lane_acc[i] = acc + i * k;
+      lane_rows[i] = rows[std::min(i, n - 1)];
+    }
+    const FlatNode* nodes = nodes_.data();
+    const uint8_t* nan_right = nan_right_.data();
+    const double* leaves = leaves_.data();
+    for (const FlatTree& ft : flat_trees_) {
+      const FlatNode* tn = nodes + ft.node_offset;
+      const uint8_t* tr = nan_right + ft.node_offset;
+      const double* tl = leaves + ft.leaf_offset;
+      if (has_nan) {
+        WalkTree<true>(tn, tr, tl, ft.depth, lane_rows, lane_acc, ft.output, padded);
+      } else {
+        WalkTree<false>(tn, tr, tl, ft.depth, lane_rows, lane_acc, ft.output, padded);
+      }
     }
   }
   for (const GbdtTree& t : exact_trees_) {
     for (size_t i = 0; i < n; ++i) {
-      const int32_t leaf = GbdtFindLeaf(t, absl::Span<const float>(rows[i], cols));
+      const int32_t leaf = GbdtFindLeaf(t, features.RowSpan(r0 + i));
       acc[i * k + t.output_group] += t.nodes[leaf].leaf_value;
     }
   }
@@ -358,22 +488,17 @@ absl::Status GbdtRanker::ScoreAll(MatrixView features, MutableMatrixView out,
     return absl::InvalidArgumentError("GBDT ScoreAll: null matrix data");
   }
   const size_t k = num_outputs_;
-  double acc_small[kBlockRows * 8];
+  double acc_small[2 * kBlockRows * 8];
   std::vector<double> acc_big;
   double* acc = acc_small;
   if (k > 8) {
-    acc_big.resize(kBlockRows * k);  // only for models with more than 8 outputs
+    acc_big.resize(2 * kBlockRows * k);  // only for models with more than 8 outputs
     acc = acc_big.data();
   }
-  const float* rows[kBlockRows];
+  double* scratch = acc + kBlockRows * k;
   for (size_t r0 = 0; r0 < features.rows; r0 += kBlockRows) {
     const size_t n = std::min(kBlockRows, features.rows - r0);
-    bool has_nan = false;
-    for (size_t i = 0; i < n; ++i) {
-      rows[i] = features.Row(r0 + i);
-      for (size_t c = 0; c < features.cols; ++c) has_nan |= rows[i][c] != rows[i][c];
-    }
-    ScoreBlock(rows, n, features.cols, has_nan, acc);
+    ScoreBlock(features, r0, n, acc, scratch);
     for (size_t i = 0; i < n; ++i) {
       double* m = acc + i * k;
       if (output == GbdtOutput::kTransformed) ApplyTransform(transform_, sigmoid_alpha_, m, k);
@@ -412,26 +537,21 @@ absl::Status GbdtRanker::Score(MatrixView features, absl::Span<float> scores,
                        " outputs; set GbdtRankerOptions::score_output or use ScoreAll()"));
     }
   }
-  double acc_small[kBlockRows * 8];
+  double acc_small[2 * kBlockRows * 8];
   std::vector<double> acc_big;
   double* acc = acc_small;
   if (k > 8) {
-    acc_big.resize(kBlockRows * k);  // only for models with more than 8 outputs
+    acc_big.resize(2 * kBlockRows * k);  // only for models with more than 8 outputs
     acc = acc_big.data();
   }
-  const float* rows[kBlockRows];
+  double* scratch = acc + kBlockRows * k;
   for (size_t r0 = 0; r0 < features.rows; r0 += kBlockRows) {
     if (r0 > 0 && deadline.Expired()) {
       return absl::DeadlineExceededError(
           absl::StrCat("GBDT Score: deadline expired after ", r0, " of ", features.rows, " rows"));
     }
     const size_t n = std::min(kBlockRows, features.rows - r0);
-    bool has_nan = false;
-    for (size_t i = 0; i < n; ++i) {
-      rows[i] = features.Row(r0 + i);
-      for (size_t c = 0; c < features.cols; ++c) has_nan |= rows[i][c] != rows[i][c];
-    }
-    ScoreBlock(rows, n, features.cols, has_nan, acc);
+    ScoreBlock(features, r0, n, acc, scratch);
     for (size_t i = 0; i < n; ++i) {
       double* m = acc + i * k;
       if (options_.output == GbdtOutput::kTransformed) {

@@ -14,6 +14,16 @@
 //   std::vector<float> scores(matrix.rows);
 //   AISLE_RETURN_IF_ERROR(ranker->Score(matrix, absl::MakeSpan(scores)));
 //
+// Flat trees are scored by the fastest kernel the CPU supports (AVX-512,
+// AVX2, or the portable C++ one), chosen once at Create; all kernels give
+// bit-identical scores. GbdtRankerOptions::kernel forces one, and
+// kernel_name() says which one runs:
+//
+//   GbdtRankerOptions opts;
+//   opts.kernel = GbdtKernel::kPortable;  // e.g. to compare, or to rule out SIMD
+//   AISLE_ASSIGN_OR_RETURN(auto portable, GbdtRanker::BindIdentity(model, opts));
+//   portable->kernel_name();  // "portable"
+//
 // GbdtRanker is immutable after Create: thread-safe (concurrent Score() calls
 // share nothing mutable; scratch lives on the caller's stack).
 #ifndef AISLE_RANKING_GBDT_RANKER_H_
@@ -42,6 +52,20 @@ enum class GbdtOutput : uint8_t {
   kMargin = 1,       // raw margin (output_margin=True / raw_score=True)
 };
 
+// Which flat-tree scoring kernel a GbdtRanker uses. Every kernel produces
+// bit-identical scores; they differ only in speed.
+enum class GbdtKernel : uint8_t {
+  kAuto = 0,      // the fastest the CPU supports: AVX-512, else AVX2, else portable
+  kPortable = 1,  // plain C++ (8 rows in lockstep), any CPU
+  kAvx2 = 2,      // 8 rows per vector; FailedPrecondition at Create without AVX2
+  kAvx512 = 3,    // 16 rows per vector; FailedPrecondition at Create without AVX-512F
+};
+
+// "auto", "portable", "avx2", "avx512".
+absl::string_view GbdtKernelName(GbdtKernel kernel);
+// Whether this CPU (and OS) can run `kernel` (kAuto and kPortable: always).
+bool GbdtKernelSupported(GbdtKernel kernel);
+
 struct GbdtRankerOptions {
   // What Score() writes.
   GbdtOutput output = GbdtOutput::kTransformed;
@@ -50,10 +74,18 @@ struct GbdtRankerOptions {
   int32_t score_output = -1;
   // Model name placed in version(), e.g. "ctr-2026-11-20". Empty: the source.
   std::string name;
+  // Flat-tree kernel; kAuto picks the fastest supported one.
+  GbdtKernel kernel = GbdtKernel::kAuto;
 };
+
+namespace internal {
+struct GbdtSimdLayout;
+}  // namespace internal
 
 class GbdtRanker final : public Ranker {
  public:
+  ~GbdtRanker() override;
+
   // Compiles `model` for matrices laid out as `binding` says. InvalidArgument
   // if the binding does not cover the features the model reads.
   static absl::StatusOr<std::unique_ptr<GbdtRanker>> Create(const GbdtModel& model,
@@ -72,6 +104,9 @@ class GbdtRanker final : public Ranker {
   absl::string_view version() const override { return version_; }
   size_t num_features() const override { return layout_size_; }
   size_t num_outputs() const { return num_outputs_; }
+  // The kernel chosen at Create: "portable", "avx2" or "avx512" (never "auto").
+  absl::string_view kernel_name() const { return GbdtKernelName(kernel_); }
+  GbdtKernel kernel() const { return kernel_; }
 
   // One score per row (see GbdtRankerOptions).
   absl::Status Score(MatrixView features, absl::Span<float> scores) const override;
@@ -98,7 +133,9 @@ class GbdtRanker final : public Ranker {
 
  private:
   GbdtRanker() = default;
-  void ScoreBlock(const float* const* rows, size_t n, size_t cols, bool has_nan, double* acc) const;
+  // Scores rows [r0, r0 + n) of `features` into acc (n x num_outputs,
+  // row-major); scratch holds kBlockRows * num_outputs doubles.
+  void ScoreBlock(MatrixView features, size_t r0, size_t n, double* acc, double* scratch) const;
 
   std::string version_;
   size_t layout_size_ = 0;
@@ -114,6 +151,10 @@ class GbdtRanker final : public Ranker {
   // Trees that keep the exact per-node path (categorical splits, LightGBM
   // zero-as-missing nodes, or too deep to pad): features remapped to columns.
   std::vector<GbdtTree> exact_trees_;
+  GbdtKernel kernel_ = GbdtKernel::kPortable;
+  // Structure-of-arrays copy of the flat trees for the SIMD kernels (null
+  // for the portable kernel).
+  std::unique_ptr<const internal::GbdtSimdLayout> simd_;
 };
 
 }  // namespace aisle::ranking

@@ -1,0 +1,178 @@
+// AVX2 flat-tree kernel (see gbdt_kernel.h). Only the functions below carry
+// target("avx2"); everything is self-contained (intrinsics, plain loops,
+// internal linkage) so no AVX2 code can be merged into shared inline code.
+//
+// 8 rows per vector; up to 4 groups of 8 rows walk each tree in lockstep (a
+// 64-row block is two passes of 32 rows, each over all trees, so every row
+// still adds its leaves in tree order). p is the lane's position within its
+// level (p = 2p + right). Levels with <= 16 nodes fetch (feature, threshold)
+// by in-register permutes; deeper levels gather them. The row value is one
+// gather at (lane's row offset + column); leaves are gathered as doubles and
+// added exactly like the portable kernel, so the sums are bit-identical.
+#include "ranking/gbdt_kernel.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+// GCC 12's gather intrinsics start from _mm*_undefined_*(), which its
+// -W(maybe-)uninitialized misreport (GCC bug 105593, fixed in GCC 13).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+#endif
+
+namespace aisle::ranking::internal {
+
+#if defined(__x86_64__) || defined(__i386__)
+namespace {
+
+#define AISLE_AVX2_FN __attribute__((target("avx2"), always_inline)) inline
+
+template <int G>
+AISLE_AVX2_FN void Level(const uint32_t* feat, const float* thr, uint32_t width, const float* rows,
+                         const __m256i* lane, __m256i* p) {
+  __m256i f[G];
+  __m256 t[G];
+  const int* fi = reinterpret_cast<const int*>(feat);
+  if (width <= 8) {
+    // The node arrays are padded past the last tree, so 8 loads never fault.
+    const __m256i fv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(feat));
+    const __m256 tv = _mm256_loadu_ps(thr);
+    for (int g = 0; g < G; ++g) {
+      f[g] = _mm256_permutevar8x32_epi32(fv, p[g]);
+      t[g] = _mm256_permutevar8x32_ps(tv, p[g]);
+    }
+  } else if (width == 16) {
+    const __m256i f0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(feat));
+    const __m256i f1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(feat + 8));
+    const __m256 t0 = _mm256_loadu_ps(thr);
+    const __m256 t1 = _mm256_loadu_ps(thr + 8);
+    for (int g = 0; g < G; ++g) {
+      // Bit 3 of p picks the half: shift it into the sign bit for blendv.
+      const __m256 hi = _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 28));
+      f[g] = _mm256_castps_si256(
+          _mm256_blendv_ps(_mm256_castsi256_ps(_mm256_permutevar8x32_epi32(f0, p[g])),
+                           _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(f1, p[g])), hi));
+      t[g] = _mm256_blendv_ps(_mm256_permutevar8x32_ps(t0, p[g]),
+                              _mm256_permutevar8x32_ps(t1, p[g]), hi);
+    }
+  } else {
+    for (int g = 0; g < G; ++g) {
+      f[g] = _mm256_i32gather_epi32(fi, p[g], 4);
+      t[g] = _mm256_i32gather_ps(thr, p[g], 4);
+    }
+  }
+  const __m256i col_mask = _mm256_set1_epi32(0x7fffffff);
+  for (int g = 0; g < G; ++g) {
+    const __m256i idx = _mm256_add_epi32(lane[g], _mm256_and_si256(f[g], col_mask));
+    const __m256 x = _mm256_i32gather_ps(rows, idx, 4);
+    const __m256 gt = _mm256_cmp_ps(x, t[g], _CMP_GT_OQ);
+    const __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+    const __m256 nan_right = _mm256_and_ps(nan, _mm256_castsi256_ps(_mm256_srai_epi32(f[g], 31)));
+    const __m256i right = _mm256_castps_si256(_mm256_or_ps(gt, nan_right));  // -1 or 0
+    p[g] = _mm256_sub_epi32(_mm256_add_epi32(p[g], p[g]), right);
+  }
+}
+
+template <int G>
+AISLE_AVX2_FN void AddLeaves(const double* leaves, const __m256i* p, double* acc) {
+  for (int g = 0; g < G; ++g) {
+    const __m256d l0 = _mm256_i32gather_pd(leaves, _mm256_castsi256_si128(p[g]), 8);
+    const __m256d l1 = _mm256_i32gather_pd(leaves, _mm256_extracti128_si256(p[g], 1), 8);
+    double* a = acc + 8 * g;
+    _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), l0));
+    _mm256_storeu_pd(a + 4, _mm256_add_pd(_mm256_loadu_pd(a + 4), l1));
+  }
+}
+
+template <int G, uint32_t D>
+AISLE_AVX2_FN void Tree(const uint32_t* feat, const float* thr, const double* leaves,
+                        uint32_t depth, const float* rows, const __m256i* lane, double* acc) {
+  if constexpr (D > 0) depth = D;
+  __m256i p[G];
+  for (int g = 0; g < G; ++g) p[g] = _mm256_setzero_si256();
+#pragma GCC unroll 10
+  for (uint32_t l = 0; l < depth; ++l) {
+    const uint32_t first = (1u << l) - 1u;
+    Level<G>(feat + first, thr + first, 1u << l, rows, lane, p);
+  }
+  AddLeaves<G>(leaves, p, acc);
+}
+
+template <int G>
+__attribute__((target("avx2"))) void Run(const GbdtFlatModelRef& m, const float* rows,
+                                         const __m256i* lane, double* acc) {
+  for (size_t i = 0; i < m.num_trees; ++i) {
+    const GbdtFlatTreeRef& tr = m.trees[i];
+    const uint32_t* f = m.feature + tr.node_offset;
+    const float* t = m.threshold + tr.node_offset;
+    const double* lv = m.leaves + tr.leaf_offset;
+    double* a = acc + static_cast<size_t>(tr.output) * kGbdtBlockRows;
+    switch (tr.depth) {
+#define AISLE_GBDT_AVX2_DEPTH(D)                   \
+  case D:                                          \
+    Tree<G, D>(f, t, lv, tr.depth, rows, lane, a); \
+    break;
+      AISLE_GBDT_AVX2_DEPTH(1)
+      AISLE_GBDT_AVX2_DEPTH(2)
+      AISLE_GBDT_AVX2_DEPTH(3)
+      AISLE_GBDT_AVX2_DEPTH(4)
+      AISLE_GBDT_AVX2_DEPTH(5)
+      AISLE_GBDT_AVX2_DEPTH(6)
+      AISLE_GBDT_AVX2_DEPTH(7)
+      AISLE_GBDT_AVX2_DEPTH(8)
+#undef AISLE_GBDT_AVX2_DEPTH
+      default:
+        Tree<G, 0>(f, t, lv, tr.depth, rows, lane, a);
+    }
+  }
+}
+
+#undef AISLE_AVX2_FN
+
+}  // namespace
+
+__attribute__((target("avx2"))) void GbdtScoreFlatAvx2(const GbdtFlatModelRef& model,
+                                                       const float* rows, size_t stride, size_t n,
+                                                       double* acc) {
+  // Row offset of each lane; lanes past the last row re-read row n - 1 and
+  // accumulate into spare slots of acc.
+  __m256i lane[8];
+  const __m256i last = _mm256_set1_epi32(static_cast<int>(n - 1));
+  const __m256i s = _mm256_set1_epi32(static_cast<int>(stride));
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int g = 0; g < 8; ++g) {
+    const __m256i r = _mm256_min_epi32(_mm256_add_epi32(iota, _mm256_set1_epi32(8 * g)), last);
+    lane[g] = _mm256_mullo_epi32(r, s);
+  }
+  // Passes of up to 32 rows (4 groups); acc offsets follow the rows.
+  for (size_t r0 = 0; r0 < n; r0 += 32) {
+    const __m256i* l = lane + r0 / 8;
+    double* a = acc + r0;
+    switch ((n - r0 + 7) / 8) {
+      case 1:
+        Run<1>(model, rows, l, a);
+        break;
+      case 2:
+        Run<2>(model, rows, l, a);
+        break;
+      case 3:
+        Run<3>(model, rows, l, a);
+        break;
+      default:
+        Run<4>(model, rows, l, a);
+        break;
+    }
+  }
+}
+
+#else  // not x86
+
+void GbdtScoreFlatAvx2(const GbdtFlatModelRef&, const float*, size_t, size_t, double*) {}
+
+#endif
+
+}  // namespace aisle::ranking::internal
+
+#if defined(__x86_64__) || defined(__i386__)
+#pragma GCC diagnostic pop
+#endif
