@@ -30,6 +30,7 @@
 #include "hnswlib/hnswlib.h"
 #include "retrieval/ann_internal.h"
 #include "retrieval/ann_raw.h"
+#include "retrieval/ann_space.h"
 
 namespace aisle::retrieval {
 namespace {
@@ -72,9 +73,46 @@ uint64_t GetLe(const char* p, int bytes) {
 
 float ScoreOf(Metric metric, float dist) { return metric == Metric::kL2 ? -dist : 1.0f - dist; }
 
+// aisle's hnswlib spaces: the distance kernel is chosen at run time
+// (retrieval/ann_space.h) instead of hnswlib's compile-time SSE/AVX choice.
+// The space is not stored in index files, so files stay compatible.
+class DispatchedSpace : public hnswlib::SpaceInterface<float> {
+ public:
+  size_t get_data_size() override { return dim_ * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return fn_; }
+  void* get_dist_func_param() override { return &dim_; }
+
+ protected:
+  DispatchedSpace(size_t dim, internal::DistanceFn fn) : dim_(dim), fn_(fn) {}
+
+ private:
+  size_t dim_;
+  hnswlib::DISTFUNC<float> fn_;
+};
+
+// 1 - dot(a, b), as hnswlib::InnerProductSpace (cosine: on normalized vectors).
+class InnerProductSpace final : public DispatchedSpace {
+ public:
+  InnerProductSpace(size_t dim, internal::DistanceKernel k)
+      : DispatchedSpace(dim, internal::InnerProductDistanceFn(k)) {}
+};
+
+// Squared Euclidean distance, as hnswlib::L2Space.
+class L2Space final : public DispatchedSpace {
+ public:
+  L2Space(size_t dim, internal::DistanceKernel k)
+      : DispatchedSpace(dim, internal::L2SqrDistanceFn(k)) {}
+};
+
 std::unique_ptr<hnswlib::SpaceInterface<float>> MakeSpace(Metric metric, size_t dim) {
-  if (metric == Metric::kL2) return std::make_unique<hnswlib::L2Space>(dim);
-  return std::make_unique<hnswlib::InnerProductSpace>(dim);
+  const internal::DistanceKernel k =
+      internal::ResolveDistanceKernel(internal::DistanceKernelOverride());
+  if (k == internal::DistanceKernel::kHnswlib) {
+    if (metric == Metric::kL2) return std::make_unique<hnswlib::L2Space>(dim);
+    return std::make_unique<hnswlib::InnerProductSpace>(dim);
+  }
+  if (metric == Metric::kL2) return std::make_unique<L2Space>(dim, k);
+  return std::make_unique<InnerProductSpace>(dim, k);
 }
 
 // A private temporary file, removed when this goes out of scope. hnswlib
@@ -811,6 +849,11 @@ size_t AnnIndexRawAccess::SearchKnn(const AnnIndex& index, const float* query, s
     top.pop();
   }
   return n;
+}
+
+DistanceFn HnswlibDistanceFn(Metric metric, size_t dim) {
+  if (metric == Metric::kL2) return hnswlib::L2Space(dim).get_dist_func();
+  return hnswlib::InnerProductSpace(dim).get_dist_func();
 }
 
 }  // namespace internal
