@@ -1,6 +1,8 @@
-// GBDT batch scoring: aisle's compiled GbdtRanker vs XGBoost's own predictor
-// (C API, nthread=1, same model, same rows, same binary) and vs aisle's
-// reference node-by-node evaluator (a plain pointer-chasing walk).
+// GBDT batch scoring: aisle's compiled GbdtRanker, once per flat-tree kernel
+// (BM_GbdtRanker_Portable / _Avx2 / _Avx512, and _Auto = what Create picks on
+// this CPU; a kernel the CPU lacks reports an error row), vs XGBoost's own
+// predictor (C API, nthread=1, same model, same rows, same binary) and vs
+// aisle's reference node-by-node evaluator (a plain pointer-chasing walk).
 //
 // The model is trained once at start-up through XGBoost's C API on synthetic
 // data: 50 features, max_depth 6, 1000 rounds; the 100/300-tree cases use the
@@ -8,8 +10,9 @@
 // scored per iteration, single thread. Counter "ns_per_row_tree" is
 // time / (rows * trees).
 //
-//   build-<you>/benchmarks/ranking/gbdt_benchmark --benchmark_repetitions=5
-//       --benchmark_report_aggregates_only=true     (one command line)
+//   build-<you>/benchmarks/ranking/gbdt_benchmark --benchmark_min_time=0.3
+//   (add --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+//    for medians; the ratios between kernels come from the same run)
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +20,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aisle/ranking/gbdt_ranker.h"
@@ -54,8 +58,10 @@ std::vector<float> MakeRows(int rows, uint32_t seed, double nan_fraction) {
 
 struct Fixture {
   GbdtModel full;                                      // 1000 trees
-  std::map<int, std::unique_ptr<GbdtRanker>> rankers;  // by tree count
-  std::map<int, GbdtModel> models;                     // by tree count
+  std::map<int, std::unique_ptr<GbdtRanker>> rankers;  // by tree count (kAuto)
+  // By (tree count, kernel); absent when the CPU lacks the kernel.
+  std::map<std::pair<int, GbdtKernel>, std::unique_ptr<GbdtRanker>> by_kernel;
+  std::map<int, GbdtModel> models;  // by tree count
   std::vector<float> rows = MakeRows(kRows, 7, 0.0);
   std::vector<float> rows_nan = MakeRows(kRows, 8, 0.1);
 #if AISLE_HAVE_XGBOOST
@@ -104,6 +110,15 @@ Fixture& Get() {
       auto r = GbdtRanker::BindIdentity(sub);
       if (!r.ok()) std::abort();
       fx->rankers[n] = *std::move(r);
+      for (GbdtKernel k :
+           {GbdtKernel::kPortable, GbdtKernel::kAvx2, GbdtKernel::kAvx512, GbdtKernel::kAuto}) {
+        if (!GbdtKernelSupported(k)) continue;
+        GbdtRankerOptions opts;
+        opts.kernel = k;
+        auto rk = GbdtRanker::BindIdentity(sub, opts);
+        if (!rk.ok()) std::abort();
+        fx->by_kernel[{n, k}] = *std::move(rk);
+      }
       fx->models[n] = std::move(sub);
     }
 #endif
@@ -120,11 +135,14 @@ void SetCounters(benchmark::State& state, int trees) {
       benchmark::Counter(static_cast<double>(kRows), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BM_GbdtRanker_Aisle(benchmark::State& state) {
+void RunKernel(benchmark::State& state, GbdtKernel kernel) {
   Fixture& f = Get();
   const int trees = static_cast<int>(state.range(0));
   if (!f.rankers.count(trees)) return state.SkipWithError("XGBoost unavailable: no model");
-  const GbdtRanker& r = *f.rankers[trees];
+  auto it = f.by_kernel.find({trees, kernel});
+  if (it == f.by_kernel.end()) return state.SkipWithError("kernel not supported by this CPU");
+  const GbdtRanker& r = *it->second;
+  state.SetLabel(std::string(r.kernel_name()));
   const std::vector<float>& x = state.range(1) ? f.rows_nan : f.rows;
   std::vector<float> scores(kRows);
   for (auto _ : state) {
@@ -132,8 +150,20 @@ void BM_GbdtRanker_Aisle(benchmark::State& state) {
     benchmark::DoNotOptimize(s);
     benchmark::DoNotOptimize(scores.data());
   }
+  // Bit-identical to the portable kernel (checked once, outside the timed loop).
+  std::vector<float> portable(kRows);
+  (void)f.by_kernel[{trees, GbdtKernel::kPortable}]->Score(MatrixView(x.data(), kRows, kFeatures),
+                                                           absl::MakeSpan(portable));
+  int mismatches = 0;
+  for (int i = 0; i < kRows; ++i) mismatches += scores[i] != portable[i];
+  state.counters["mismatches_vs_portable"] = mismatches;
   SetCounters(state, trees);
 }
+
+void BM_GbdtRanker_Portable(benchmark::State& state) { RunKernel(state, GbdtKernel::kPortable); }
+void BM_GbdtRanker_Avx2(benchmark::State& state) { RunKernel(state, GbdtKernel::kAvx2); }
+void BM_GbdtRanker_Avx512(benchmark::State& state) { RunKernel(state, GbdtKernel::kAvx512); }
+void BM_GbdtRanker_Auto(benchmark::State& state) { RunKernel(state, GbdtKernel::kAuto); }
 
 void BM_GbdtRanker_ReferenceWalk(benchmark::State& state) {
   Fixture& f = Get();
@@ -189,10 +219,16 @@ BENCHMARK(BM_GbdtRanker_Xgboost)
     ->Unit(benchmark::kMicrosecond);
 #endif
 
-BENCHMARK(BM_GbdtRanker_Aisle)
-    ->ArgsProduct({{100, 300, 1000}, {0, 1}})
-    ->ArgNames({"trees", "nan"})
-    ->Unit(benchmark::kMicrosecond);
+#define AISLE_GBDT_KERNEL_BENCHMARK(fn)         \
+  BENCHMARK(fn)                                 \
+      ->ArgsProduct({{100, 300, 1000}, {0, 1}}) \
+      ->ArgNames({"trees", "nan"})              \
+      ->Unit(benchmark::kMicrosecond)
+AISLE_GBDT_KERNEL_BENCHMARK(BM_GbdtRanker_Portable);
+AISLE_GBDT_KERNEL_BENCHMARK(BM_GbdtRanker_Avx2);
+AISLE_GBDT_KERNEL_BENCHMARK(BM_GbdtRanker_Avx512);
+AISLE_GBDT_KERNEL_BENCHMARK(BM_GbdtRanker_Auto);
+#undef AISLE_GBDT_KERNEL_BENCHMARK
 BENCHMARK(BM_GbdtRanker_ReferenceWalk)
     ->ArgsProduct({{100}, {0}})
     ->ArgNames({"trees", "nan"})

@@ -44,6 +44,10 @@ struct GbdtFlatModelRef {
   const uint32_t* feature;  // layout column | kGbdtNanRightBit when NaN goes right
   const float* threshold;   // go right when x > threshold
   const double* leaves;
+  // The same leaves as floats, or null. Set only when every leaf is exactly a
+  // float (XGBoost models are), so float -> double conversion gives back the
+  // same double; padded like the node arrays.
+  const float* leaves_f;
   const GbdtFlatTreeRef* trees;
   size_t num_trees;
 };

@@ -73,20 +73,51 @@ AISLE_AVX2_FN void Level(const uint32_t* feat, const float* thr, uint32_t width,
   }
 }
 
-template <int G>
-AISLE_AVX2_FN void AddLeaves(const double* leaves, const __m256i* p, double* acc) {
+// Adds the leaf at each lane's p to acc[8 g + lane]: double leaves are
+// gathered; float leaves (exact, see GbdtFlatModelRef) are permuted from
+// registers for up to 16 leaves, else gathered, then widened to double.
+template <int G, bool kFloatLeaves>
+AISLE_AVX2_FN void AddLeaves(const double* leaves, const float* leaves_f, uint32_t width,
+                             const __m256i* p, double* acc) {
+  __m256d l0[G];
+  __m256d l1[G];
+  if constexpr (kFloatLeaves) {
+    __m256 v[G];
+    if (width <= 8) {
+      const __m256 l = _mm256_loadu_ps(leaves_f);  // padded: never faults
+      for (int g = 0; g < G; ++g) v[g] = _mm256_permutevar8x32_ps(l, p[g]);
+    } else if (width == 16) {
+      const __m256 lo = _mm256_loadu_ps(leaves_f);
+      const __m256 hi = _mm256_loadu_ps(leaves_f + 8);
+      for (int g = 0; g < G; ++g) {
+        v[g] =
+            _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, p[g]), _mm256_permutevar8x32_ps(hi, p[g]),
+                             _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 28)));
+      }
+    } else {
+      for (int g = 0; g < G; ++g) v[g] = _mm256_i32gather_ps(leaves_f, p[g], 4);
+    }
+    for (int g = 0; g < G; ++g) {
+      l0[g] = _mm256_cvtps_pd(_mm256_castps256_ps128(v[g]));
+      l1[g] = _mm256_cvtps_pd(_mm256_extractf128_ps(v[g], 1));
+    }
+  } else {
+    for (int g = 0; g < G; ++g) {
+      l0[g] = _mm256_i32gather_pd(leaves, _mm256_castsi256_si128(p[g]), 8);
+      l1[g] = _mm256_i32gather_pd(leaves, _mm256_extracti128_si256(p[g], 1), 8);
+    }
+  }
   for (int g = 0; g < G; ++g) {
-    const __m256d l0 = _mm256_i32gather_pd(leaves, _mm256_castsi256_si128(p[g]), 8);
-    const __m256d l1 = _mm256_i32gather_pd(leaves, _mm256_extracti128_si256(p[g], 1), 8);
     double* a = acc + 8 * g;
-    _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), l0));
-    _mm256_storeu_pd(a + 4, _mm256_add_pd(_mm256_loadu_pd(a + 4), l1));
+    _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), l0[g]));
+    _mm256_storeu_pd(a + 4, _mm256_add_pd(_mm256_loadu_pd(a + 4), l1[g]));
   }
 }
 
-template <int G, uint32_t D>
+template <int G, bool kFloatLeaves, uint32_t D>
 AISLE_AVX2_FN void Tree(const uint32_t* feat, const float* thr, const double* leaves,
-                        uint32_t depth, const float* rows, const __m256i* lane, double* acc) {
+                        const float* leaves_f, uint32_t depth, const float* rows,
+                        const __m256i* lane, double* acc) {
   if constexpr (D > 0) depth = D;
   __m256i p[G];
   for (int g = 0; g < G; ++g) p[g] = _mm256_setzero_si256();
@@ -95,10 +126,10 @@ AISLE_AVX2_FN void Tree(const uint32_t* feat, const float* thr, const double* le
     const uint32_t first = (1u << l) - 1u;
     Level<G>(feat + first, thr + first, 1u << l, rows, lane, p);
   }
-  AddLeaves<G>(leaves, p, acc);
+  AddLeaves<G, kFloatLeaves>(leaves, leaves_f, 1u << depth, p, acc);
 }
 
-template <int G>
+template <int G, bool kFloatLeaves>
 __attribute__((target("avx2"))) void Run(const GbdtFlatModelRef& m, const float* rows,
                                          const __m256i* lane, double* acc) {
   for (size_t i = 0; i < m.num_trees; ++i) {
@@ -106,11 +137,12 @@ __attribute__((target("avx2"))) void Run(const GbdtFlatModelRef& m, const float*
     const uint32_t* f = m.feature + tr.node_offset;
     const float* t = m.threshold + tr.node_offset;
     const double* lv = m.leaves + tr.leaf_offset;
+    const float* lf = kFloatLeaves ? m.leaves_f + tr.leaf_offset : nullptr;
     double* a = acc + static_cast<size_t>(tr.output) * kGbdtBlockRows;
     switch (tr.depth) {
-#define AISLE_GBDT_AVX2_DEPTH(D)                   \
-  case D:                                          \
-    Tree<G, D>(f, t, lv, tr.depth, rows, lane, a); \
+#define AISLE_GBDT_AVX2_DEPTH(D)                                     \
+  case D:                                                            \
+    Tree<G, kFloatLeaves, D>(f, t, lv, lf, tr.depth, rows, lane, a); \
     break;
       AISLE_GBDT_AVX2_DEPTH(1)
       AISLE_GBDT_AVX2_DEPTH(2)
@@ -122,8 +154,23 @@ __attribute__((target("avx2"))) void Run(const GbdtFlatModelRef& m, const float*
       AISLE_GBDT_AVX2_DEPTH(8)
 #undef AISLE_GBDT_AVX2_DEPTH
       default:
-        Tree<G, 0>(f, t, lv, tr.depth, rows, lane, a);
+        Tree<G, kFloatLeaves, 0>(f, t, lv, lf, tr.depth, rows, lane, a);
     }
+  }
+}
+
+template <bool kFloatLeaves>
+__attribute__((target("avx2"))) void Dispatch(size_t groups, const GbdtFlatModelRef& m,
+                                              const float* rows, const __m256i* lane, double* acc) {
+  switch (groups) {
+    case 1:
+      return Run<1, kFloatLeaves>(m, rows, lane, acc);
+    case 2:
+      return Run<2, kFloatLeaves>(m, rows, lane, acc);
+    case 3:
+      return Run<3, kFloatLeaves>(m, rows, lane, acc);
+    default:
+      return Run<4, kFloatLeaves>(m, rows, lane, acc);
   }
 }
 
@@ -148,19 +195,11 @@ __attribute__((target("avx2"))) void GbdtScoreFlatAvx2(const GbdtFlatModelRef& m
   for (size_t r0 = 0; r0 < n; r0 += 32) {
     const __m256i* l = lane + r0 / 8;
     double* a = acc + r0;
-    switch ((n - r0 + 7) / 8) {
-      case 1:
-        Run<1>(model, rows, l, a);
-        break;
-      case 2:
-        Run<2>(model, rows, l, a);
-        break;
-      case 3:
-        Run<3>(model, rows, l, a);
-        break;
-      default:
-        Run<4>(model, rows, l, a);
-        break;
+    const size_t groups = (n - r0 + 7) / 8;
+    if (model.leaves_f != nullptr) {
+      Dispatch<true>(groups, model, rows, l, a);
+    } else {
+      Dispatch<false>(groups, model, rows, l, a);
     }
   }
 }

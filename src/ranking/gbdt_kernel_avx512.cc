@@ -90,22 +90,59 @@ AISLE_AVX512_FN void Level(const uint32_t* feat, const float* thr, uint32_t widt
   }
 }
 
-// Adds the leaf at each lane's p to acc[16 g + lane].
-template <int G>
-AISLE_AVX512_FN void AddLeaves(const double* leaves, const __m512i* p, double* acc) {
-  for (int g = 0; g < G; ++g) {
-    const __m512d l0 = _mm512_i32gather_pd(_mm512_castsi512_si256(p[g]), leaves, 8);
-    const __m512d l1 = _mm512_i32gather_pd(_mm512_extracti64x4_epi64(p[g], 1), leaves, 8);
-    double* a = acc + 16 * g;
-    _mm512_storeu_pd(a, _mm512_add_pd(_mm512_loadu_pd(a), l0));
-    _mm512_storeu_pd(a + 8, _mm512_add_pd(_mm512_loadu_pd(a + 8), l1));
+// Adds the leaf at each lane's p to acc[16 g + lane]: double leaves are
+// gathered; float leaves (exact, see GbdtFlatModelRef) are permuted from
+// registers for up to 64 leaves, else gathered, then widened to double.
+template <int G, bool kFloatLeaves>
+AISLE_AVX512_FN void AddLeaves(const double* leaves, const float* leaves_f, uint32_t width,
+                               const __m512i* p, double* acc) {
+  if constexpr (kFloatLeaves) {
+    __m512 v[G];
+    if (width <= 16) {
+      const __m512 l = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << width) - 1u), leaves_f);
+      for (int g = 0; g < G; ++g) v[g] = _mm512_permutexvar_ps(p[g], l);
+    } else if (width == 32) {
+      const __m512 l0 = _mm512_loadu_ps(leaves_f);
+      const __m512 l1 = _mm512_loadu_ps(leaves_f + 16);
+      for (int g = 0; g < G; ++g) v[g] = _mm512_permutex2var_ps(l0, p[g], l1);
+    } else if (width == 64) {
+      const __m512 l0 = _mm512_loadu_ps(leaves_f);
+      const __m512 l1 = _mm512_loadu_ps(leaves_f + 16);
+      const __m512 l2 = _mm512_loadu_ps(leaves_f + 32);
+      const __m512 l3 = _mm512_loadu_ps(leaves_f + 48);
+      const __m512i bit5 = _mm512_set1_epi32(32);
+      for (int g = 0; g < G; ++g) {
+        v[g] = _mm512_mask_blend_ps(_mm512_test_epi32_mask(p[g], bit5),
+                                    _mm512_permutex2var_ps(l0, p[g], l1),
+                                    _mm512_permutex2var_ps(l2, p[g], l3));
+      }
+    } else {
+      for (int g = 0; g < G; ++g) v[g] = _mm512_i32gather_ps(p[g], leaves_f, 4);
+    }
+    for (int g = 0; g < G; ++g) {
+      const __m512d l0 = _mm512_cvtps_pd(_mm512_castps512_ps256(v[g]));
+      const __m512d l1 =
+          _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v[g]), 1)));
+      double* a = acc + 16 * g;
+      _mm512_storeu_pd(a, _mm512_add_pd(_mm512_loadu_pd(a), l0));
+      _mm512_storeu_pd(a + 8, _mm512_add_pd(_mm512_loadu_pd(a + 8), l1));
+    }
+  } else {
+    for (int g = 0; g < G; ++g) {
+      const __m512d l0 = _mm512_i32gather_pd(_mm512_castsi512_si256(p[g]), leaves, 8);
+      const __m512d l1 = _mm512_i32gather_pd(_mm512_extracti64x4_epi64(p[g], 1), leaves, 8);
+      double* a = acc + 16 * g;
+      _mm512_storeu_pd(a, _mm512_add_pd(_mm512_loadu_pd(a), l0));
+      _mm512_storeu_pd(a + 8, _mm512_add_pd(_mm512_loadu_pd(a + 8), l1));
+    }
   }
 }
 
 // One tree of compile-time depth D (D == 0: run-time depth).
-template <int G, uint32_t D>
+template <int G, bool kFloatLeaves, uint32_t D>
 AISLE_AVX512_FN void Tree(const uint32_t* feat, const float* thr, const double* leaves,
-                          uint32_t depth, const float* rows, const __m512i* lane, double* acc) {
+                          const float* leaves_f, uint32_t depth, const float* rows,
+                          const __m512i* lane, double* acc) {
   if constexpr (D > 0) depth = D;
   __m512i p[G];
   for (int g = 0; g < G; ++g) p[g] = _mm512_setzero_si512();
@@ -114,22 +151,74 @@ AISLE_AVX512_FN void Tree(const uint32_t* feat, const float* thr, const double* 
     const uint32_t first = (1u << l) - 1u;
     Level<G>(feat + first, thr + first, 1u << l, rows, lane, p);
   }
-  AddLeaves<G>(leaves, p, acc);
+  AddLeaves<G, kFloatLeaves>(leaves, leaves_f, 1u << depth, p, acc);
 }
 
-template <int G>
+// Two trees of the same compile-time depth D in lockstep: 2 G independent
+// gather chains per level. Tree a's leaves are added before tree b's.
+template <int G, bool kFloatLeaves, uint32_t D>
+AISLE_AVX512_FN void TreePair(const GbdtFlatModelRef& m, const GbdtFlatTreeRef& ta,
+                              const GbdtFlatTreeRef& tb, const float* rows, const __m512i* lane,
+                              double* acc) {
+  const uint32_t* fa = m.feature + ta.node_offset;
+  const float* ha = m.threshold + ta.node_offset;
+  const uint32_t* fb = m.feature + tb.node_offset;
+  const float* hb = m.threshold + tb.node_offset;
+  __m512i pa[G];
+  __m512i pb[G];
+  for (int g = 0; g < G; ++g) {
+    pa[g] = _mm512_setzero_si512();
+    pb[g] = _mm512_setzero_si512();
+  }
+#pragma GCC unroll 10
+  for (uint32_t l = 0; l < D; ++l) {
+    const uint32_t first = (1u << l) - 1u;
+    Level<G>(fa + first, ha + first, 1u << l, rows, lane, pa);
+    Level<G>(fb + first, hb + first, 1u << l, rows, lane, pb);
+  }
+  AddLeaves<G, kFloatLeaves>(m.leaves + ta.leaf_offset,
+                             kFloatLeaves ? m.leaves_f + ta.leaf_offset : nullptr, 1u << D, pa,
+                             acc + static_cast<size_t>(ta.output) * kGbdtBlockRows);
+  AddLeaves<G, kFloatLeaves>(m.leaves + tb.leaf_offset,
+                             kFloatLeaves ? m.leaves_f + tb.leaf_offset : nullptr, 1u << D, pb,
+                             acc + static_cast<size_t>(tb.output) * kGbdtBlockRows);
+}
+
+template <int G, bool kFloatLeaves>
 __attribute__((target("avx512f"))) void Run(const GbdtFlatModelRef& m, const float* rows,
                                             const __m512i* lane, double* acc) {
-  for (size_t i = 0; i < m.num_trees; ++i) {
+  size_t i = 0;
+  while (i < m.num_trees) {
     const GbdtFlatTreeRef& tr = m.trees[i];
+    if (i + 1 < m.num_trees && m.trees[i + 1].depth == tr.depth && tr.depth <= 8) {
+      const GbdtFlatTreeRef& next = m.trees[i + 1];
+      switch (tr.depth) {
+#define AISLE_GBDT_AVX512_PAIR(D)                               \
+  case D:                                                       \
+    TreePair<G, kFloatLeaves, D>(m, tr, next, rows, lane, acc); \
+    break;
+        AISLE_GBDT_AVX512_PAIR(1)
+        AISLE_GBDT_AVX512_PAIR(2)
+        AISLE_GBDT_AVX512_PAIR(3)
+        AISLE_GBDT_AVX512_PAIR(4)
+        AISLE_GBDT_AVX512_PAIR(5)
+        AISLE_GBDT_AVX512_PAIR(6)
+        AISLE_GBDT_AVX512_PAIR(7)
+        AISLE_GBDT_AVX512_PAIR(8)
+#undef AISLE_GBDT_AVX512_PAIR
+      }
+      i += 2;
+      continue;
+    }
     const uint32_t* f = m.feature + tr.node_offset;
     const float* t = m.threshold + tr.node_offset;
     const double* lv = m.leaves + tr.leaf_offset;
+    const float* lf = kFloatLeaves ? m.leaves_f + tr.leaf_offset : nullptr;
     double* a = acc + static_cast<size_t>(tr.output) * kGbdtBlockRows;
     switch (tr.depth) {
-#define AISLE_GBDT_AVX512_DEPTH(D)                 \
-  case D:                                          \
-    Tree<G, D>(f, t, lv, tr.depth, rows, lane, a); \
+#define AISLE_GBDT_AVX512_DEPTH(D)                                   \
+  case D:                                                            \
+    Tree<G, kFloatLeaves, D>(f, t, lv, lf, tr.depth, rows, lane, a); \
     break;
       AISLE_GBDT_AVX512_DEPTH(1)
       AISLE_GBDT_AVX512_DEPTH(2)
@@ -141,8 +230,25 @@ __attribute__((target("avx512f"))) void Run(const GbdtFlatModelRef& m, const flo
       AISLE_GBDT_AVX512_DEPTH(8)
 #undef AISLE_GBDT_AVX512_DEPTH
       default:
-        Tree<G, 0>(f, t, lv, tr.depth, rows, lane, a);
+        Tree<G, kFloatLeaves, 0>(f, t, lv, lf, tr.depth, rows, lane, a);
     }
+    ++i;
+  }
+}
+
+template <bool kFloatLeaves>
+__attribute__((target("avx512f"))) void Dispatch(size_t groups, const GbdtFlatModelRef& m,
+                                                 const float* rows, const __m512i* lane,
+                                                 double* acc) {
+  switch (groups) {
+    case 1:
+      return Run<1, kFloatLeaves>(m, rows, lane, acc);
+    case 2:
+      return Run<2, kFloatLeaves>(m, rows, lane, acc);
+    case 3:
+      return Run<3, kFloatLeaves>(m, rows, lane, acc);
+    default:
+      return Run<4, kFloatLeaves>(m, rows, lane, acc);
   }
 }
 
@@ -163,19 +269,11 @@ __attribute__((target("avx512f"))) void GbdtScoreFlatAvx512(const GbdtFlatModelR
     const __m512i r = _mm512_min_epi32(_mm512_add_epi32(iota, _mm512_set1_epi32(16 * g)), last);
     lane[g] = _mm512_mullo_epi32(r, s);
   }
-  switch ((n + 15) / 16) {
-    case 1:
-      Run<1>(model, rows, lane, acc);
-      return;
-    case 2:
-      Run<2>(model, rows, lane, acc);
-      return;
-    case 3:
-      Run<3>(model, rows, lane, acc);
-      return;
-    default:
-      Run<4>(model, rows, lane, acc);
-      return;
+  const size_t groups = (n + 15) / 16;
+  if (model.leaves_f != nullptr) {
+    Dispatch<true>(groups, model, rows, lane, acc);
+  } else {
+    Dispatch<false>(groups, model, rows, lane, acc);
   }
 }
 

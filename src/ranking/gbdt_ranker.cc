@@ -54,6 +54,7 @@ namespace internal {
 struct GbdtSimdLayout {
   std::vector<uint32_t> feature;
   std::vector<float> threshold;
+  std::vector<float> leaves_f;  // empty unless every leaf is exactly a float
   std::vector<GbdtFlatTreeRef> trees;
   GbdtFlatModelRef ref{};
   GbdtFlatKernelFn fn = nullptr;
@@ -388,8 +389,21 @@ absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::Create(const GbdtModel& 
     }
     simd->fn =
         kernel == GbdtKernel::kAvx512 ? internal::GbdtScoreFlatAvx512 : internal::GbdtScoreFlatAvx2;
-    simd->ref = {simd->feature.data(), simd->threshold.data(), r->leaves_.data(),
-                 simd->trees.data(), simd->trees.size()};
+    // Float leaves (one vector per 16 / 8 lanes instead of two) when every
+    // leaf is a float: widening back to double is exact, so the sums match.
+    bool float_leaves = true;
+    for (double v : r->leaves_) {
+      float_leaves &= static_cast<double>(static_cast<float>(v)) == v;
+    }
+    if (float_leaves) {
+      simd->leaves_f.assign(r->leaves_.size() + internal::kGbdtNodePadding, 0.0f);
+      for (size_t i = 0; i < r->leaves_.size(); ++i) {
+        simd->leaves_f[i] = static_cast<float>(r->leaves_[i]);
+      }
+    }
+    simd->ref = {simd->feature.data(), simd->threshold.data(),
+                 r->leaves_.data(),    float_leaves ? simd->leaves_f.data() : nullptr,
+                 simd->trees.data(),   simd->trees.size()};
     // The portable layout is not read by a SIMD ranker.
     r->nodes_ = {};
     r->nan_right_ = {};
