@@ -8,6 +8,18 @@
 // takes minutes on 2 cores.
 //
 //   build/ann_benchmark --benchmark_filter='BM_Ann_(Search|RawHnswlib)/100000'
+//
+// Distance kernels before/after: BM_Ann_SearchByKernel loads the same cached
+// graph once per kernel (the space is not stored in the file) and searches it
+// with hnswlib's own SSE kernels (kernel:4, aisle before run-time dispatch),
+// aisle's portable (1), AVX2+FMA (2) and AVX-512F (3) kernels:
+//
+//   build/ann_benchmark --benchmark_filter='BM_Ann_SearchByKernel/n:100000'
+//
+// The other benchmarks use the kernel AnnIndex picks on this CPU; set
+// AISLE_ANN_KERNEL=hnswlib|portable|avx2|avx512 to force one for a whole run
+// (BM_Ann_RawHnswlib searches the same index, so it always uses the same
+// kernel as BM_Ann_Search: like with like).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -27,6 +39,7 @@
 #include "aisle/retrieval/ann_index.h"
 #include "aisle/retrieval/exact_index.h"
 #include "retrieval/ann_raw.h"
+#include "retrieval/ann_space.h"
 
 namespace aisle::retrieval {
 namespace {
@@ -49,6 +62,8 @@ struct Fixture {
   ClusteredVectors data;  // (n + q) x kDim
   std::unique_ptr<AnnIndex> ann;
   std::unique_ptr<ExactIndex> exact;
+  std::string path;                                    // the cached index file
+  std::map<int, std::unique_ptr<AnnIndex>> by_kernel;  // the same graph, per kernel
   const float* Query(size_t i) const { return &data.data[(n + i) * kDim]; }
 };
 
@@ -66,6 +81,7 @@ Fixture& GetFixture(size_t n) {
   const size_t efc = EfConstructionFor(n);
   const std::string path =
       absl::StrCat(CacheDir(), "/clustered_n", n, "_d", kDim, "_M", kM, "_efc", efc, "_s7.ann");
+  f.path = path;
   auto loaded = AnnIndex::Load(path, {.expected_dim = kDim, .expected_count = n});
   if (loaded.ok()) {
     f.ann = std::move(*loaded);
@@ -148,6 +164,63 @@ void BM_Ann_RawHnswlib(benchmark::State& state) {
   state.counters["recall"] = recall / f.q;
   state.counters["qps"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
 }
+
+// The same graph searched with each distance kernel (range(2), the codes of
+// internal::DistanceKernel): before (4 = hnswlib's SSE) vs after.
+void BM_Ann_SearchByKernel(benchmark::State& state) {
+  Fixture& f = GetFixture(state.range(0));
+  const size_t ef = state.range(1);
+  const auto kernel = static_cast<internal::DistanceKernel>(state.range(2));
+  if (!internal::DistanceKernelAvailable(kernel)) {
+    state.SkipWithError(
+        absl::StrCat(internal::DistanceKernelName(kernel), " is not available").c_str());
+    return;
+  }
+  auto& ann = f.by_kernel[state.range(2)];
+  if (ann == nullptr) {
+    const internal::DistanceKernel before = internal::DistanceKernelOverride();
+    internal::SetDistanceKernelOverride(kernel);
+    auto loaded = AnnIndex::Load(f.path, {.expected_dim = kDim, .expected_count = f.n});
+    internal::SetDistanceKernelOverride(before);
+    if (!loaded.ok()) {
+      state.SkipWithError(std::string(loaded.status().message()).c_str());
+      return;
+    }
+    ann = std::move(*loaded);
+  }
+  const auto& truth = Truth(f, "all", nullptr);
+  std::vector<ScoredItem> out;
+  std::vector<ItemIndex> items;
+  double recall = 0;
+  for (size_t i = 0; i < f.q; ++i) {
+    (void)ann->Search({f.Query(i), kDim}, {.k = kK, .ef = ef}, out);
+    items.clear();
+    for (const ScoredItem& s : out) items.push_back(s.item);
+    recall += Recall(items, truth[i]);
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    (void)ann->Search({f.Query(i), kDim}, {.k = kK, .ef = ef}, out);
+    benchmark::DoNotOptimize(out.data());
+    if (++i == f.q) i = 0;
+  }
+  state.SetLabel(std::string(internal::DistanceKernelName(kernel)));
+  state.counters["recall"] = recall / f.q;
+  state.counters["qps"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+}
+void KernelArgs(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"n", "ef", "kernel"});
+  for (int64_t n : {100000, 1000000}) {
+    for (int64_t ef : {64, 128}) {
+      for (internal::DistanceKernel k :
+           {internal::DistanceKernel::kHnswlib, internal::DistanceKernel::kPortable,
+            internal::DistanceKernel::kAvx2, internal::DistanceKernel::kAvx512}) {
+        b->Args({n, ef, static_cast<int64_t>(k)});
+      }
+    }
+  }
+}
+BENCHMARK(BM_Ann_SearchByKernel)->Apply(KernelArgs)->Unit(benchmark::kMicrosecond);
 
 void BM_Exact_Search(benchmark::State& state) {
   Fixture& f = GetFixture(state.range(0));
@@ -374,4 +447,26 @@ BENCHMARK(BM_AnnSift_Search)->Arg(16)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmar
 }  // namespace
 }  // namespace aisle::retrieval
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  using aisle::retrieval::internal::DistanceKernel;
+  if (const char* k = std::getenv("AISLE_ANN_KERNEL")) {
+    const std::string name = k;
+    for (DistanceKernel d :
+         {DistanceKernel::kAuto, DistanceKernel::kPortable, DistanceKernel::kAvx2,
+          DistanceKernel::kAvx512, DistanceKernel::kHnswlib}) {
+      if (aisle::retrieval::internal::DistanceKernelName(d) == name) {
+        aisle::retrieval::internal::SetDistanceKernelOverride(d);
+      }
+    }
+  }
+  std::fprintf(stderr, "AnnIndex distance kernel: %s\n",
+               std::string(aisle::retrieval::internal::DistanceKernelName(
+                               aisle::retrieval::internal::ResolveDistanceKernel(
+                                   aisle::retrieval::internal::DistanceKernelOverride())))
+                   .c_str());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
