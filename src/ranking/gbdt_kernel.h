@@ -40,9 +40,16 @@ struct GbdtFlatTreeRef {
 // the contiguous run [2^l - 1, 2^(l+1) - 1) of its nodes). `feature` and
 // `threshold` hold at least kGbdtNodePadding readable entries after the last
 // node (kernels load whole vectors of a level).
+//
+// The kernels first copy the `num_columns` layout columns the flat trees read
+// (`columns`) into a column-major block, column j (the j-th entry of
+// `columns`) at scratch + j * kGbdtBlockRows; a node's feature word holds that
+// offset, so a row's value is scratch[(word & ~kGbdtNanRightBit) + row].
 struct GbdtFlatModelRef {
-  const uint32_t* feature;  // layout column | kGbdtNanRightBit when NaN goes right
-  const float* threshold;   // go right when x > threshold
+  // j * kGbdtBlockRows for the node's column columns[j], | kGbdtNanRightBit
+  // when NaN goes right at the node.
+  const uint32_t* feature;
+  const float* threshold;  // go right when x > threshold
   const double* leaves;
   // The same leaves as floats, or null. Set only when every leaf is exactly a
   // float (XGBoost models are), so float -> double conversion gives back the
@@ -50,20 +57,24 @@ struct GbdtFlatModelRef {
   const float* leaves_f;
   const GbdtFlatTreeRef* trees;
   size_t num_trees;
+  const uint32_t* columns;  // layout columns read by the flat trees
+  size_t num_columns;
 };
 
 // Adds every flat tree's leaf, in tree order, to the accumulators of rows
 // [0, n) of a block. Row r of the block starts at rows + r * stride (floats).
-// acc is column-major: acc[output * kGbdtBlockRows + r], pre-filled by the
-// caller. Requires 1 <= n <= kGbdtBlockRows and kGbdtBlockRows * stride < 2^31.
-// Only call a kernel after its GbdtCpuHas*() check returned true.
+// scratch holds num_columns * kGbdtBlockRows floats (the kernel's column-major
+// copy). acc is column-major: acc[output * kGbdtBlockRows + r], pre-filled by
+// the caller. Requires 1 <= n <= kGbdtBlockRows, num_columns >= 1 and
+// num_columns * kGbdtBlockRows < 2^31. Only call a kernel after its
+// GbdtCpuHas*() check returned true.
 using GbdtFlatKernelFn = void (*)(const GbdtFlatModelRef& model, const float* rows, size_t stride,
-                                  size_t n, double* acc);
+                                  size_t n, float* scratch, double* acc);
 
 void GbdtScoreFlatAvx512(const GbdtFlatModelRef& model, const float* rows, size_t stride, size_t n,
-                         double* acc);
+                         float* scratch, double* acc);
 void GbdtScoreFlatAvx2(const GbdtFlatModelRef& model, const float* rows, size_t stride, size_t n,
-                       double* acc);
+                       float* scratch, double* acc);
 
 // CPU (and OS) support, checked once and cached.
 bool GbdtCpuHasAvx512();

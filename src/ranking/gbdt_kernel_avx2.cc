@@ -2,13 +2,16 @@
 // target("avx2"); everything is self-contained (intrinsics, plain loops,
 // internal linkage) so no AVX2 code can be merged into shared inline code.
 //
-// 8 rows per vector; up to 4 groups of 8 rows walk each tree in lockstep (a
-// 64-row block is two passes of 32 rows, each over all trees, so every row
-// still adds its leaves in tree order). p is the lane's position within its
-// level (p = 2p + right). Levels with <= 16 nodes fetch (feature, threshold)
-// by in-register permutes; deeper levels gather them. The row value is one
-// gather at (lane's row offset + column); leaves are gathered as doubles and
-// added exactly like the portable kernel, so the sums are bit-identical.
+// 8 rows per vector. The block's rows are first copied into a column-major
+// scratch block (only the columns the trees read); then up to 4 groups of 8
+// rows walk each tree in lockstep (a 64-row block is two passes of 32 rows,
+// each over all trees, so every row still adds its leaves in tree order). p
+// is the lane's position within its level (p = 2p + right). Levels with <= 16
+// nodes fetch (feature, threshold) by in-register permutes; deeper levels
+// gather them. On levels 0-2 the row values are contiguous loads of the
+// nodes' columns blended by p; deeper levels gather them (column offset +
+// row). Leaves (exact floats permuted, or doubles gathered) are added exactly
+// like the portable kernel, so the sums are bit-identical.
 #include "ranking/gbdt_kernel.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -28,7 +31,7 @@ namespace {
 #define AISLE_AVX2_FN __attribute__((target("avx2"), always_inline)) inline
 
 template <int G>
-AISLE_AVX2_FN void Level(const uint32_t* feat, const float* thr, uint32_t width, const float* rows,
+AISLE_AVX2_FN void Level(const uint32_t* feat, const float* thr, uint32_t width, const float* block,
                          const __m256i* lane, __m256i* p) {
   __m256i f[G];
   __m256 t[G];
@@ -62,11 +65,42 @@ AISLE_AVX2_FN void Level(const uint32_t* feat, const float* thr, uint32_t width,
     }
   }
   const __m256i col_mask = _mm256_set1_epi32(0x7fffffff);
+  __m256 x[G];
+  if (width <= 4) {
+    // Each of the level's nodes reads one column: load the lanes' rows of
+    // each and pick by the low bits of p (shifted into the sign bit).
+    const float* c0 = block + (feat[0] & ~kGbdtNanRightBit);
+    if (width == 1) {
+      for (int g = 0; g < G; ++g) x[g] = _mm256_loadu_ps(c0 + 8 * g);
+    } else {
+      const float* c1 = block + (feat[1] & ~kGbdtNanRightBit);
+      if (width == 2) {
+        for (int g = 0; g < G; ++g) {
+          x[g] = _mm256_blendv_ps(_mm256_loadu_ps(c0 + 8 * g), _mm256_loadu_ps(c1 + 8 * g),
+                                  _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 31)));
+        }
+      } else {
+        const float* c2 = block + (feat[2] & ~kGbdtNanRightBit);
+        const float* c3 = block + (feat[3] & ~kGbdtNanRightBit);
+        for (int g = 0; g < G; ++g) {
+          const __m256 b0 = _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 31));
+          const __m256 x01 =
+              _mm256_blendv_ps(_mm256_loadu_ps(c0 + 8 * g), _mm256_loadu_ps(c1 + 8 * g), b0);
+          const __m256 x23 =
+              _mm256_blendv_ps(_mm256_loadu_ps(c2 + 8 * g), _mm256_loadu_ps(c3 + 8 * g), b0);
+          x[g] = _mm256_blendv_ps(x01, x23, _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 30)));
+        }
+      }
+    }
+  } else {
+    for (int g = 0; g < G; ++g) {
+      const __m256i idx = _mm256_add_epi32(lane[g], _mm256_and_si256(f[g], col_mask));
+      x[g] = _mm256_i32gather_ps(block, idx, 4);
+    }
+  }
   for (int g = 0; g < G; ++g) {
-    const __m256i idx = _mm256_add_epi32(lane[g], _mm256_and_si256(f[g], col_mask));
-    const __m256 x = _mm256_i32gather_ps(rows, idx, 4);
-    const __m256 gt = _mm256_cmp_ps(x, t[g], _CMP_GT_OQ);
-    const __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+    const __m256 gt = _mm256_cmp_ps(x[g], t[g], _CMP_GT_OQ);
+    const __m256 nan = _mm256_cmp_ps(x[g], x[g], _CMP_UNORD_Q);
     const __m256 nan_right = _mm256_and_ps(nan, _mm256_castsi256_ps(_mm256_srai_epi32(f[g], 31)));
     const __m256i right = _mm256_castps_si256(_mm256_or_ps(gt, nan_right));  // -1 or 0
     p[g] = _mm256_sub_epi32(_mm256_add_epi32(p[g], p[g]), right);
@@ -180,33 +214,34 @@ __attribute__((target("avx2"))) void Dispatch(size_t groups, const GbdtFlatModel
 
 __attribute__((target("avx2"))) void GbdtScoreFlatAvx2(const GbdtFlatModelRef& model,
                                                        const float* rows, size_t stride, size_t n,
-                                                       double* acc) {
-  // Row offset of each lane; lanes past the last row re-read row n - 1 and
-  // accumulate into spare slots of acc.
-  __m256i lane[8];
-  const __m256i last = _mm256_set1_epi32(static_cast<int>(n - 1));
-  const __m256i s = _mm256_set1_epi32(static_cast<int>(stride));
-  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  for (int g = 0; g < 8; ++g) {
-    const __m256i r = _mm256_min_epi32(_mm256_add_epi32(iota, _mm256_set1_epi32(8 * g)), last);
-    lane[g] = _mm256_mullo_epi32(r, s);
+                                                       float* scratch, double* acc) {
+  const size_t padded = (n + 7) / 8 * 8;
+  // Column-major copy of the columns the trees read; rows n .. padded (lanes
+  // whose results are discarded) read zeros.
+  for (size_t j = 0; j < model.num_columns; ++j) {
+    const float* src = rows + model.columns[j];
+    float* dst = scratch + j * kGbdtBlockRows;
+    for (size_t r = 0; r < n; ++r) dst[r] = src[r * stride];
+    for (size_t r = n; r < padded; ++r) dst[r] = 0.0f;
   }
-  // Passes of up to 32 rows (4 groups); acc offsets follow the rows.
+  // Row index of each lane within a pass.
+  __m256i lane[4];
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int g = 0; g < 4; ++g) lane[g] = _mm256_add_epi32(iota, _mm256_set1_epi32(8 * g));
+  // Passes of up to 32 rows (4 groups): the pass's rows start at scratch + r0.
   for (size_t r0 = 0; r0 < n; r0 += 32) {
-    const __m256i* l = lane + r0 / 8;
-    double* a = acc + r0;
     const size_t groups = (n - r0 + 7) / 8;
     if (model.leaves_f != nullptr) {
-      Dispatch<true>(groups, model, rows, l, a);
+      Dispatch<true>(groups, model, scratch + r0, lane, acc + r0);
     } else {
-      Dispatch<false>(groups, model, rows, l, a);
+      Dispatch<false>(groups, model, scratch + r0, lane, acc + r0);
     }
   }
 }
 
 #else  // not x86
 
-void GbdtScoreFlatAvx2(const GbdtFlatModelRef&, const float*, size_t, size_t, double*) {}
+void GbdtScoreFlatAvx2(const GbdtFlatModelRef&, const float*, size_t, size_t, float*, double*) {}
 
 #endif
 

@@ -2,15 +2,19 @@
 // target("avx512f"); everything is self-contained (intrinsics, plain loops,
 // internal linkage) so no AVX-512 code can be merged into shared inline code.
 //
-// 16 rows per vector. A block of up to 64 rows is up to 4 groups of 16 that
-// walk each tree in lockstep, so each level issues up to 4 independent row
-// gathers. The position of a lane within its level, p, starts at 0 and steps
-// p = 2p + right; the node is node_offset + 2^level - 1 + p and the leaf is
-// leaf_offset + p. Levels with <= 64 nodes fetch the node's feature word and
-// threshold with in-register permutes of the level (no gather); deeper levels
-// gather them. The row value is one gather at (lane's row offset + column).
-// Leaves are gathered as doubles and added in tree order, exactly like the
-// portable kernel, so the sums are bit-identical.
+// 16 rows per vector. The block's rows (up to 64) are first copied into a
+// column-major scratch block (only the columns the trees read), then up to 4
+// groups of 16 rows walk two trees at a time in lockstep (up to 8
+// independent chains per level). The position of a lane within its level, p,
+// starts at 0 and steps p = 2p + right; the node is node_offset + 2^level - 1
+// + p and the leaf is leaf_offset + p. Levels with <= 64 nodes fetch the
+// node's feature word and threshold with in-register permutes of the level
+// (no gather); deeper levels gather them. On levels 0-2 (<= 4 nodes) the row
+// values are contiguous loads of the nodes' columns blended by p; deeper
+// levels gather them (column offset + row). Gathers are this kernel's
+// bottleneck, which is why the top levels avoid them. Leaves (exact floats
+// permuted from registers, or doubles gathered) are added in tree order,
+// exactly like the portable kernel, so the sums are bit-identical.
 #include "ranking/gbdt_kernel.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -33,7 +37,7 @@ namespace {
 // the level's `width` nodes at feat/thr, gather x, step p.
 template <int G>
 AISLE_AVX512_FN void Level(const uint32_t* feat, const float* thr, uint32_t width,
-                           const float* rows, const __m512i* lane, __m512i* p) {
+                           const float* block, const __m512i* lane, __m512i* p) {
   __m512i f[G];
   __m512 t[G];
   if (width <= 16) {
@@ -79,11 +83,44 @@ AISLE_AVX512_FN void Level(const uint32_t* feat, const float* thr, uint32_t widt
   const __m512i col_mask = _mm512_set1_epi32(0x7fffffff);
   const __m512i nan_bit = _mm512_set1_epi32(static_cast<int>(kGbdtNanRightBit));
   const __m512i minus_one = _mm512_set1_epi32(-1);
+  __m512 x[G];
+  if (width <= 4) {
+    // Each of the level's nodes reads one column: load the lanes' rows of
+    // each and pick by the low bits of p.
+    const float* c0 = block + (feat[0] & ~kGbdtNanRightBit);
+    if (width == 1) {
+      for (int g = 0; g < G; ++g) x[g] = _mm512_loadu_ps(c0 + 16 * g);
+    } else {
+      const float* c1 = block + (feat[1] & ~kGbdtNanRightBit);
+      const __m512i bit0 = _mm512_set1_epi32(1);
+      if (width == 2) {
+        for (int g = 0; g < G; ++g) {
+          x[g] = _mm512_mask_blend_ps(_mm512_test_epi32_mask(p[g], bit0),
+                                      _mm512_loadu_ps(c0 + 16 * g), _mm512_loadu_ps(c1 + 16 * g));
+        }
+      } else {
+        const float* c2 = block + (feat[2] & ~kGbdtNanRightBit);
+        const float* c3 = block + (feat[3] & ~kGbdtNanRightBit);
+        const __m512i bit1 = _mm512_set1_epi32(2);
+        for (int g = 0; g < G; ++g) {
+          const __mmask16 b0 = _mm512_test_epi32_mask(p[g], bit0);
+          const __m512 x01 =
+              _mm512_mask_blend_ps(b0, _mm512_loadu_ps(c0 + 16 * g), _mm512_loadu_ps(c1 + 16 * g));
+          const __m512 x23 =
+              _mm512_mask_blend_ps(b0, _mm512_loadu_ps(c2 + 16 * g), _mm512_loadu_ps(c3 + 16 * g));
+          x[g] = _mm512_mask_blend_ps(_mm512_test_epi32_mask(p[g], bit1), x01, x23);
+        }
+      }
+    }
+  } else {
+    for (int g = 0; g < G; ++g) {
+      const __m512i idx = _mm512_add_epi32(lane[g], _mm512_and_si512(f[g], col_mask));
+      x[g] = _mm512_i32gather_ps(idx, block, 4);
+    }
+  }
   for (int g = 0; g < G; ++g) {
-    const __m512i idx = _mm512_add_epi32(lane[g], _mm512_and_si512(f[g], col_mask));
-    const __m512 x = _mm512_i32gather_ps(idx, rows, 4);
-    const __mmask16 gt = _mm512_cmp_ps_mask(x, t[g], _CMP_GT_OQ);
-    const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    const __mmask16 gt = _mm512_cmp_ps_mask(x[g], t[g], _CMP_GT_OQ);
+    const __mmask16 nan = _mm512_cmp_ps_mask(x[g], x[g], _CMP_UNORD_Q);
     const __mmask16 nan_right = _mm512_mask_test_epi32_mask(nan, f[g], nan_bit);
     const __m512i p2 = _mm512_add_epi32(p[g], p[g]);
     p[g] = _mm512_mask_sub_epi32(p2, static_cast<__mmask16>(gt | nan_right), p2, minus_one);
@@ -258,18 +295,21 @@ __attribute__((target("avx512f"))) void Dispatch(size_t groups, const GbdtFlatMo
 
 __attribute__((target("avx512f"))) void GbdtScoreFlatAvx512(const GbdtFlatModelRef& model,
                                                             const float* rows, size_t stride,
-                                                            size_t n, double* acc) {
-  // Row offset of each lane; lanes past the last row re-read row n - 1 and
-  // accumulate into spare slots of acc.
-  __m512i lane[4];
-  const __m512i last = _mm512_set1_epi32(static_cast<int>(n - 1));
-  const __m512i s = _mm512_set1_epi32(static_cast<int>(stride));
-  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  for (int g = 0; g < 4; ++g) {
-    const __m512i r = _mm512_min_epi32(_mm512_add_epi32(iota, _mm512_set1_epi32(16 * g)), last);
-    lane[g] = _mm512_mullo_epi32(r, s);
-  }
+                                                            size_t n, float* scratch, double* acc) {
   const size_t groups = (n + 15) / 16;
+  // Column-major copy of the columns the trees read; rows n .. 16 * groups
+  // (lanes whose results are discarded) read zeros.
+  for (size_t j = 0; j < model.num_columns; ++j) {
+    const float* src = rows + model.columns[j];
+    float* dst = scratch + j * kGbdtBlockRows;
+    for (size_t r = 0; r < n; ++r) dst[r] = src[r * stride];
+    for (size_t r = n; r < 16 * groups; ++r) dst[r] = 0.0f;
+  }
+  // Row index of each lane within the block.
+  __m512i lane[4];
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (int g = 0; g < 4; ++g) lane[g] = _mm512_add_epi32(iota, _mm512_set1_epi32(16 * g));
+  rows = scratch;
   if (model.leaves_f != nullptr) {
     Dispatch<true>(groups, model, rows, lane, acc);
   } else {
@@ -279,7 +319,7 @@ __attribute__((target("avx512f"))) void GbdtScoreFlatAvx512(const GbdtFlatModelR
 
 #else  // not x86
 
-void GbdtScoreFlatAvx512(const GbdtFlatModelRef&, const float*, size_t, size_t, double*) {}
+void GbdtScoreFlatAvx512(const GbdtFlatModelRef&, const float*, size_t, size_t, float*, double*) {}
 
 #endif
 

@@ -56,6 +56,7 @@ struct GbdtSimdLayout {
   std::vector<float> threshold;
   std::vector<float> leaves_f;  // empty unless every leaf is exactly a float
   std::vector<GbdtFlatTreeRef> trees;
+  std::vector<uint32_t> columns;  // layout columns the flat trees read
   GbdtFlatModelRef ref{};
   GbdtFlatKernelFn fn = nullptr;
 };
@@ -86,6 +87,8 @@ namespace {
 
 using internal::kGbdtBlockRows;
 constexpr size_t kBlockRows = kGbdtBlockRows;
+// Columns of the SIMD kernels' column-major block kept on the stack.
+constexpr size_t kSmallBlockColumns = 64;
 constexpr size_t kGroup = 8;
 constexpr uint32_t kMaxFlatDepth = 10;
 constexpr uint32_t kNanRight = 0x80000000u;
@@ -379,10 +382,22 @@ absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::Create(const GbdtModel& 
     const size_t nn = r->nodes_.size();
     simd->feature.assign(nn + internal::kGbdtNodePadding, 0u);
     simd->threshold.assign(nn + internal::kGbdtNodePadding, std::numeric_limits<float>::infinity());
+    // The kernels work on a column-major copy of the columns real nodes read
+    // (padding nodes, threshold +inf, read the first one: any value goes left,
+    // and their NaN bit is clear).
+    std::vector<int32_t> slot(binding.layout_size, -1);
     for (size_t i = 0; i < nn; ++i) {
-      simd->feature[i] =
-          r->nodes_[i].feature | (r->nan_right_[i] ? internal::kGbdtNanRightBit : 0u);
-      simd->threshold[i] = r->nodes_[i].threshold;
+      const FlatNode& node = r->nodes_[i];
+      uint32_t word = 0;
+      if (!std::isinf(node.threshold)) {
+        if (slot[node.feature] < 0) {
+          slot[node.feature] = static_cast<int32_t>(simd->columns.size());
+          simd->columns.push_back(node.feature);
+        }
+        word = static_cast<uint32_t>(slot[node.feature]) * static_cast<uint32_t>(kBlockRows);
+      }
+      simd->feature[i] = word | (r->nan_right_[i] ? internal::kGbdtNanRightBit : 0u);
+      simd->threshold[i] = node.threshold;
     }
     for (const FlatTree& ft : r->flat_trees_) {
       simd->trees.push_back({ft.node_offset, ft.leaf_offset, ft.depth, ft.output});
@@ -403,7 +418,8 @@ absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::Create(const GbdtModel& 
     }
     simd->ref = {simd->feature.data(), simd->threshold.data(),
                  r->leaves_.data(),    float_leaves ? simd->leaves_f.data() : nullptr,
-                 simd->trees.data(),   simd->trees.size()};
+                 simd->trees.data(),   simd->trees.size(),
+                 simd->columns.data(), simd->columns.size()};
     // The portable layout is not read by a SIMD ranker.
     r->nodes_ = {};
     r->nan_right_ = {};
@@ -432,8 +448,8 @@ absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::BindIdentity(const GbdtM
   return Create(model, IdentityBinding(model.num_features), std::move(options));
 }
 
-void GbdtRanker::ScoreBlock(MatrixView features, size_t r0, size_t n, double* acc,
-                            double* scratch) const {
+void GbdtRanker::ScoreBlock(MatrixView features, size_t r0, size_t n, double* acc, double* scratch,
+                            float* block) const {
   const size_t k = num_outputs_;
   const size_t cols = features.cols;
   if (simd_ != nullptr) {
@@ -441,7 +457,7 @@ void GbdtRanker::ScoreBlock(MatrixView features, size_t r0, size_t n, double* ac
     for (size_t o = 0; o < k; ++o) {
       std::fill(scratch + o * kBlockRows, scratch + (o + 1) * kBlockRows, bias_[o]);
     }
-    if (!simd_->trees.empty()) simd_->fn(simd_->ref, features.Row(r0), cols, n, scratch);
+    if (!simd_->trees.empty()) simd_->fn(simd_->ref, features.Row(r0), cols, n, block, scratch);
     for (size_t i = 0; i < n; ++i) {
       for (size_t o = 0; o < k; ++o) acc[i * k + o] = scratch[o * kBlockRows + i];
     }
@@ -510,9 +526,16 @@ absl::Status GbdtRanker::ScoreAll(MatrixView features, MutableMatrixView out,
     acc = acc_big.data();
   }
   double* scratch = acc + kBlockRows * k;
+  float block_small[kBlockRows * kSmallBlockColumns];
+  std::vector<float> block_big;
+  float* block = block_small;
+  if (simd_ != nullptr && simd_->columns.size() > kSmallBlockColumns) {
+    block_big.resize(kBlockRows * simd_->columns.size());  // models reading > 64 columns
+    block = block_big.data();
+  }
   for (size_t r0 = 0; r0 < features.rows; r0 += kBlockRows) {
     const size_t n = std::min(kBlockRows, features.rows - r0);
-    ScoreBlock(features, r0, n, acc, scratch);
+    ScoreBlock(features, r0, n, acc, scratch, block);
     for (size_t i = 0; i < n; ++i) {
       double* m = acc + i * k;
       if (output == GbdtOutput::kTransformed) ApplyTransform(transform_, sigmoid_alpha_, m, k);
@@ -559,13 +582,20 @@ absl::Status GbdtRanker::Score(MatrixView features, absl::Span<float> scores,
     acc = acc_big.data();
   }
   double* scratch = acc + kBlockRows * k;
+  float block_small[kBlockRows * kSmallBlockColumns];
+  std::vector<float> block_big;
+  float* block = block_small;
+  if (simd_ != nullptr && simd_->columns.size() > kSmallBlockColumns) {
+    block_big.resize(kBlockRows * simd_->columns.size());  // models reading > 64 columns
+    block = block_big.data();
+  }
   for (size_t r0 = 0; r0 < features.rows; r0 += kBlockRows) {
     if (r0 > 0 && deadline.Expired()) {
       return absl::DeadlineExceededError(
           absl::StrCat("GBDT Score: deadline expired after ", r0, " of ", features.rows, " rows"));
     }
     const size_t n = std::min(kBlockRows, features.rows - r0);
-    ScoreBlock(features, r0, n, acc, scratch);
+    ScoreBlock(features, r0, n, acc, scratch, block);
     for (size_t i = 0; i < n; ++i) {
       double* m = acc + i * k;
       if (options_.output == GbdtOutput::kTransformed) {

@@ -134,8 +134,10 @@ class GbdtRanker final : public Ranker {
  private:
   GbdtRanker() = default;
   // Scores rows [r0, r0 + n) of `features` into acc (n x num_outputs,
-  // row-major); scratch holds kBlockRows * num_outputs doubles.
-  void ScoreBlock(MatrixView features, size_t r0, size_t n, double* acc, double* scratch) const;
+  // row-major); scratch holds kBlockRows * num_outputs doubles and block the
+  // SIMD kernels' column-major copy (kBlockRows floats per column read).
+  void ScoreBlock(MatrixView features, size_t r0, size_t n, double* acc, double* scratch,
+                  float* block) const;
 
   std::string version_;
   size_t layout_size_ = 0;
