@@ -679,6 +679,16 @@ AISLE_API int32_t aisle_pipeline_builder_set_default_k(aisle_pipeline_builder* b
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_set_budget(aisle_pipeline_builder* builder,
                                                     int64_t budget_micros);
+/* on != 0: run the surface's ranker (a host scorer, say) on the engine's
+ * isolation threads and wait for it only until the rank stage's deadline; a
+ * call still running then is abandoned and the level falls back with reason
+ * AISLE_REASON_DEADLINE (or AISLE_REASON_OVERLOAD while every isolation slot
+ * is held by stalled calls). Costs a copy of the feature matrix and a thread
+ * hand-off per request. The engine creates its isolation threads (4, at most
+ * 64 calls outstanding) with the first snapshot that needs them.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_isolate_ranker(aisle_pipeline_builder* builder,
+                                                        int32_t on);
 
 /* ===================================================================== */
 /* Snapshots                                                               */
@@ -784,6 +794,14 @@ typedef struct aisle_engine_metrics {
   uint64_t events_rejected;
   uint64_t swaps;
   uint64_t swaps_rejected;
+  /* Isolated ranker calls (aisle_pipeline_builder_isolate_ranker): made,
+   * abandoned at the rank deadline, refused (all slots held), outstanding
+   * now. Appended after the first release: a caller built with the smaller
+   * struct (its size) gets the fields above only. */
+  uint64_t isolated_calls;
+  uint64_t isolated_timeouts;
+  uint64_t isolated_rejected;
+  uint64_t isolated_outstanding;
 } aisle_engine_metrics;
 
 /* Fills `out` up to out->size bytes. INVALID_ARGUMENT when out->size is

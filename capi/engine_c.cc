@@ -230,6 +230,10 @@ int32_t aisle_pipeline_builder_set_budget(aisle_pipeline_builder* builder, int64
   });
 }
 
+int32_t aisle_pipeline_builder_isolate_ranker(aisle_pipeline_builder* builder, int32_t on) {
+  AISLE_PIPELINE_SETTER({ builder->builder.IsolateRanker(on != 0); });
+}
+
 #undef AISLE_PIPELINE_SETTER
 
 // ------------------------------------------------------------------ snapshot
@@ -479,6 +483,10 @@ int32_t aisle_engine_metrics_read(const aisle_engine* engine, aisle_engine_metri
     c.events_rejected = m.events_rejected;
     c.swaps = m.swaps;
     c.swaps_rejected = m.swaps_rejected;
+    c.isolated_calls = m.isolated_calls;
+    c.isolated_timeouts = m.isolated_timeouts;
+    c.isolated_rejected = m.isolated_rejected;
+    c.isolated_outstanding = m.isolated_outstanding;
     return aisle::capi::WriteSized(c, out, "out");
   });
 }

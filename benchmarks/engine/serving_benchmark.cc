@@ -23,6 +23,14 @@
 //                 its (stage) deadline passes and returns DeadlineExceeded;
 //                 request budget 5 ms. Counts the responses that report a
 //                 fallback level below personalized with reason "deadline".
+//   hung          the personalized pipeline with a ranker that does not
+//                 answer for 20 ms whatever its deadline says (a remote model
+//                 that stalls), request budget 5 ms, the surface isolating
+//                 its ranker (PipelineBuilder::IsolateRanker: the call runs
+//                 on the engine's isolation threads and is abandoned at the
+//                 rank deadline). Counts the responses that report a
+//                 fallback (reason "deadline", or "overload" when every
+//                 isolation slot is held by a stalled call).
 //
 // The ANN index is built once and cached under $AISLE_BENCH_CACHE (default
 // /tmp/aisle-engine-bench), keyed by catalog size, dimension, seed, M and
@@ -33,7 +41,7 @@
 //   build-<you>/benchmarks/engine/serving_benchmark --smoke        # 10k items, prints "smoke ok"
 //
 // Flags: --items=N --requests=N (per thread per repetition) --reps=N
-// --warmup=N --threads=1,2 --cases=personalized,hybrid,deadline --smoke
+// --warmup=N --threads=1,2 --cases=personalized,hybrid,deadline,deadline_shed,hung --smoke
 #include <time.h>
 
 #include <algorithm>
@@ -110,7 +118,7 @@ struct Flags {
   // republishes the 1M-item popularity tables every 256 events (minutes).
   size_t publish_every = 0;
   std::vector<int> threads = {1, 2};
-  std::vector<std::string> cases = {"personalized", "hybrid", "deadline", "deadline_shed"};
+  std::vector<std::string> cases = {"personalized", "hybrid", "deadline", "deadline_shed", "hung"};
 };
 
 std::string CacheDir() {
@@ -397,6 +405,27 @@ class SlowRanker final : public ranking::Ranker {
   mutable std::vector<int64_t> late_ns_;
 };
 
+// Does not answer for `stall` whatever the deadline: a remote model that has
+// stalled. Only an isolated surface can stop waiting for it.
+class HungRanker final : public ranking::Ranker {
+ public:
+  HungRanker(size_t width, absl::Duration stall) : width_(width), stall_(stall) {}
+  absl::string_view version() const override { return "hung:sleep-20ms"; }
+  size_t num_features() const override { return width_; }
+  absl::Status Score(MatrixView f, absl::Span<float> s) const override {
+    return Score(f, s, Deadline::Infinite());
+  }
+  absl::Status Score(MatrixView, absl::Span<float> s, const Deadline&) const override {
+    std::this_thread::sleep_for(std::chrono::nanoseconds(absl::ToInt64Nanoseconds(stall_)));
+    for (float& x : s) x = 0.5f;
+    return absl::OkStatus();
+  }
+
+ private:
+  size_t width_;
+  absl::Duration stall_;
+};
+
 // A cached candidate set: precomputed lists, picked by the request's first
 // seed, filtered by the query's filter, seeds and exclusions.
 class CachedSource final : public retrieval::CandidateSource {
@@ -436,7 +465,7 @@ struct Bench {
   std::shared_ptr<const CachedSource> cached;
   std::shared_ptr<const SlowRanker> slow;
   std::unique_ptr<Engine> engine;
-  std::vector<Request> personalized, hybrid, deadline, deadline_shed;
+  std::vector<Request> personalized, hybrid, deadline, deadline_shed, hung;
   double setup_seconds = 0;
 };
 
@@ -524,6 +553,8 @@ void Setup(Bench& b) {
   snap->models["hybrid_linear"] = serving::ModelFactory::Linear(lin);
   b.slow = std::make_shared<SlowRanker>(sf.schema.size());
   snap->models["slow"] = serving::ModelFactory::Bound(b.slow);
+  snap->models["hung"] = serving::ModelFactory::Bound(
+      std::make_shared<HungRanker>(sf.schema.size(), absl::Milliseconds(20)));
 
   // Rules and filters name real items/categories of the catalog.
   const auto& by_rank = sf.pop->by_rank();
@@ -580,6 +611,11 @@ void Setup(Bench& b) {
   PipelineBuilder slow_shed = personalized("slow_shed", "slow");
   slow_shed.Budget(absl::Milliseconds(5));
   Check(snap->pipeline.Add(std::move(slow_shed)), "slow_shed");
+  PipelineBuilder hung = personalized("hung", "hung");
+  hung.Budget(absl::Milliseconds(5));
+  hung.Overload(calm(absl::Milliseconds(5)));
+  hung.IsolateRanker();
+  Check(snap->pipeline.Add(std::move(hung)), "hung");
 
   // Cached candidate sets: 256 lists of 200 distinct items.
   std::mt19937_64 rng(9);
@@ -605,6 +641,10 @@ void Setup(Bench& b) {
 
   serving::EngineOptions eo;
   eo.publish_every = b.flags.publish_every;
+  // Each stalled call holds an isolation thread for 20 ms while requests
+  // arrive every ~5 ms per caller thread: 16 threads cover two callers.
+  eo.isolation_threads = 16;
+  eo.isolation_max_outstanding = 32;
   b.engine = Check(Engine::Create(snap, eo), "Engine::Create");
   phase("Engine::Create");
 
@@ -644,6 +684,8 @@ void Setup(Bench& b) {
     b.deadline.push_back(q);
     q.surface = "slow_shed";
     b.deadline_shed.push_back(q);
+    q.surface = "hung";
+    b.hung.push_back(q);
     Request h;
     h.surface = "hybrid";
     h.user_id = q.user_id;
@@ -694,6 +736,7 @@ RunResult Run(Bench& b, const std::string& which, int threads) {
   const std::vector<Request>& reqs = which == "personalized" ? b.personalized
                                      : which == "hybrid"     ? b.hybrid
                                      : which == "deadline"   ? b.deadline
+                                     : which == "hung"       ? b.hung
                                                              : b.deadline_shed;
   const std::string surface = reqs.front().surface;
   RunResult result;
@@ -895,7 +938,8 @@ Flags ParseFlags(int argc, char** argv) {
     }
   }
   for (const std::string& c : f.cases) {
-    if (c != "personalized" && c != "hybrid" && c != "deadline" && c != "deadline_shed") {
+    if (c != "personalized" && c != "hybrid" && c != "deadline" && c != "deadline_shed" &&
+        c != "hung") {
       Die("unknown case '" + c + "'");
     }
   }
@@ -950,7 +994,7 @@ int Main(int argc, char** argv) {
       // paths are served personalized; the slow ranker always falls back
       // with reason deadline.
       if (r.empty > 0) ok = false;
-      const bool slow = c == "deadline" || c == "deadline_shed";
+      const bool slow = c == "deadline" || c == "deadline_shed" || c == "hung";
       if (slow && r.fallback_reported != r.n) ok = false;
       if (!slow && r.personalized != r.n) ok = false;
     }
@@ -958,6 +1002,11 @@ int Main(int argc, char** argv) {
   const serving::EngineMetrics m = b.engine->metrics();
   std::printf("engine: %llu requests, %llu errors, %llu empty\n", (unsigned long long)m.requests,
               (unsigned long long)m.errors, (unsigned long long)m.empty_responses);
+  std::printf(
+      "engine: isolated ranker calls %llu, abandoned at the deadline %llu, refused (all slots "
+      "held) %llu\n",
+      (unsigned long long)m.isolated_calls, (unsigned long long)m.isolated_timeouts,
+      (unsigned long long)m.isolated_rejected);
   if (b.flags.smoke) {
     if (!ok) {
       std::printf(

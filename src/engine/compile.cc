@@ -321,6 +321,13 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
     AISLE_ASSIGN_OR_RETURN(out.cheaper_ranker,
                            BindModel(snap, schema, cfg, cfg.cheaper_ranker, env, &host));
   }
+  if (cfg.isolate_ranker) {
+    if (cfg.ranker.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("surface '", cfg.name, "' isolates its ranker but names no ranker"));
+    }
+    AISLE_ASSIGN_OR_RETURN(out.isolation, env.Isolation(cfg.name));
+  }
 
   // Filters: inventory, policy, exclusion, in that order.
   out.filters.Add(

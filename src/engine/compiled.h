@@ -30,6 +30,7 @@
 #include "aisle/routing/cold_start_policy.h"
 #include "aisle/routing/experiment_router.h"
 #include "aisle/serving/fallback.h"
+#include "aisle/serving/isolated_runner.h"
 #include "aisle/serving/overload_controller.h"
 #include "aisle/serving/snapshot.h"
 #include "aisle/serving/stage_budget.h"
@@ -77,6 +78,8 @@ struct CompiledSurface {
   std::shared_ptr<const ranking::Ranker> ranker;
   std::shared_ptr<const ranking::Ranker> cheaper_ranker;
   bool ranker_is_host = false;
+  // Set when the surface isolates its ranker (owned by the engine).
+  IsolatedRunner* isolation = nullptr;
 
   policy::FilterChain filters;
   std::shared_ptr<const policy::RuleSet> rules;
@@ -110,6 +113,9 @@ class CompileEnvironment {
   virtual std::shared_ptr<const ranking::Ranker> HostRanker(absl::string_view name) const = 0;
   // The engine's (persistent) overload controller for a surface.
   virtual absl::StatusOr<OverloadController*> Overload(const SurfaceConfig& surface) = 0;
+  // The engine's isolation runner (created on first use); FailedPrecondition
+  // naming the surface when the engine may not start threads.
+  virtual absl::StatusOr<IsolatedRunner*> Isolation(absl::string_view surface) = 0;
   virtual int SwitchSurface(absl::string_view surface) const = 0;
   virtual int SwitchSource(absl::string_view source) const = 0;
   virtual uint32_t history_length() const = 0;

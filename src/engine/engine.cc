@@ -233,6 +233,11 @@ struct Engine::Impl final : internal::CompileEnvironment {
   };
   mutable Counters counters;
 
+  // Created by the first snapshot that isolates a ranker; declared after
+  // everything a running call may touch so it is destroyed (joined) first.
+  // Guarded by registry_mu for creation; never replaced once set.
+  std::unique_ptr<IsolatedRunner> isolation;
+
   // Process-unique: thread-local caches are keyed by it, never by address
   // (a new engine may reuse a destroyed one's address).
   const uint64_t id = NextEngineId();
@@ -273,6 +278,20 @@ struct Engine::Impl final : internal::CompileEnvironment {
   }
   int SwitchSource(absl::string_view s) const override {
     return switches_ ? switches_->SourceIndex(s) : -1;
+  }
+  absl::StatusOr<IsolatedRunner*> Isolation(absl::string_view surface) override {
+    if (!options.allow_threads) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("surface '", surface,
+                       "' isolates its ranker, which needs threads, but "
+                       "EngineOptions::allow_threads is false"));
+    }
+    absl::MutexLock l(&registry_mu);
+    if (isolation == nullptr) {
+      isolation = std::make_unique<IsolatedRunner>(
+          IsolatedRunnerOptions{options.isolation_threads, options.isolation_max_outstanding});
+    }
+    return isolation.get();
   }
   uint32_t history_length() const override { return options.history_length; }
   const Clock& clock() const override { return clk; }
@@ -550,8 +569,9 @@ struct Engine::Impl final : internal::CompileEnvironment {
     }
     const size_t n = list.size();
 
-    const ranking::Ranker* ranker = cs.ranker.get();
-    if (plan.cheaper_ranker && cs.cheaper_ranker != nullptr) ranker = cs.cheaper_ranker.get();
+    const std::shared_ptr<const ranking::Ranker>& ranker_ref =
+        plan.cheaper_ranker && cs.cheaper_ranker != nullptr ? cs.cheaper_ranker : cs.ranker;
+    const ranking::Ranker* ranker = ranker_ref.get();
     if (ranker == nullptr) {
       for (Candidate& cand : list) cand.score = merged.candidates[size_t(cand.score)].score;
     } else {
@@ -581,8 +601,16 @@ struct Engine::Impl final : internal::CompileEnvironment {
         return {false, FallbackReason::kDeadline, "rank: no time left"};
       budget.Begin(Stage::kRank);
       s.scores.resize(n);
-      st = ranker->Score(*m, absl::MakeSpan(s.scores), budget.StageDeadline(Stage::kRank));
+      if (cs.isolation != nullptr) {
+        st = RankIsolated(*cs.isolation, ranker_ref, *m, absl::MakeSpan(s.scores),
+                          budget.StageDeadline(Stage::kRank));
+      } else {
+        st = ranker->Score(*m, absl::MakeSpan(s.scores), budget.StageDeadline(Stage::kRank));
+      }
       budget.End(Stage::kRank);
+      if (absl::IsResourceExhausted(st)) {
+        return {false, FallbackReason::kOverload, absl::StrCat("rank: ", st.message())};
+      }
       if (!st.ok()) {
         if (absl::IsDeadlineExceeded(st)) {
           return {false, FallbackReason::kDeadline, absl::StrCat("rank: ", st.message())};
@@ -607,6 +635,50 @@ struct Engine::Impl final : internal::CompileEnvironment {
     budget.End(Stage::kPost);
     if (list.empty()) return {false, FallbackReason::kEmptyStage, "post: no items left"};
     return {true, FallbackReason::kNone, "", search ? "reranked" : "ranked"};
+  }
+
+  // Runs the ranker on the isolation threads and waits until `deadline`.
+  // The job owns the matrix copy, the scores and a reference on the ranker,
+  // so an abandoned call can finish after this request has returned.
+  static absl::Status RankIsolated(IsolatedRunner& runner,
+                                   const std::shared_ptr<const ranking::Ranker>& ranker,
+                                   MatrixView m, absl::Span<float> scores,
+                                   const Deadline& deadline) {
+    struct Job {
+      std::shared_ptr<const ranking::Ranker> ranker;
+      std::vector<float> features;
+      size_t rows = 0, cols = 0;
+      std::vector<float> scores;
+      Deadline deadline;
+      absl::Status status;
+    };
+    auto job = std::make_shared<Job>();
+    job->ranker = ranker;
+    job->features.assign(m.data, m.data + m.rows * m.cols);
+    job->rows = m.rows;
+    job->cols = m.cols;
+    job->scores.resize(m.rows);
+    job->deadline = deadline;
+    const IsolatedOutcome o = runner.Run(
+        [job] {
+          job->status = job->ranker->Score(MatrixView(job->features.data(), job->rows, job->cols),
+                                           absl::MakeSpan(job->scores), job->deadline);
+        },
+        deadline);
+    switch (o) {
+      case IsolatedOutcome::kDone:
+        if (job->status.ok()) std::copy(job->scores.begin(), job->scores.end(), scores.begin());
+        return job->status;
+      case IsolatedOutcome::kTimedOut:
+        return absl::DeadlineExceededError(
+            absl::StrCat("isolated ranker '", ranker->version(),
+                         "' did not answer by the rank deadline; abandoned"));
+      case IsolatedOutcome::kRejected:
+        break;
+    }
+    return absl::ResourceExhaustedError(absl::StrCat("isolated ranker '", ranker->version(),
+                                                     "': ", runner.options().max_outstanding,
+                                                     " calls already outstanding"));
   }
 
   absl::Status Recommend(const Request& req, Response& resp) const {
@@ -1058,6 +1130,16 @@ EngineMetrics Engine::metrics() const {
   m.events_rejected = c.events_rejected.load(std::memory_order_relaxed);
   m.swaps = c.swaps.load(std::memory_order_relaxed);
   m.swaps_rejected = c.swaps_rejected.load(std::memory_order_relaxed);
+  {
+    absl::MutexLock l(&impl_->registry_mu);
+    if (impl_->isolation != nullptr) {
+      const IsolatedRunnerMetrics im = impl_->isolation->metrics();
+      m.isolated_calls = im.calls;
+      m.isolated_timeouts = im.timed_out;
+      m.isolated_rejected = im.rejected;
+      m.isolated_outstanding = im.outstanding;
+    }
+  }
   return m;
 }
 

@@ -1908,6 +1908,58 @@ static void TestSnapshotFeatures(void) {
   aisle_catalog_destroy(c);
 }
 
+/* A surface that isolates its ranker answers as in-line and counts the call. */
+static void TestIsolatedRanker(void) {
+  aisle_catalog* c = MakeStorefrontCatalog();
+  aisle_ann_index* ann = NULL;
+  aisle_model* price = NULL;
+  aisle_snapshot* s = NULL;
+  aisle_pipeline_builder* p = NULL;
+  aisle_engine* e = NULL;
+  aisle_request* r = NULL;
+  aisle_response* resp = NULL;
+  aisle_engine_metrics m;
+  const char* seeds[1];
+  const char* str = NULL;
+  int requests = 0;
+
+  CHECK_OK(aisle_ann_index_build_from_catalog(c, NULL, &ann));
+  CHECK_OK(aisle_model_parse(kPriceModel, strlen(kPriceModel), AISLE_MODEL_LINEAR, &price));
+  s = MakeSnapshot("iso1", c, ann, price);
+  CHECK_OK(aisle_pipeline_builder_create("iso", &p));
+  CHECK_OK(aisle_pipeline_builder_add_source(p, "ann", AISLE_SOURCE_ANN, 20, 0));
+  CHECK_OK(aisle_pipeline_builder_set_ranker(p, "price", NULL));
+  CHECK_OK(aisle_pipeline_builder_set_default_k(p, 5));
+  CHECK_OK(aisle_pipeline_builder_set_budget(p, 5000000));
+  CHECK_OK(aisle_pipeline_builder_isolate_ranker(p, 1));
+  CHECK_OK(aisle_snapshot_add_pipeline(s, p));
+  CHECK_CODE(aisle_pipeline_builder_isolate_ranker(NULL, 1), AISLE_INVALID_ARGUMENT, "builder");
+  aisle_pipeline_builder_destroy(p);
+  CHECK_OK(aisle_engine_create(s, &e));
+  CHECK_OK(aisle_request_create("iso", &r));
+  seeds[0] = Id(12);
+  CHECK_OK(aisle_request_set_seed_items(r, seeds, 1));
+  resp = Recommend(e, r, &requests);
+  if (resp != NULL) {
+    int32_t level = -1;
+    CHECK_OK(aisle_response_fallback_level(resp, &level));
+    CHECK(level == AISLE_LEVEL_PERSONALIZED);
+    CHECK_OK(aisle_response_ranker_version(resp, &str));
+    CHECK(strncmp(str, "linear:price", 12) == 0);
+  }
+  memset(&m, 0, sizeof(m));
+  m.size = sizeof(m);
+  CHECK_OK(aisle_engine_metrics_read(e, &m));
+  CHECK(m.isolated_calls == 1 && m.isolated_timeouts == 0 && m.isolated_rejected == 0);
+  aisle_response_destroy(resp);
+  aisle_request_destroy(r);
+  aisle_engine_destroy(e);
+  aisle_snapshot_destroy(s);
+  aisle_model_destroy(price);
+  aisle_ann_index_destroy(ann);
+  aisle_catalog_destroy(c);
+}
+
 int main(void) {
   char tmpl[] = "/tmp/aisle_capi_test_XXXXXX";
   if (mkdtemp(tmpl) == NULL) {
@@ -1925,6 +1977,7 @@ int main(void) {
   TestModels();
   TestEngine();
   TestSnapshotFeatures();
+  TestIsolatedRanker();
 
   {
     const char* names[] = {"corrupt.npy", "bad.jsonl", "items.ann",

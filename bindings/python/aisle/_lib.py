@@ -189,6 +189,10 @@ class EngineMetricsT(Structure):
         ("events_rejected", c_uint64),
         ("swaps", c_uint64),
         ("swaps_rejected", c_uint64),
+        ("isolated_calls", c_uint64),
+        ("isolated_timeouts", c_uint64),
+        ("isolated_rejected", c_uint64),
+        ("isolated_outstanding", c_uint64),
     ]
 
 
@@ -456,6 +460,7 @@ _DECLS = [
     ("aisle_pipeline_builder_set_campaign_set", i32, P(pipeline_builder_t), cstr),
     ("aisle_pipeline_builder_set_default_k", i32, P(pipeline_builder_t), u32),
     ("aisle_pipeline_builder_set_budget", i32, P(pipeline_builder_t), i64),
+    ("aisle_pipeline_builder_isolate_ranker", i32, P(pipeline_builder_t), i32),
     # Snapshots
     ("aisle_snapshot_create", i32, cstr, P(P(snapshot_t))),
     ("aisle_snapshot_destroy", None, P(snapshot_t)),

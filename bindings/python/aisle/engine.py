@@ -145,6 +145,14 @@ class Pipeline(Handle):
         _check(_lib.aisle_pipeline_builder_set_budget(self._h, int(budget_micros)))
         return self
 
+    def isolate_ranker(self, on=True):
+        """Run the ranker (a remote scorer, say) on the engine's isolation
+        threads and wait for it only until the rank deadline; a call still
+        running then is abandoned and the level falls back (reason deadline,
+        or overload while every isolation slot is held by stalled calls)."""
+        _check(_lib.aisle_pipeline_builder_isolate_ranker(self._h, 1 if on else 0))
+        return self
+
 
 class Snapshot(Handle):
     """A deployment: catalog, ANN index, features, models, pipelines, campaigns.
@@ -494,6 +502,12 @@ class EngineMetrics:
     events_rejected: int
     swaps: int
     swaps_rejected: int
+    # Isolated ranker calls (PipelineBuilder.isolate_ranker): made, abandoned
+    # at the rank deadline, refused (every isolation slot held), outstanding.
+    isolated_calls: int = 0
+    isolated_timeouts: int = 0
+    isolated_rejected: int = 0
+    isolated_outstanding: int = 0
 
 
 @dataclasses.dataclass
@@ -675,6 +689,7 @@ class Engine(Handle):
             {maybe(FallbackLevel, i): v for i, v in enumerate(m.served_by_level) if v},
             {maybe(FallbackReason, i): v for i, v in enumerate(m.fallback_reasons) if v},
             m.unknown_items, m.events_applied, m.events_rejected, m.swaps, m.swaps_rejected,
+            m.isolated_calls, m.isolated_timeouts, m.isolated_rejected, m.isolated_outstanding,
         )
 
     def register_scorer(self, name, fn, breaker=None):
@@ -684,7 +699,8 @@ class Engine(Handle):
         columns matrix the engine assembled (the pipeline's schema; a read-only
         ndarray view valid only during the call, or a list of lists), and it
         returns one score per row. It is called from the threads that call
-        recommend (it takes the GIL). If it raises, the request degrades to
+        recommend, or from the engine's isolation threads for a surface that
+        isolates its ranker (it takes the GIL). If it raises, the request degrades to
         its next fallback level (an AisleError's code is passed on, anything
         else counts as INTERNAL) and the exception is appended to
         ``scorer_errors``. AlreadyExists for a name in use.

@@ -5,6 +5,7 @@ C++ API (identical responses)."""
 import os
 import shutil
 import subprocess
+import threading
 import time
 
 import pytest
@@ -229,6 +230,40 @@ def test_failing_python_scorer_degrades_and_is_recorded():
         assert resp.fallback_reason == aisle.FallbackReason.ERROR
         assert "host_scorer" in resp.fallback_detail
         assert isinstance(eng.scorer_errors[-1], RuntimeError)
+
+
+def test_isolated_python_scorer_that_stalls_is_abandoned_at_the_deadline():
+    release = threading.Event()
+    calls = []
+
+    def scorer(features, remaining_micros):
+        calls.append(remaining_micros)
+        if not release.is_set():
+            release.wait(5.0)  # a remote model that stopped answering
+        return [1.0] * len(features)
+
+    snapshot, catalog = storefront.make_snapshot(NOW)
+    with snapshot, catalog, aisle.Engine(snapshot) as eng:
+        eng.register_scorer("remote", scorer,
+                            breaker=aisle.BreakerOptions(min_requests=100))
+        with aisle.Pipeline("remote_rail") as p:
+            p.add_source("ann", "ann", 20).set_ranker("remote").set_default_k(5)
+            p.set_budget(50000).isolate_ranker()
+            snapshot.add_pipeline(p)
+        eng.swap(snapshot)
+        resp = eng.recommend(aisle.Request("remote_rail", seed_items=["sku-3"], k=5))
+        assert resp.fallback_level != aisle.FallbackLevel.PERSONALIZED
+        assert resp.fallback_reason == aisle.FallbackReason.DEADLINE
+        assert "abandoned" in resp.fallback_detail
+        assert len(resp) > 0
+        m = eng.metrics()
+        assert m.isolated_calls == 1 and m.isolated_timeouts == 1
+        release.set()
+        while eng.metrics().isolated_outstanding:
+            time.sleep(0.005)
+        again = eng.recommend(aisle.Request("remote_rail", seed_items=["sku-3"], k=5))
+        assert again.fallback_level == aisle.FallbackLevel.PERSONALIZED
+        assert len(calls) == 2
 
 
 def test_closed_engine_raises_instead_of_crashing():

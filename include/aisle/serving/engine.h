@@ -74,6 +74,16 @@ struct EngineOptions {
   // first snapshot.
   std::vector<std::string> extra_surfaces;
   std::vector<std::string> extra_sources;
+  // Whether the engine may start threads of its own. Only surfaces that
+  // isolate their ranker (PipelineBuilder::IsolateRanker) need them; a
+  // snapshot with such a surface is rejected when this is false (edge hosts).
+  bool allow_threads = true;
+  // The isolation runner, created with the first snapshot that needs it:
+  // worker threads, and calls outstanding at most (queued, running, or
+  // abandoned at their deadline but still running) before further requests
+  // fall back at once with reason "overload".
+  size_t isolation_threads = 4;
+  size_t isolation_max_outstanding = 64;
 };
 
 // Counters for dashboards; all monotonic since Create().
@@ -88,6 +98,13 @@ struct EngineMetrics {
   uint64_t events_rejected = 0;  // unknown item, bad type: counted, never silent
   uint64_t swaps = 0;
   uint64_t swaps_rejected = 0;
+  // Isolated ranker calls (PipelineBuilder::IsolateRanker): made, abandoned
+  // at the rank deadline, refused because too many were outstanding, and
+  // outstanding now.
+  uint64_t isolated_calls = 0;
+  uint64_t isolated_timeouts = 0;
+  uint64_t isolated_rejected = 0;
+  uint64_t isolated_outstanding = 0;
 };
 
 // The feature matrix a surface's ranker sees, for training/serving parity.

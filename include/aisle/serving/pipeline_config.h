@@ -114,6 +114,15 @@ struct SurfaceConfig {
 
   StageBudgetOptions stage_budgets;
   std::optional<OverloadOptions> overload;  // default derived from the budget
+
+  // Run the ranker (and the cheaper one) on the engine's isolation threads
+  // and wait for it only until the rank stage's deadline: a ranker or host
+  // scorer that hangs costs the request its budget, not more (the call is
+  // abandoned and the level falls back with reason "deadline"). Needs
+  // EngineOptions::allow_threads. Costs a copy of the feature matrix and a
+  // thread hand-off (~10-30 us) per request; meant for remote or untrusted
+  // scorers, not for the built-in GBDT/linear rankers.
+  bool isolate_ranker = false;
 };
 
 // Fluent construction of a SurfaceConfig.
@@ -214,6 +223,10 @@ class PipelineBuilder {
   }
   PipelineBuilder& Overload(OverloadOptions o) {
     config_.overload = std::move(o);
+    return *this;
+  }
+  PipelineBuilder& IsolateRanker(bool on = true) {
+    config_.isolate_ranker = on;
     return *this;
   }
 
