@@ -8,7 +8,7 @@
 // each over all trees, so every row still adds its leaves in tree order). p
 // is the lane's position within its level (p = 2p + right). Levels with <= 16
 // nodes fetch (feature, threshold) by in-register permutes; deeper levels
-// gather them. On levels 0-2 the row values are contiguous loads of the
+// gather them. On levels 0-3 the row values are contiguous loads of the
 // nodes' columns blended by p; deeper levels gather them (column offset +
 // row). Leaves (exact floats permuted, or doubles gathered) are added exactly
 // like the portable kernel, so the sums are bit-identical.
@@ -91,6 +91,21 @@ AISLE_AVX2_FN void Level(const uint32_t* feat, const float* thr, uint32_t width,
           x[g] = _mm256_blendv_ps(x01, x23, _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 30)));
         }
       }
+    }
+  } else if (width == 8) {
+    const float* c[8];
+    for (int i = 0; i < 8; ++i) c[i] = block + (feat[i] & ~kGbdtNanRightBit);
+    for (int g = 0; g < G; ++g) {
+      const __m256 b0 = _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 31));
+      const __m256 b1 = _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 30));
+      const __m256 b2 = _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 29));
+      __m256 y[4];
+      for (int i = 0; i < 4; ++i) {
+        y[i] = _mm256_blendv_ps(_mm256_loadu_ps(c[2 * i] + 8 * g),
+                                _mm256_loadu_ps(c[2 * i + 1] + 8 * g), b0);
+      }
+      x[g] =
+          _mm256_blendv_ps(_mm256_blendv_ps(y[0], y[1], b1), _mm256_blendv_ps(y[2], y[3], b1), b2);
     }
   } else {
     for (int g = 0; g < G; ++g) {

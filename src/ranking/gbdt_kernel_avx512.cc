@@ -9,7 +9,7 @@
 // starts at 0 and steps p = 2p + right; the node is node_offset + 2^level - 1
 // + p and the leaf is leaf_offset + p. Levels with <= 64 nodes fetch the
 // node's feature word and threshold with in-register permutes of the level
-// (no gather); deeper levels gather them. On levels 0-2 (<= 4 nodes) the row
+// (no gather); deeper levels gather them. On levels 0-3 (<= 8 nodes) the row
 // values are contiguous loads of the nodes' columns blended by p; deeper
 // levels gather them (column offset + row). Gathers are this kernel's
 // bottleneck, which is why the top levels avoid them. Leaves (exact floats
@@ -111,6 +111,21 @@ AISLE_AVX512_FN void Level(const uint32_t* feat, const float* thr, uint32_t widt
           x[g] = _mm512_mask_blend_ps(_mm512_test_epi32_mask(p[g], bit1), x01, x23);
         }
       }
+    }
+  } else if (width == 8) {
+    const float* c[8];
+    for (int i = 0; i < 8; ++i) c[i] = block + (feat[i] & ~kGbdtNanRightBit);
+    for (int g = 0; g < G; ++g) {
+      const __mmask16 b0 = _mm512_test_epi32_mask(p[g], _mm512_set1_epi32(1));
+      const __mmask16 b1 = _mm512_test_epi32_mask(p[g], _mm512_set1_epi32(2));
+      const __mmask16 b2 = _mm512_test_epi32_mask(p[g], _mm512_set1_epi32(4));
+      __m512 y[4];
+      for (int i = 0; i < 4; ++i) {
+        y[i] = _mm512_mask_blend_ps(b0, _mm512_loadu_ps(c[2 * i] + 16 * g),
+                                    _mm512_loadu_ps(c[2 * i + 1] + 16 * g));
+      }
+      x[g] = _mm512_mask_blend_ps(b2, _mm512_mask_blend_ps(b1, y[0], y[1]),
+                                  _mm512_mask_blend_ps(b1, y[2], y[3]));
     }
   } else {
     for (int g = 0; g < G; ++g) {
