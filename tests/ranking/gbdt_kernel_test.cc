@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,11 +17,16 @@
 #include "aisle/core/clock.h"
 #include "aisle/core/deadline.h"
 #include "aisle/ranking/gbdt_ranker.h"
+#include "aisle/ranking/model_binding.h"
 #include "aisle/ranking/xgboost_model.h"
 #include "gtest/gtest.h"
 #include "ranking/gbdt_test_util.h"
 
 namespace aisle::ranking {
+
+// Readable parameter names in gtest failure messages.
+void PrintTo(GbdtKernel kernel, std::ostream* os) { *os << GbdtKernelName(kernel); }
+
 namespace {
 
 constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
@@ -275,6 +281,50 @@ TEST_P(GbdtKernelTest, FlatAndExactTreesMixedMatchPortable) {
   std::vector<float> x = RandomRows(150, spec.num_features, 43, 0.1);
   for (size_t i = 0; i < x.size(); i += 3) x[i] = static_cast<float>(i % 5);  // category ids
   ExpectSameAsPortable(m, GetParam(), x, 150, "flat + exact");
+}
+
+TEST_P(GbdtKernelTest, WideAndPermutedLayoutsMatchPortable) {
+  // 90 model features spread over a 200-column layout (more than the 64
+  // columns the SIMD block keeps on the stack), in reverse order.
+  ModelSpec spec;
+  spec.num_features = 90;
+  spec.trees = 200;
+  const GbdtModel m = RandomModel(spec, 71);
+  FeatureBinding b;
+  b.layout_size = 200;
+  for (uint32_t i = 0; i < spec.num_features; ++i) {
+    b.layout_column.push_back(static_cast<int32_t>(199 - 2 * i));
+  }
+  const size_t rows = 77;
+  const std::vector<float> model_rows = RandomRows(rows, spec.num_features, 73, 0.1);
+  std::vector<float> x(rows * b.layout_size, kNan);  // unread columns: NaN
+  for (size_t r = 0; r < rows; ++r) {
+    for (uint32_t i = 0; i < spec.num_features; ++i) {
+      x[r * b.layout_size + b.layout_column[i]] = model_rows[r * spec.num_features + i];
+    }
+  }
+  GbdtRankerOptions simd_opts;
+  simd_opts.kernel = GetParam();
+  GbdtRankerOptions portable_opts;
+  portable_opts.kernel = GbdtKernel::kPortable;
+  auto simd = GbdtRanker::Create(m, b, simd_opts);
+  auto portable = GbdtRanker::Create(m, b, portable_opts);
+  auto identity = GbdtRanker::BindIdentity(m, portable_opts);
+  ASSERT_TRUE(simd.ok()) << simd.status();
+  ASSERT_TRUE(portable.ok()) << portable.status();
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  std::vector<float> got(rows), want(rows), unpermuted(rows);
+  ASSERT_TRUE((*simd)->Score(MatrixView(x.data(), rows, b.layout_size), absl::MakeSpan(got)).ok());
+  ASSERT_TRUE(
+      (*portable)->Score(MatrixView(x.data(), rows, b.layout_size), absl::MakeSpan(want)).ok());
+  ASSERT_TRUE((*identity)
+                  ->Score(MatrixView(model_rows.data(), rows, spec.num_features),
+                          absl::MakeSpan(unpermuted))
+                  .ok());
+  for (size_t r = 0; r < rows; ++r) {
+    ASSERT_EQ(got[r], want[r]) << "row " << r;
+    ASSERT_EQ(got[r], unpermuted[r]) << "row " << r;
+  }
 }
 
 TEST_P(GbdtKernelTest, SingleLeafTreesAndNoFlatTrees) {
