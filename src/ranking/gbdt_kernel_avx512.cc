@@ -4,9 +4,9 @@
 //
 // 16 rows per vector. The block's rows (up to 64) are first copied into a
 // column-major scratch block (only the columns the trees read), then up to 4
-// groups of 16 rows walk two trees at a time in lockstep (up to 8
-// independent chains per level). The position of a lane within its level, p,
-// starts at 0 and steps p = 2p + right; the node is node_offset + 2^level - 1
+// groups of 16 rows walk each tree in lockstep (4 independent chains per
+// level; interleaving a second tree measured no faster). The position of a lane within its level,
+// p, starts at 0 and steps p = 2p + right; the node is node_offset + 2^level - 1
 // + p and the leaf is leaf_offset + p. Levels with <= 64 nodes fetch the
 // node's feature word and threshold with in-register permutes of the level
 // (no gather); deeper levels gather them. On levels 0-3 (<= 8 nodes) the row
@@ -206,62 +206,11 @@ AISLE_AVX512_FN void Tree(const uint32_t* feat, const float* thr, const double* 
   AddLeaves<G, kFloatLeaves>(leaves, leaves_f, 1u << depth, p, acc);
 }
 
-// Two trees of the same compile-time depth D in lockstep: 2 G independent
-// gather chains per level. Tree a's leaves are added before tree b's.
-template <int G, bool kFloatLeaves, uint32_t D>
-AISLE_AVX512_FN void TreePair(const GbdtFlatModelRef& m, const GbdtFlatTreeRef& ta,
-                              const GbdtFlatTreeRef& tb, const float* rows, const __m512i* lane,
-                              double* acc) {
-  const uint32_t* fa = m.feature + ta.node_offset;
-  const float* ha = m.threshold + ta.node_offset;
-  const uint32_t* fb = m.feature + tb.node_offset;
-  const float* hb = m.threshold + tb.node_offset;
-  __m512i pa[G];
-  __m512i pb[G];
-  for (int g = 0; g < G; ++g) {
-    pa[g] = _mm512_setzero_si512();
-    pb[g] = _mm512_setzero_si512();
-  }
-#pragma GCC unroll 10
-  for (uint32_t l = 0; l < D; ++l) {
-    const uint32_t first = (1u << l) - 1u;
-    Level<G>(fa + first, ha + first, 1u << l, rows, lane, pa);
-    Level<G>(fb + first, hb + first, 1u << l, rows, lane, pb);
-  }
-  AddLeaves<G, kFloatLeaves>(m.leaves + ta.leaf_offset,
-                             kFloatLeaves ? m.leaves_f + ta.leaf_offset : nullptr, 1u << D, pa,
-                             acc + static_cast<size_t>(ta.output) * kGbdtBlockRows);
-  AddLeaves<G, kFloatLeaves>(m.leaves + tb.leaf_offset,
-                             kFloatLeaves ? m.leaves_f + tb.leaf_offset : nullptr, 1u << D, pb,
-                             acc + static_cast<size_t>(tb.output) * kGbdtBlockRows);
-}
-
 template <int G, bool kFloatLeaves>
 __attribute__((target("avx512f"))) void Run(const GbdtFlatModelRef& m, const float* rows,
                                             const __m512i* lane, double* acc) {
-  size_t i = 0;
-  while (i < m.num_trees) {
+  for (size_t i = 0; i < m.num_trees; ++i) {
     const GbdtFlatTreeRef& tr = m.trees[i];
-    if (i + 1 < m.num_trees && m.trees[i + 1].depth == tr.depth && tr.depth <= 8) {
-      const GbdtFlatTreeRef& next = m.trees[i + 1];
-      switch (tr.depth) {
-#define AISLE_GBDT_AVX512_PAIR(D)                               \
-  case D:                                                       \
-    TreePair<G, kFloatLeaves, D>(m, tr, next, rows, lane, acc); \
-    break;
-        AISLE_GBDT_AVX512_PAIR(1)
-        AISLE_GBDT_AVX512_PAIR(2)
-        AISLE_GBDT_AVX512_PAIR(3)
-        AISLE_GBDT_AVX512_PAIR(4)
-        AISLE_GBDT_AVX512_PAIR(5)
-        AISLE_GBDT_AVX512_PAIR(6)
-        AISLE_GBDT_AVX512_PAIR(7)
-        AISLE_GBDT_AVX512_PAIR(8)
-#undef AISLE_GBDT_AVX512_PAIR
-      }
-      i += 2;
-      continue;
-    }
     const uint32_t* f = m.feature + tr.node_offset;
     const float* t = m.threshold + tr.node_offset;
     const double* lv = m.leaves + tr.leaf_offset;
@@ -284,7 +233,6 @@ __attribute__((target("avx512f"))) void Run(const GbdtFlatModelRef& m, const flo
       default:
         Tree<G, kFloatLeaves, 0>(f, t, lv, lf, tr.depth, rows, lane, a);
     }
-    ++i;
   }
 }
 
