@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -385,16 +386,15 @@ absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::Create(const GbdtModel& 
     // The kernels work on a column-major copy of the columns real nodes read
     // (padding nodes, threshold +inf, read the first one: any value goes left,
     // and their NaN bit is clear).
-    std::vector<int32_t> slot(binding.layout_size, -1);
+    absl::flat_hash_map<uint32_t, uint32_t> slot;  // layout column -> block column
     for (size_t i = 0; i < nn; ++i) {
       const FlatNode& node = r->nodes_[i];
       uint32_t word = 0;
       if (!std::isinf(node.threshold)) {
-        if (slot[node.feature] < 0) {
-          slot[node.feature] = static_cast<int32_t>(simd->columns.size());
-          simd->columns.push_back(node.feature);
-        }
-        word = static_cast<uint32_t>(slot[node.feature]) * static_cast<uint32_t>(kBlockRows);
+        auto [it, inserted] =
+            slot.try_emplace(node.feature, static_cast<uint32_t>(simd->columns.size()));
+        if (inserted) simd->columns.push_back(node.feature);
+        word = it->second * static_cast<uint32_t>(kBlockRows);
       }
       simd->feature[i] = word | (r->nan_right_[i] ? internal::kGbdtNanRightBit : 0u);
       simd->threshold[i] = node.threshold;
