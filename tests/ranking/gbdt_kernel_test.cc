@@ -47,6 +47,9 @@ struct ModelSpec {
   double leaf_early = 0.15;  // chance a non-root node above max depth is a leaf
   double categorical = 0.0;  // chance an internal node is an XGBoost categorical split
   GbdtTransform transform = GbdtTransform::kSigmoid;
+  // Leaf values exactly representable as float (as XGBoost's are): the SIMD
+  // kernels then read float leaves; otherwise double leaves.
+  bool float_leaves = false;
 };
 
 // Appends a random subtree of at most `depth` levels; returns its node index.
@@ -57,6 +60,9 @@ int32_t AddNode(GbdtTree& t, int depth, bool force_full, const ModelSpec& spec, 
   if (depth == 0 || (!force_full && u(rng) < spec.leaf_early)) {
     t.nodes[idx].kind = GbdtNodeKind::kLeaf;
     t.nodes[idx].leaf_value = (u(rng) - 0.5) * 0.3;
+    if (spec.float_leaves) {
+      t.nodes[idx].leaf_value = static_cast<float>(t.nodes[idx].leaf_value);
+    }
     return idx;
   }
   GbdtNode n;
@@ -179,15 +185,20 @@ class GbdtKernelTest : public ::testing::TestWithParam<GbdtKernel> {
 };
 
 TEST_P(GbdtKernelTest, RandomModelsOfEveryDepthMatchPortable) {
-  for (int depth = 1; depth <= 10; ++depth) {
-    ModelSpec spec;
-    spec.min_depth = depth;
-    spec.max_depth = depth;
-    spec.trees = depth <= 8 ? 30 : 6;
-    const GbdtModel m = RandomModel(spec, 100 + depth);
-    ASSERT_TRUE(m.Validate().ok()) << m.Validate();
-    const std::vector<float> x = RandomRows(200, spec.num_features, 7 + depth, 0.1);
-    ExpectSameAsPortable(m, GetParam(), x, 200, "depth " + std::to_string(depth));
+  for (bool float_leaves : {false, true}) {
+    for (int depth = 1; depth <= 10; ++depth) {
+      ModelSpec spec;
+      spec.min_depth = depth;
+      spec.max_depth = depth;
+      spec.trees = depth <= 8 ? 30 : 6;
+      spec.float_leaves = float_leaves;
+      const GbdtModel m = RandomModel(spec, 100 + depth);
+      ASSERT_TRUE(m.Validate().ok()) << m.Validate();
+      const std::vector<float> x = RandomRows(200, spec.num_features, 7 + depth, 0.1);
+      ExpectSameAsPortable(
+          m, GetParam(), x, 200,
+          "depth " + std::to_string(depth) + (float_leaves ? " float leaves" : " double leaves"));
+    }
   }
 }
 
@@ -195,9 +206,10 @@ TEST_P(GbdtKernelTest, MixedDepthsAndPaddedTreesMatchPortable) {
   ModelSpec spec;
   spec.trees = 120;
   spec.leaf_early = 0.35;  // lopsided trees: padded leaves and padded nodes
-  const GbdtModel m = RandomModel(spec, 5);
   const std::vector<float> x = RandomRows(500, spec.num_features, 9, 0.05);
-  ExpectSameAsPortable(m, GetParam(), x, 500, "mixed depths");
+  ExpectSameAsPortable(RandomModel(spec, 5), GetParam(), x, 500, "mixed depths");
+  spec.float_leaves = true;
+  ExpectSameAsPortable(RandomModel(spec, 6), GetParam(), x, 500, "mixed depths, float leaves");
 }
 
 TEST_P(GbdtKernelTest, EveryRowCountMatchesPortable) {
