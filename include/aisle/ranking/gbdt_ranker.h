@@ -25,7 +25,9 @@
 //   portable->kernel_name();  // "portable"
 //
 // GbdtRanker is immutable after Create: thread-safe (concurrent Score() calls
-// share nothing mutable; scratch lives on the caller's stack).
+// share nothing mutable; scratch lives on the caller's stack, or on the heap
+// per call for models with more than 8 outputs or SIMD-scored trees reading
+// more than 64 distinct columns).
 #ifndef AISLE_RANKING_GBDT_RANKER_H_
 #define AISLE_RANKING_GBDT_RANKER_H_
 
