@@ -58,6 +58,28 @@ AISLE_AVX2_FN void Level(const uint32_t* feat, const float* thr, uint32_t width,
       t[g] = _mm256_blendv_ps(_mm256_permutevar8x32_ps(t0, p[g]),
                               _mm256_permutevar8x32_ps(t1, p[g]), hi);
     }
+  } else if (width == 32) {
+    // Four 8-node quarters, picked by bits 3 and 4 of p.
+    __m256 fq[4];
+    __m256 tq[4];
+    for (int q = 0; q < 4; ++q) {
+      fq[q] = _mm256_loadu_ps(reinterpret_cast<const float*>(feat + 8 * q));
+      tq[q] = _mm256_loadu_ps(thr + 8 * q);
+    }
+    for (int g = 0; g < G; ++g) {
+      const __m256 b3 = _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 28));
+      const __m256 b4 = _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 27));
+      __m256 fs[4];
+      __m256 ts[4];
+      for (int q = 0; q < 4; ++q) {
+        fs[q] = _mm256_permutevar8x32_ps(fq[q], p[g]);
+        ts[q] = _mm256_permutevar8x32_ps(tq[q], p[g]);
+      }
+      f[g] = _mm256_castps_si256(_mm256_blendv_ps(_mm256_blendv_ps(fs[0], fs[1], b3),
+                                                  _mm256_blendv_ps(fs[2], fs[3], b3), b4));
+      t[g] = _mm256_blendv_ps(_mm256_blendv_ps(ts[0], ts[1], b3),
+                              _mm256_blendv_ps(ts[2], ts[3], b3), b4);
+    }
   } else {
     for (int g = 0; g < G; ++g) {
       f[g] = _mm256_i32gather_epi32(fi, p[g], 4);
