@@ -165,6 +165,21 @@ AISLE_AVX2_FN void AddLeaves(const double* leaves, const float* leaves_f, uint32
             _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, p[g]), _mm256_permutevar8x32_ps(hi, p[g]),
                              _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 28)));
       }
+    } else if (width <= 64) {
+      // 4 or 8 eighths, picked by bits 3.. of p.
+      __m256 e[8];
+      const int eighths = static_cast<int>(width / 8);
+      for (int q = 0; q < eighths; ++q) e[q] = _mm256_loadu_ps(leaves_f + 8 * q);
+      for (int g = 0; g < G; ++g) {
+        __m256 s[8];
+        for (int q = 0; q < eighths; ++q) s[q] = _mm256_permutevar8x32_ps(e[q], p[g]);
+        int n = eighths;
+        for (int bit = 3; n > 1; ++bit, n /= 2) {
+          const __m256 b = _mm256_castsi256_ps(_mm256_slli_epi32(p[g], 31 - bit));
+          for (int q = 0; q < n / 2; ++q) s[q] = _mm256_blendv_ps(s[2 * q], s[2 * q + 1], b);
+        }
+        v[g] = s[0];
+      }
     } else {
       for (int g = 0; g < G; ++g) v[g] = _mm256_i32gather_ps(leaves_f, p[g], 4);
     }
