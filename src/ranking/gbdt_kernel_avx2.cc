@@ -6,7 +6,7 @@
 // scratch block (only the columns the trees read); then up to 4 groups of 8
 // rows walk each tree in lockstep (a 64-row block is two passes of 32 rows,
 // each over all trees, so every row still adds its leaves in tree order). p
-// is the lane's position within its level (p = 2p + right). Levels with <= 16
+// is the lane's position within its level (p = 2p + right). Levels with <= 32
 // nodes fetch (feature, threshold) by in-register permutes; deeper levels
 // gather them. On levels 0-3 the row values are contiguous loads of the
 // nodes' columns blended by p; deeper levels gather them (column offset +
@@ -146,7 +146,7 @@ AISLE_AVX2_FN void Level(const uint32_t* feat, const float* thr, uint32_t width,
 
 // Adds the leaf at each lane's p to acc[8 g + lane]: double leaves are
 // gathered; float leaves (exact, see GbdtFlatModelRef) are permuted from
-// registers for up to 16 leaves, else gathered, then widened to double.
+// registers for up to 64 leaves, else gathered, then widened to double.
 template <int G, bool kFloatLeaves>
 AISLE_AVX2_FN void AddLeaves(const double* leaves, const float* leaves_f, uint32_t width,
                              const __m256i* p, double* acc) {
