@@ -741,6 +741,26 @@ AISLE_API int32_t aisle_snapshot_add_warm_interactions(aisle_snapshot* snapshot,
  * NOT_FOUND naming the surface, source, model, feature or item at fault.
  * Thread-safety: thread-safe. The engine is thread-safe. */
 AISLE_API int32_t aisle_engine_create(const aisle_snapshot* snapshot, aisle_engine** out);
+/* Engine options; zero fields take the defaults shown. */
+typedef struct aisle_engine_options {
+  size_t size;                        /* sizeof(aisle_engine_options) */
+  uint32_t history_length;            /* recent items kept per user and session; default 10 */
+  uint32_t isolation_threads;         /* threads of the isolation runner; default 4 */
+  uint32_t isolation_max_outstanding; /* isolated calls outstanding at most; default 64 */
+  int32_t no_threads;                 /* non-zero: the engine may start no thread of its own
+                                         (edge hosts); a snapshot whose pipeline isolates its
+                                         ranker is then refused (FAILED_PRECONDITION) */
+  int64_t publish_every;              /* live events between publishes of popularity and
+                                         co-visitation; default 256; -1: only on
+                                         aisle_engine_publish_live_state */
+} aisle_engine_options;
+
+/* As aisle_engine_create, with options (NULL = all defaults).
+ * INVALID_ARGUMENT for a bad options->size or a publish_every below -1.
+ * Thread-safety: thread-safe. The engine is thread-safe. */
+AISLE_API int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
+                                                   const aisle_engine_options* options,
+                                                   aisle_engine** out);
 /* Destroys the engine. Responses already returned stay valid. NULL is a
  * no-op. Thread-safety: not thread-safe (no call may be in flight on it). */
 AISLE_API void aisle_engine_destroy(aisle_engine* engine);

@@ -338,10 +338,31 @@ int32_t aisle_snapshot_add_warm_interactions(aisle_snapshot* snapshot, const uin
 // -------------------------------------------------------------------- engine
 
 int32_t aisle_engine_create(const aisle_snapshot* snapshot, aisle_engine** out) {
+  return aisle_engine_create_with_options(snapshot, nullptr, out);
+}
+
+int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
+                                         const aisle_engine_options* options, aisle_engine** out) {
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_engine>> {
     if (snapshot == nullptr) return NullError("snapshot");
+    AISLE_ASSIGN_OR_RETURN(aisle_engine_options o,
+                           aisle::capi::ReadSized(options, "aisle_engine_options"));
+    aisle::serving::EngineOptions eo;
+    if (o.history_length > 0) eo.history_length = o.history_length;
+    if (o.isolation_threads > 0) eo.isolation_threads = o.isolation_threads;
+    if (o.isolation_max_outstanding > 0) {
+      eo.isolation_max_outstanding = o.isolation_max_outstanding;
+    }
+    eo.allow_threads = o.no_threads == 0;
+    if (o.publish_every < -1) {
+      return absl::InvalidArgumentError(absl::StrCat("aisle_engine_options.publish_every is ",
+                                                     o.publish_every, "; must be -1, 0 or > 0"));
+    }
+    if (o.publish_every > 0) eo.publish_every = static_cast<size_t>(o.publish_every);
+    if (o.publish_every == -1) eo.publish_every = 0;
     auto copy = std::make_shared<const aisle::serving::Snapshot>(snapshot->snapshot);
-    AISLE_ASSIGN_OR_RETURN(auto engine, aisle::serving::Engine::Create(std::move(copy)));
+    AISLE_ASSIGN_OR_RETURN(auto engine,
+                           aisle::serving::Engine::Create(std::move(copy), std::move(eo)));
     auto h = std::make_unique<aisle_engine>();
     h->engine = std::move(engine);
     return h;

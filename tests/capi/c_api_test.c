@@ -1461,10 +1461,13 @@ static void TestEngine(void) {
     aisle_feature_matrix_destroy(fm);
     aisle_feature_matrix_destroy(NULL);
     fm = NULL;
-    CHECK_CODE(aisle_engine_assemble_features(e, r, ghost, 1, &fm), AISLE_NOT_FOUND, "no-such-item");
+    CHECK_CODE(aisle_engine_assemble_features(e, r, ghost, 1, &fm), AISLE_NOT_FOUND,
+               "no-such-item");
     CHECK(fm == NULL);
-    CHECK_CODE(aisle_engine_assemble_features(NULL, r, ask, 1, &fm), AISLE_INVALID_ARGUMENT, "engine");
-    CHECK_CODE(aisle_engine_assemble_features(e, r, NULL, 1, &fm), AISLE_INVALID_ARGUMENT, "item_ids");
+    CHECK_CODE(aisle_engine_assemble_features(NULL, r, ask, 1, &fm), AISLE_INVALID_ARGUMENT,
+               "engine");
+    CHECK_CODE(aisle_engine_assemble_features(e, r, NULL, 1, &fm), AISLE_INVALID_ARGUMENT,
+               "item_ids");
   }
   aisle_response_destroy(resp);
   aisle_response_destroy(NULL);
@@ -1952,8 +1955,44 @@ static void TestIsolatedRanker(void) {
   CHECK_OK(aisle_engine_metrics_read(e, &m));
   CHECK(m.isolated_calls == 1 && m.isolated_timeouts == 0 && m.isolated_rejected == 0);
   aisle_response_destroy(resp);
-  aisle_request_destroy(r);
   aisle_engine_destroy(e);
+  e = NULL;
+
+  /* Options: an engine that may start no thread refuses the isolating
+   * snapshot, naming the surface; one with its own thread count serves it. */
+  {
+    aisle_engine_options o;
+    memset(&o, 0, sizeof(o));
+    o.size = sizeof(o);
+    o.no_threads = 1;
+    CHECK_CODE(aisle_engine_create_with_options(s, &o, &e), AISLE_FAILED_PRECONDITION, "'iso'");
+    CHECK(e == NULL);
+    o.no_threads = 0;
+    o.isolation_threads = 1;
+    o.isolation_max_outstanding = 2;
+    o.history_length = 3;
+    o.publish_every = -1;
+    CHECK_OK(aisle_engine_create_with_options(s, &o, &e));
+    resp = Recommend(e, r, &requests);
+    if (resp != NULL) {
+      int32_t level = -1;
+      CHECK_OK(aisle_response_fallback_level(resp, &level));
+      CHECK(level == AISLE_LEVEL_PERSONALIZED);
+    }
+    aisle_response_destroy(resp);
+    aisle_engine_destroy(e);
+    e = NULL;
+    o.publish_every = -2;
+    CHECK_CODE(aisle_engine_create_with_options(s, &o, &e), AISLE_INVALID_ARGUMENT,
+               "publish_every");
+    o.size = 0;
+    CHECK_CODE(aisle_engine_create_with_options(s, &o, &e), AISLE_INVALID_ARGUMENT, "size");
+    CHECK_CODE(aisle_engine_create_with_options(NULL, NULL, &e), AISLE_INVALID_ARGUMENT,
+               "snapshot");
+    CHECK_OK(aisle_engine_create_with_options(s, NULL, &e)); /* NULL: defaults */
+    aisle_engine_destroy(e);
+  }
+  aisle_request_destroy(r);
   aisle_snapshot_destroy(s);
   aisle_model_destroy(price);
   aisle_ann_index_destroy(ann);

@@ -47,6 +47,7 @@ from .constants import (
 )
 from .engine import (
     BreakerOptions,
+    EngineOptions,
     Engine,
     EngineMetrics,
     Experiment,

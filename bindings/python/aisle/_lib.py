@@ -196,6 +196,17 @@ class EngineMetricsT(Structure):
     ]
 
 
+class EngineOptionsT(Structure):
+    _fields_ = [
+        ("size", c_size_t),
+        ("history_length", c_uint32),
+        ("isolation_threads", c_uint32),
+        ("isolation_max_outstanding", c_uint32),
+        ("no_threads", c_int32),
+        ("publish_every", c_int64),
+    ]
+
+
 class BreakerOptions(Structure):
     _fields_ = [
         ("size", c_size_t),
@@ -483,6 +494,7 @@ _DECLS = [
     ),
     # Engine
     ("aisle_engine_create", i32, P(snapshot_t), P(P(engine_t))),
+    ("aisle_engine_create_with_options", i32, P(snapshot_t), P(EngineOptionsT), P(P(engine_t))),
     ("aisle_engine_destroy", None, P(engine_t)),
     ("aisle_engine_swap", i32, P(engine_t), P(snapshot_t)),
     ("aisle_engine_snapshot_version", i32, P(engine_t), c_char_p, sz, P(sz)),

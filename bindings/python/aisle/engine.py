@@ -511,6 +511,22 @@ class EngineMetrics:
 
 
 @dataclasses.dataclass
+class EngineOptions:
+    """Engine options; zero fields take the library defaults.
+
+    ``no_threads=True`` forbids the engine threads of its own (a snapshot whose
+    pipeline isolates its ranker is then refused); ``publish_every=-1``
+    publishes live popularity/co-visitation only on publish_live_state().
+    """
+
+    history_length: int = 0
+    isolation_threads: int = 0
+    isolation_max_outstanding: int = 0
+    no_threads: bool = False
+    publish_every: int = 0
+
+
+@dataclasses.dataclass
 class BreakerOptions:
     """Circuit breaker of a host scorer; zero fields take the library defaults."""
 
@@ -538,10 +554,24 @@ class Engine(Handle):
     _destroy_name = "aisle_engine_destroy"
     _what = "Engine"
 
-    def __init__(self, snapshot):
-        """InvalidArgument or NotFound naming the surface, source, model or item at fault."""
+    def __init__(self, snapshot, options=None):
+        """InvalidArgument or NotFound naming the surface, source, model or item at
+        fault; FailedPrecondition for an isolating pipeline when options.no_threads.
+        `options`: EngineOptions, a dict of its fields, or None for the defaults."""
         out = new_out(_lib.engine_t)
-        _check(_lib.aisle_engine_create(snapshot._h, byref(out)))
+        if options is None:
+            _check(_lib.aisle_engine_create(snapshot._h, byref(out)))
+        else:
+            if isinstance(options, dict):
+                options = EngineOptions(**options)
+            o = _lib.EngineOptionsT()
+            o.size = sizeof(_lib.EngineOptionsT)
+            o.history_length = int(options.history_length)
+            o.isolation_threads = int(options.isolation_threads)
+            o.isolation_max_outstanding = int(options.isolation_max_outstanding)
+            o.no_threads = 1 if options.no_threads else 0
+            o.publish_every = int(options.publish_every)
+            _check(_lib.aisle_engine_create_with_options(snapshot._h, byref(o), byref(out)))
         super().__init__(out)
         self._scorers = {}  # name -> (trampoline, fn): kept alive as long as the engine
         self.scorer_errors = []  # exceptions raised by host scorers (most recent last)

@@ -266,6 +266,26 @@ def test_isolated_python_scorer_that_stalls_is_abandoned_at_the_deadline():
         assert len(calls) == 2
 
 
+def test_engine_options_no_threads_refuses_an_isolating_pipeline():
+    snapshot, catalog = storefront.make_snapshot(NOW)
+    with snapshot, catalog:
+        with aisle.Pipeline("isolated") as p:
+            p.add_source("ann", "ann", 20).set_ranker("price").set_default_k(5)
+            p.set_budget(5000000).isolate_ranker()
+            snapshot.add_pipeline(p)
+        with pytest.raises(aisle.FailedPrecondition) as e:
+            aisle.Engine(snapshot, options=aisle.EngineOptions(no_threads=True))
+        assert "'isolated'" in e.value.message and "allow_threads" in e.value.message
+        with aisle.Engine(snapshot, options={"isolation_threads": 1,
+                                             "publish_every": -1}) as eng:
+            resp = eng.recommend(aisle.Request("isolated", seed_items=["sku-3"], k=5))
+            assert resp.fallback_level == aisle.FallbackLevel.PERSONALIZED
+            assert eng.metrics().isolated_calls == 1
+        with pytest.raises(aisle.InvalidArgument) as e:
+            aisle.Engine(snapshot, options=aisle.EngineOptions(publish_every=-5))
+        assert "publish_every" in e.value.message
+
+
 def test_closed_engine_raises_instead_of_crashing():
     eng = fresh_engine()
     eng.close()
