@@ -74,6 +74,47 @@ TEST(OverloadController, QualityFallsMultiplicativelyUnderLatencyPressure) {
   EXPECT_TRUE(c.Plan().cache_only);
 }
 
+// With the default options: one request per adjust interval.
+void DefaultStep(FakeClock& clock, OverloadController& c, absl::Duration latency) {
+  clock.Advance(OverloadOptions().adjust_interval);
+  c.Observe(latency);
+}
+
+TEST(OverloadController, DefaultsIgnoreAFewDescheduledRequestsInARow) {
+  FakeClock clock;
+  OverloadOptions o;
+  o.budget = absl::Milliseconds(10);
+  OverloadController c(o, clock);
+  for (int i = 0; i < 200; ++i) DefaultStep(clock, c, absl::Milliseconds(1));
+  // A scheduler hiccup: three requests in a row blow through the budget.
+  for (int i = 0; i < 3; ++i) DefaultStep(clock, c, absl::Milliseconds(30));
+  for (int i = 0; i < 50; ++i) DefaultStep(clock, c, absl::Milliseconds(1));
+  EXPECT_EQ(c.stats().decreases, 0u);
+  EXPECT_EQ(c.quality(), 1.0);
+}
+
+TEST(OverloadController, DefaultsShedOnASustainedTailAndOnAWallOfSlowRequests) {
+  FakeClock clock;
+  OverloadOptions o;
+  o.budget = absl::Milliseconds(10);
+  {
+    OverloadController c(o, clock);
+    // One request in five over the target: the p95 is over it.
+    for (int i = 0; i < 300; ++i) {
+      DefaultStep(clock, c, absl::Milliseconds(i % 5 == 0 ? 9 : 1));
+    }
+    EXPECT_GT(c.stats().decreases, 0u);
+    EXPECT_LT(c.quality(), 1.0);
+  }
+  {
+    OverloadController c(o, clock);
+    for (int i = 0; i < 100; ++i) DefaultStep(clock, c, absl::Milliseconds(1));
+    // Everything turns slow: pressure within a handful of requests.
+    for (int i = 0; i < 8; ++i) DefaultStep(clock, c, absl::Milliseconds(20));
+    EXPECT_LT(c.quality(), 1.0);
+  }
+}
+
 TEST(OverloadController, AFewSlowRequestsAmongManyFastOnesAreNotPressure) {
   FakeClock clock;
   OverloadController c(Opts(), clock);

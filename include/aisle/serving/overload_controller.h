@@ -18,7 +18,8 @@
 // p-th percentile exceeds the target exactly when more than (1 - p) of the
 // requests do, so pressure is `exceed_ewma > 1 - percentile`. An EWMA of
 // latency / budget is kept too, for metrics. Defaults: target 0.8 of the
-// budget, p95, alpha 0.05 (about the last 20 requests), interval 100 ms,
+// budget, p95, alpha 0.01 (about the last 100 requests; a surface whose
+// every request turns slow sees pressure after 6), interval 100 ms,
 // decrease x0.7, increase +0.05 (from the floor 0.1 back to 1 takes ~1.8 s
 // of calm traffic), cheaper ranker below 0.5, cache only below 0.2.
 //
@@ -57,8 +58,11 @@ struct OverloadOptions {
   double target_fraction = 0.8;
   // The watched percentile, in (0, 1).
   double percentile = 0.95;
-  // Weight of each request in the EWMAs, in (0, 1].
-  double ewma_alpha = 0.05;
+  // Weight of each request in the EWMAs, in (0, 1]. The default (0.01,
+  // about the last 100 requests) lets the exceedance estimate resolve a 5%
+  // tail: at 0.05 (about 20 requests) two descheduled requests in a row
+  // already read as "p95 over target" and shed work on a healthy surface.
+  double ewma_alpha = 0.01;
   // Pressure when more requests than this are in flight.
   int max_in_flight = 64;
   // At most one quality step per interval.
