@@ -11,6 +11,7 @@
 //
 //   aisle_storefront [--items=100000] [--requests=20000] [--seed=1]
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -319,6 +320,55 @@ int main(int argc, char** argv) {
                                    "peak-playbook");
   serve(per_phase, "recovery");
 
+  // A remote model behind a host scorer, on an email rail that isolates its
+  // ranker: the model stalls for 40 ms on every 8th call, 4x the rail's
+  // 10 ms budget. Those requests stop waiting at the rank deadline and are
+  // served by the next level with reason "deadline"; the others are ranked.
+  std::atomic<uint64_t> remote_calls{0};
+  aisle::serving::CircuitBreakerOptions remote_breaker;
+  remote_breaker.name = "remote_ctr";
+  remote_breaker.call_timeout = absl::Milliseconds(50);
+  (void)engine->RegisterScorer(
+      "remote_ctr",
+      [&remote_calls](aisle::MatrixView f, absl::Span<float> scores, const aisle::Deadline&) {
+        if (remote_calls.fetch_add(1) % 8 == 7) absl::SleepFor(absl::Milliseconds(40));
+        for (size_t i = 0; i < f.rows; ++i) scores[i] = f.Row(i)[0];  // the ANN score
+        return absl::OkStatus();
+      },
+      remote_breaker);
+  auto with_email = std::make_shared<aisle::serving::Snapshot>(*snap);
+  with_email->version = snap->version + "+email";
+  PipelineBuilder email("email");
+  email.Source("ann", SourceKind::kAnn, 100)
+      .Source("covis", SourceKind::kCoVisitation, 50)
+      .MaxCandidates(150)
+      .Ranker("remote_ctr")
+      .IsolateRanker()
+      .DefaultK(6)
+      .Budget(absl::Milliseconds(10));
+  (void)with_email->pipeline.Add(std::move(email));
+  if (absl::Status st = engine->Swap(with_email); !st.ok()) {
+    std::fprintf(stderr, "swap: %s\n", std::string(st.message()).c_str());
+    return 1;
+  }
+  const size_t email_requests = std::min<size_t>(200, per_phase);
+  for (size_t i = 0; i < email_requests; ++i) {
+    Request q;
+    q.surface = "email";
+    q.user_id = absl::StrCat("user-", rng() % 5000);
+    q.seed_items = {std::string(cat->id(popularity.Sample(rng)))};
+    auto resp = engine->Recommend(q);
+    if (!resp.ok()) {
+      ++failures;
+      continue;
+    }
+    if (resp->items.empty()) ++empties;
+    by_surface["remote-model email"].Add(*resp);
+  }
+  std::printf(
+      "\nremote model on the email rail (isolated, stalls 40 ms on every 8th call, budget 10 "
+      "ms)\n");
+
   std::printf("\n%-26s %8s %8s %8s %8s   levels served\n", "phase / surface", "n", "p50 us",
               "p99 us", "max us");
   for (auto& [name, l] : by_surface) {
@@ -337,10 +387,11 @@ int main(int argc, char** argv) {
   const aisle::serving::EngineMetrics m = engine->metrics();
   std::printf(
       "\nmetrics: requests=%llu errors=%llu empty=%llu events=%llu rejected_events=%llu "
-      "switch_changes=%zu\n",
+      "switch_changes=%zu isolated_calls=%llu abandoned_at_deadline=%llu\n",
       (unsigned long long)m.requests, (unsigned long long)m.errors,
       (unsigned long long)m.empty_responses, (unsigned long long)m.events_applied,
-      (unsigned long long)m.events_rejected, engine->switches().AuditLog().size());
+      (unsigned long long)m.events_rejected, engine->switches().AuditLog().size(),
+      (unsigned long long)m.isolated_calls, (unsigned long long)m.isolated_timeouts);
   if (failures > 0 || empties > 0) {
     std::printf("storefront: FAILED (%zu failed, %zu empty responses)\n", failures, empties);
     return 1;
