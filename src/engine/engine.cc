@@ -608,12 +608,12 @@ struct Engine::Impl final : internal::CompileEnvironment {
         st = ranker->Score(*m, absl::MakeSpan(s.scores), budget.StageDeadline(Stage::kRank));
       }
       budget.End(Stage::kRank);
-      if (absl::IsResourceExhausted(st)) {
-        return {false, FallbackReason::kOverload, absl::StrCat("rank: ", st.message())};
-      }
       if (!st.ok()) {
         if (absl::IsDeadlineExceeded(st)) {
           return {false, FallbackReason::kDeadline, absl::StrCat("rank: ", st.message())};
+        }
+        if (absl::IsResourceExhausted(st)) {  // every isolation slot is held
+          return {false, FallbackReason::kOverload, absl::StrCat("rank: ", st.message())};
         }
         if (absl::IsUnavailable(st)) {
           return {false, FallbackReason::kBreakerOpen, absl::StrCat("rank: ", st.message())};

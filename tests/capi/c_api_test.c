@@ -1842,6 +1842,20 @@ static void TestEngine(void) {
   aisle_catalog_destroy(c);
 }
 
+/* Serves `r` and checks it was ranked at the personalized level by the
+ * "price" linear model. */
+static void ExpectServedByPrice(aisle_engine* e, aisle_request* r, int* requests) {
+  const char* str = NULL;
+  int32_t level = -1;
+  aisle_response* resp = Recommend(e, r, requests);
+  if (resp == NULL) return;
+  CHECK_OK(aisle_response_fallback_level(resp, &level));
+  CHECK(level == AISLE_LEVEL_PERSONALIZED);
+  CHECK_OK(aisle_response_ranker_version(resp, &str));
+  CHECK(str != NULL && strncmp(str, "linear:price", 12) == 0);
+  aisle_response_destroy(resp);
+}
+
 /* A snapshot with an explicit feature schema and item feature store. */
 static void TestSnapshotFeatures(void) {
   aisle_catalog* c = MakeStorefrontCatalog();
@@ -1850,14 +1864,12 @@ static void TestSnapshotFeatures(void) {
   aisle_snapshot* s = NULL;
   aisle_engine* e = NULL;
   aisle_request* r = NULL;
-  aisle_response* resp = NULL;
   aisle_feature_schema_builder* sb = NULL;
   aisle_feature_schema* schema = NULL;
   aisle_item_feature_store_builder* ib = NULL;
   aisle_item_feature_store* store = NULL;
   float margin[kItems];
   const char* seeds[1];
-  const char* str = NULL;
   int requests = 0, i;
 
   CHECK_OK(aisle_ann_index_build_from_catalog(c, NULL, &ann));
@@ -1890,15 +1902,7 @@ static void TestSnapshotFeatures(void) {
   CHECK_OK(aisle_request_create("home", &r));
   seeds[0] = Id(12);
   CHECK_OK(aisle_request_set_seed_items(r, seeds, 1));
-  resp = Recommend(e, r, &requests);
-  if (resp != NULL) {
-    int32_t level = -1;
-    CHECK_OK(aisle_response_fallback_level(resp, &level));
-    CHECK(level == AISLE_LEVEL_PERSONALIZED);
-    CHECK_OK(aisle_response_ranker_version(resp, &str));
-    CHECK(strncmp(str, "linear:price", 12) == 0);
-  }
-  aisle_response_destroy(resp);
+  ExpectServedByPrice(e, r, &requests);
   aisle_request_destroy(r);
   aisle_engine_destroy(e);
   aisle_snapshot_destroy(s);
@@ -1920,10 +1924,8 @@ static void TestIsolatedRanker(void) {
   aisle_pipeline_builder* p = NULL;
   aisle_engine* e = NULL;
   aisle_request* r = NULL;
-  aisle_response* resp = NULL;
   aisle_engine_metrics m;
   const char* seeds[1];
-  const char* str = NULL;
   int requests = 0;
 
   CHECK_OK(aisle_ann_index_build_from_catalog(c, NULL, &ann));
@@ -1942,19 +1944,11 @@ static void TestIsolatedRanker(void) {
   CHECK_OK(aisle_request_create("iso", &r));
   seeds[0] = Id(12);
   CHECK_OK(aisle_request_set_seed_items(r, seeds, 1));
-  resp = Recommend(e, r, &requests);
-  if (resp != NULL) {
-    int32_t level = -1;
-    CHECK_OK(aisle_response_fallback_level(resp, &level));
-    CHECK(level == AISLE_LEVEL_PERSONALIZED);
-    CHECK_OK(aisle_response_ranker_version(resp, &str));
-    CHECK(strncmp(str, "linear:price", 12) == 0);
-  }
+  ExpectServedByPrice(e, r, &requests);
   memset(&m, 0, sizeof(m));
   m.size = sizeof(m);
   CHECK_OK(aisle_engine_metrics_read(e, &m));
   CHECK(m.isolated_calls == 1 && m.isolated_timeouts == 0 && m.isolated_rejected == 0);
-  aisle_response_destroy(resp);
   aisle_engine_destroy(e);
   e = NULL;
 
@@ -1973,13 +1967,7 @@ static void TestIsolatedRanker(void) {
     o.history_length = 3;
     o.publish_every = -1;
     CHECK_OK(aisle_engine_create_with_options(s, &o, &e));
-    resp = Recommend(e, r, &requests);
-    if (resp != NULL) {
-      int32_t level = -1;
-      CHECK_OK(aisle_response_fallback_level(resp, &level));
-      CHECK(level == AISLE_LEVEL_PERSONALIZED);
-    }
-    aisle_response_destroy(resp);
+    ExpectServedByPrice(e, r, &requests);
     aisle_engine_destroy(e);
     e = NULL;
     o.publish_every = -2;
