@@ -167,6 +167,7 @@ extern "C" {
 #define AISLE_REASON_SWITCHED_OFF 5
 #define AISLE_REASON_OVERLOAD 6
 #define AISLE_REASON_ERROR 7
+#define AISLE_REASON_NON_FINITE_SCORE 8 /* the ranker answered NaN or infinity */
 
 /* Cold-start tiers. */
 #define AISLE_TIER_ANONYMOUS 0

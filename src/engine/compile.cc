@@ -11,6 +11,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "aisle/core/event_time.h"
+#include "aisle/core/external_id.h"
 #include "aisle/core/status_macros.h"
 #include "aisle/features/item_feature_store.h"
 #include "aisle/policy/exclusion_filter.h"
@@ -133,6 +135,11 @@ absl::StatusOr<std::shared_ptr<LiveState>> MakeLiveState(const Snapshot& snap,
   po.item_categories.assign(cat.item_categories().begin(), cat.item_categories().end());
   po.num_categories = cat.categories().size();
   po.publish_every = 0;
+  po.num_segments = env.num_segments();
+  // Bounded by the engine's clock: no event (warm or live) moves the decayed
+  // tables' time ahead of it.
+  po.clock = &env.clock();
+  po.max_lead = env.max_event_lead();
   AISLE_ASSIGN_OR_RETURN(live->popularity, retrieval::PopularityIndex::Create(std::move(po)));
   if (!snap.warm_interactions.empty()) {
     AISLE_RETURN_IF_ERROR(live->covisitation->AddLog(snap.warm_interactions));
@@ -403,14 +410,82 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
           absl::StrCat("campaign set '", cfg.campaign_set, "' is not in the snapshot"));
     }
     float score = 1.0f;
+    absl::flat_hash_set<ItemIndex> seen;
     for (const std::string& id : it->second) {
       const ItemIndex i = cat.FindOrInvalid(id);
       if (i == kInvalidItem) {
         return absl::NotFoundError(absl::StrCat("campaign set '", cfg.campaign_set, "': item '", id,
                                                 "' is not in the catalog"));
       }
+      if (!seen.insert(i).second) continue;  // a repeated id is served once
       out.campaign_items.push_back({i, score, 0});
       score *= 0.999f;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The invariants between a snapshot's parts that no single part can check:
+// dimensions, item counts and ids, warm interactions against the catalog and
+// the engine's clock, names. Feature names are checked when the assembler
+// and the models bind to the schema.
+absl::Status CheckCrossParts(const Snapshot& snap, CompileEnvironment& env) {
+  const catalog::Catalog& cat = *snap.catalog;
+  AISLE_RETURN_IF_ERROR(CheckExternalId(snap.version, "snapshot version"));
+  if (snap.ann != nullptr) {
+    if (cat.embedding_dim() != 0 && snap.ann->dim() != cat.embedding_dim()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the ANN index has dimension ", snap.ann->dim(), " but the catalog's embeddings have ",
+          cat.embedding_dim(), " (a user vector could match only one of them)"));
+    }
+    if (snap.ann->size() > cat.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("the ANN index holds ", snap.ann->size(),
+                                                     " items but the catalog only ", cat.size()));
+    }
+  }
+  const absl::Time latest = env.clock().Now() + env.max_event_lead();
+  for (size_t k = 0; k < snap.warm_interactions.size(); ++k) {
+    const retrieval::Interaction& e = snap.warm_interactions[k];
+    const std::string where = absl::StrCat("warm_interactions[", k, "]");
+    if (e.item >= cat.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": item index ", e.item,
+                                                     " is outside the catalog of ", cat.size(),
+                                                     " items"));
+    }
+    if (static_cast<int>(e.type) >= retrieval::kNumInteractionTypes) {
+      return absl::InvalidArgumentError(absl::StrCat(where, " (item '", cat.id(e.item),
+                                                     "'): interaction type ",
+                                                     static_cast<int>(e.type), " is not known"));
+    }
+    AISLE_RETURN_IF_ERROR(
+        CheckTimeMicros(e.time_micros, absl::StrCat(where, " (item '", cat.id(e.item), "')")));
+    if (absl::FromUnixMicros(e.time_micros) > latest) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, " (item '", cat.id(e.item), "'): time ", FormatTimeMicros(e.time_micros),
+          " is ahead of the engine's clock by more than the event window's max_lead ",
+          absl::FormatDuration(env.max_event_lead())));
+    }
+  }
+  for (const auto& [name, factory] : snap.models) {
+    AISLE_RETURN_IF_ERROR(CheckExternalId(name, "model name"));
+    if (factory == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("model '", name, "' is null"));
+    }
+  }
+  for (const auto& [name, ids] : snap.campaign_sets) {
+    AISLE_RETURN_IF_ERROR(CheckExternalId(name, "campaign set name"));
+    for (const std::string& id : ids) {
+      if (cat.FindOrInvalid(id) == kInvalidItem) {
+        return absl::NotFoundError(absl::StrCat("campaign set '", name, "': item '",
+                                                PrintableId(id), "' is not in the catalog"));
+      }
+    }
+  }
+  for (const SurfaceConfig& s : snap.pipeline.surfaces) {
+    AISLE_RETURN_IF_ERROR(CheckExternalId(s.name, "surface name"));
+    for (const SourceConfig& src : s.sources) {
+      AISLE_RETURN_IF_ERROR(
+          CheckExternalId(src.name, absl::StrCat("surface '", s.name, "': source name")));
     }
   }
   return absl::OkStatus();
@@ -457,6 +532,7 @@ absl::StatusOr<std::shared_ptr<const Compiled>> CompileSnapshot(
   }
   if (snap.pipeline.surfaces.empty()) return fail(absl::InvalidArgumentError("no surfaces"));
   const catalog::Catalog& cat = *snap.catalog;
+  if (absl::Status st = CheckCrossParts(snap, env); !st.ok()) return fail(st);
 
   auto compiled = std::make_shared<Compiled>();
   compiled->generation = generation;

@@ -119,6 +119,9 @@ class CompileEnvironment {
   virtual int SwitchSurface(absl::string_view surface) const = 0;
   virtual int SwitchSource(absl::string_view source) const = 0;
   virtual uint32_t history_length() const = 0;
+  virtual uint32_t num_segments() const = 0;
+  // How far ahead of the clock a live event may be (EngineOptions::event_time).
+  virtual absl::Duration max_event_lead() const = 0;
   virtual const Clock& clock() const = 0;
 };
 

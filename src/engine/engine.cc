@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "aisle/core/external_id.h"
 #include "aisle/core/status_macros.h"
 #include "aisle/ranking/gbdt_ranker.h"
 #include "aisle/ranking/linear_ranker.h"
@@ -73,6 +75,47 @@ class BoundFactory final : public ModelFactory {
   std::shared_ptr<const ranking::Ranker> ranker_;
 };
 
+// The payload that marks a ranker's answer as holding NaN or infinity, so
+// that a host scorer (which also tells its breaker) and the engine's own
+// check map to one fallback reason.
+constexpr absl::string_view kNonFinitePayload = "aisle.non_finite_score";
+
+// OK, or an error naming the ranker, the first non-finite score and its row.
+absl::Status CheckScoresFinite(absl::string_view ranker, absl::Span<const float> scores) {
+  for (size_t r = 0; r < scores.size(); ++r) {
+    if (!std::isfinite(scores[r])) {
+      absl::Status st = absl::InternalError(absl::StrCat("ranker '", ranker, "' returned ",
+                                                         scores[r], " for row ", r, " of ",
+                                                         scores.size()));
+      st.SetPayload(kNonFinitePayload, absl::Cord(absl::StrCat(r)));
+      return st;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The one mapping from a rank-stage failure to its fallback reason.
+FallbackReason RankFailureReason(const absl::Status& st) {
+  if (st.GetPayload(kNonFinitePayload).has_value()) return FallbackReason::kNonFiniteScore;
+  if (absl::IsDeadlineExceeded(st)) return FallbackReason::kDeadline;
+  if (absl::IsResourceExhausted(st)) return FallbackReason::kOverload;  // isolation slots held
+  if (absl::IsUnavailable(st)) return FallbackReason::kBreakerOpen;
+  return FallbackReason::kError;
+}
+
+// "rank: <message>", naming the item (by its id) of a non-finite score.
+std::string RankFailureDetail(const absl::Status& st, const catalog::Catalog& cat,
+                              const std::vector<Candidate>& list) {
+  std::string d = absl::StrCat("rank: ", st.message());
+  if (auto row = st.GetPayload(kNonFinitePayload)) {
+    size_t r = 0;
+    if (absl::SimpleAtoi(std::string(*row), &r) && r < list.size()) {
+      absl::StrAppend(&d, " (item '", cat.id(list[r].item), "')");
+    }
+  }
+  return d;
+}
+
 // A host scorer behind a circuit breaker.
 class HostScorerRanker final : public ranking::Ranker {
  public:
@@ -103,9 +146,11 @@ class HostScorerRanker final : public ranking::Ranker {
       st = absl::InternalError(absl::StrCat(version_, " threw"));
     }
     const absl::Duration latency = absl::Nanoseconds(clock_.MonotonicNanos() - start);
+    // An answer with NaN or infinity is a failure of the dependency.
+    if (st.ok()) st = CheckScoresFinite(version_, s);
     breaker_->Record(ticket, st.ok(), latency);
     // Unavailable is reserved for "breaker open"; a failing host is an error.
-    if (absl::IsUnavailable(st)) {
+    if (absl::IsUnavailable(st) && !st.GetPayload(kNonFinitePayload).has_value()) {
       st = absl::InternalError(absl::StrCat(version_, " failed: ", st.message()));
     }
     if (st.ok() && d.Expired()) {
@@ -136,7 +181,10 @@ struct Scratch {
   std::vector<float> features;
   std::vector<float> scores;
   std::vector<float> context;
-  std::vector<ItemIndex> seeds, cart, bought, exclude;
+  std::vector<ItemIndex> seeds, cart, bought, exclude, search;
+  // Item marks for de-duplicating request inputs: seen[i] == stamp.
+  std::vector<uint32_t> seen;
+  uint32_t stamp = 0;
   std::vector<CategoryIndex> categories;
   std::vector<routing::Assignment> assignments;
   std::vector<float> history;
@@ -228,6 +276,8 @@ struct Engine::Impl final : internal::CompileEnvironment {
   struct Counters {
     std::atomic<uint64_t> requests{0}, errors{0}, empty{0}, unknown_items{0};
     std::atomic<uint64_t> events_applied{0}, events_rejected{0}, swaps{0}, swaps_rejected{0};
+    std::atomic<uint64_t> duplicate_items{0}, time_missing{0};
+    std::atomic<uint64_t> time_verdicts[kNumTimeVerdicts] = {};
     std::atomic<uint64_t> by_level[kNumFallbackLevels] = {};
     std::atomic<uint64_t> by_reason[kNumFallbackReasons] = {};
   };
@@ -288,12 +338,22 @@ struct Engine::Impl final : internal::CompileEnvironment {
     }
     absl::MutexLock l(&registry_mu);
     if (isolation == nullptr) {
-      isolation = std::make_unique<IsolatedRunner>(
-          IsolatedRunnerOptions{options.isolation_threads, options.isolation_max_outstanding});
+      IsolatedRunnerOptions o;
+      o.threads = options.isolation_threads;
+      o.max_outstanding = options.isolation_max_outstanding;
+      auto made = IsolatedRunner::Create(std::move(o));
+      if (!made.ok()) {
+        return absl::Status(made.status().code(),
+                            absl::StrCat("surface '", surface, "' isolates its ranker: ",
+                                         made.status().message()));
+      }
+      isolation = std::move(*made);
     }
     return isolation.get();
   }
   uint32_t history_length() const override { return options.history_length; }
+  uint32_t num_segments() const override { return options.num_segments; }
+  absl::Duration max_event_lead() const override { return options.event_time.max_lead; }
   const Clock& clock() const override { return clk; }
 
   std::shared_ptr<const Compiled> Current() const {
@@ -327,16 +387,30 @@ struct Engine::Impl final : internal::CompileEnvironment {
     return absl::OkStatus();
   }
 
-  void Resolve(const catalog::Catalog& cat, const std::vector<std::string>& ids,
-               std::vector<ItemIndex>& out, uint32_t* unknown) const {
+  // Resolves `ids` into `out` in order, each item once: unknown ids are
+  // counted in *unknown, repeats in *duplicates. `s.seen` marks items with
+  // the current `s.stamp` (no allocation once sized to the catalog).
+  static void Resolve(const catalog::Catalog& cat, const std::vector<std::string>& ids,
+                      Scratch& s, std::vector<ItemIndex>& out, uint32_t* unknown,
+                      uint32_t* duplicates) {
     out.clear();
+    NextStamp(cat, s);
     for (const std::string& id : ids) {
       const ItemIndex i = cat.FindOrInvalid(id);
       if (i == kInvalidItem) {
         ++*unknown;
+      } else if (s.seen[i] == s.stamp) {
+        ++*duplicates;
       } else {
+        s.seen[i] = s.stamp;
         out.push_back(i);
       }
+    }
+  }
+  static void NextStamp(const catalog::Catalog& cat, Scratch& s) {
+    if (s.seen.size() != cat.size() || ++s.stamp == 0) {
+      s.seen.assign(cat.size(), 0);
+      s.stamp = 1;
     }
   }
 
@@ -362,12 +436,21 @@ struct Engine::Impl final : internal::CompileEnvironment {
 
   // Resolves the request's seed, cart and bought ids (the cart joins the
   // seeds) and returns how many ids the catalog does not know.
-  uint32_t ResolveItems(const catalog::Catalog& cat, const Request& req, Scratch& s) const {
+  // The search candidates too, in their lexical order. Repeated ids are
+  // counted in *duplicates and used once.
+  uint32_t ResolveItems(const catalog::Catalog& cat, const Request& req, Scratch& s,
+                        uint32_t* duplicates) const {
     uint32_t unknown = 0;
-    Resolve(cat, req.seed_items, s.seeds, &unknown);
-    Resolve(cat, req.cart_items, s.cart, &unknown);
-    Resolve(cat, req.bought_items, s.bought, &unknown);
-    for (ItemIndex i : s.cart) s.seeds.push_back(i);
+    Resolve(cat, req.seed_items, s, s.seeds, &unknown, duplicates);
+    Resolve(cat, req.cart_items, s, s.cart, &unknown, duplicates);
+    Resolve(cat, req.bought_items, s, s.bought, &unknown, duplicates);
+    Resolve(cat, req.search_candidates, s, s.search, &unknown, duplicates);
+    // The cart joins the seeds, once (a seed also in the cart is no repeat).
+    NextStamp(cat, s);
+    for (ItemIndex i : s.seeds) s.seen[i] = s.stamp;
+    for (ItemIndex i : s.cart) {
+      if (s.seen[i] != s.stamp) s.seeds.push_back(i);
+    }
     return unknown;
   }
 
@@ -378,6 +461,26 @@ struct Engine::Impl final : internal::CompileEnvironment {
     const uint32_t interactions = ReadHistory(live, *live.users, req.user_id, s, history_seeds);
     if (s.seeds.empty()) ReadHistory(live, *live.sessions, req.session_id, s, &s.seeds);
     return interactions;
+  }
+
+  // The request's own ids and numbers (items are resolved, not checked: an
+  // id the catalog cannot hold is simply unknown).
+  static absl::Status CheckRequest(const Request& req, const LiveState& live) {
+    AISLE_RETURN_IF_ERROR(CheckOptionalId(req.user_id, "request user_id"));
+    AISLE_RETURN_IF_ERROR(CheckOptionalId(req.session_id, "request session_id"));
+    AISLE_RETURN_IF_ERROR(CheckOptionalId(req.request_id, "request request_id"));
+    const uint32_t segments = live.popularity->options().num_segments;
+    if (req.segment > segments) {
+      return absl::InvalidArgumentError(absl::StrCat("request segment = ", req.segment,
+                                                     " is outside [0, ", segments,
+                                                     "] (EngineOptions::num_segments)"));
+    }
+    if (req.budget < absl::ZeroDuration() || req.budget == absl::InfiniteDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat("request budget ",
+                                                     absl::FormatDuration(req.budget),
+                                                     " is negative or infinite"));
+    }
+    return absl::OkStatus();
   }
 
   // Runs the surface's filter chain over `list`; returns how many it removed.
@@ -458,9 +561,7 @@ struct Engine::Impl final : internal::CompileEnvironment {
       merged.source_scores.clear();
       merged.source_names.assign(1, "query");
       float score = 1.0f;
-      for (const std::string& id : req.search_candidates) {
-        const ItemIndex i = cat.FindOrInvalid(id);
-        if (i == kInvalidItem) continue;
+      for (ItemIndex i : s.search) {
         merged.candidates.push_back({i, score, SourceBit(0)});
         merged.source_scores.push_back(score);
         score *= 0.999f;
@@ -608,17 +709,11 @@ struct Engine::Impl final : internal::CompileEnvironment {
         st = ranker->Score(*m, absl::MakeSpan(s.scores), budget.StageDeadline(Stage::kRank));
       }
       budget.End(Stage::kRank);
+      // Any ranker, not only a host scorer, may answer NaN or infinity
+      // (an infinite weight, an overflowing leaf sum): never serve that.
+      if (st.ok()) st = CheckScoresFinite(ranker->version(), s.scores);
       if (!st.ok()) {
-        if (absl::IsDeadlineExceeded(st)) {
-          return {false, FallbackReason::kDeadline, absl::StrCat("rank: ", st.message())};
-        }
-        if (absl::IsResourceExhausted(st)) {  // every isolation slot is held
-          return {false, FallbackReason::kOverload, absl::StrCat("rank: ", st.message())};
-        }
-        if (absl::IsUnavailable(st)) {
-          return {false, FallbackReason::kBreakerOpen, absl::StrCat("rank: ", st.message())};
-        }
-        return {false, FallbackReason::kError, absl::StrCat("rank: ", st.message())};
+        return {false, RankFailureReason(st), RankFailureDetail(st, cat, list)};
       }
       for (size_t r = 0; r < n; ++r) list[r].score = s.scores[r];
       resp.ranker_version = std::string(ranker->version());
@@ -698,6 +793,10 @@ struct Engine::Impl final : internal::CompileEnvironment {
       return absl::InvalidArgumentError(
           absl::StrCat("k=", k, " exceeds surface '", cs.config.name, "' max_k=", cs.config.max_k));
     }
+    if (absl::Status st = CheckRequest(req, *c.live); !st.ok()) {
+      counters.errors.fetch_add(1, std::memory_order_relaxed);
+      return st;
+    }
     if (!req.user_vector.empty()) {
       const size_t dim = c.snapshot->ann ? c.snapshot->ann->dim() : cat.embedding_dim();
       if (req.user_vector.size() != dim || !IsFinite(req.user_vector)) {
@@ -726,9 +825,11 @@ struct Engine::Impl final : internal::CompileEnvironment {
     resp.keepalive = compiled;
 
     Scratch& s = ThreadScratch();
-    const uint32_t unknown = ResolveItems(cat, req, s);
+    uint32_t duplicates = 0;
+    const uint32_t unknown = ResolveItems(cat, req, s, &duplicates);
     resp.unknown_items = unknown;
     if (unknown > 0) counters.unknown_items.fetch_add(unknown, std::memory_order_relaxed);
+    if (duplicates > 0) counters.duplicate_items.fetch_add(duplicates, std::memory_order_relaxed);
 
     // Route: experiments, then the cold-start tier from the user's history.
     if (c.router.has_value()) {
@@ -847,9 +948,8 @@ struct Engine::Impl final : internal::CompileEnvironment {
         case FallbackLevel::kLexical: {
           list.clear();
           float score = 1.0f;
-          for (const std::string& id : req.search_candidates) {
-            const ItemIndex i = cat.FindOrInvalid(id);
-            if (i != kInvalidItem) list.push_back({i, score, SourceBit(0)});
+          for (ItemIndex i : s.search) {
+            list.push_back({i, score, SourceBit(0)});
             score *= 0.999f;
           }
           RunFilters(cs, s, list);
@@ -915,7 +1015,9 @@ struct Engine::Impl final : internal::CompileEnvironment {
     const CompiledSurface& cs = *sit->second;
     const catalog::Catalog& cat = *c.live->catalog;
     Scratch& s = ThreadScratch();
-    ResolveItems(cat, req, s);
+    uint32_t duplicates = 0;
+    ResolveItems(cat, req, s, &duplicates);
+    AISLE_RETURN_IF_ERROR(CheckRequest(req, *c.live));
     HistorySeeds(*c.live, req, s);
     const SurfaceSwitches sw =
         cs.switch_index >= 0 ? switches_->Get(cs.switch_index) : SurfaceSwitches();
@@ -962,6 +1064,14 @@ struct Engine::Impl final : internal::CompileEnvironment {
     return i;
   }
 
+  // Counts an inventory update and names the item by the caller's id.
+  absl::Status CountStock(absl::string_view item_id, absl::Status st) const {
+    (st.ok() ? counters.events_applied : counters.events_rejected)
+        .fetch_add(1, std::memory_order_relaxed);
+    if (st.ok()) return st;
+    return absl::Status(st.code(), absl::StrCat("stock of item '", item_id, "': ", st.message()));
+  }
+
   void UpdateHistory(LiveState& live, features::OnlineFeatureStore& store, absl::string_view key,
                      ItemIndex item, bool purchase, absl::Time at) {
     if (key.empty()) return;
@@ -990,6 +1100,42 @@ struct Engine::Impl final : internal::CompileEnvironment {
 
 // ---------------------------------------------------------------- Engine
 
+namespace {
+
+// Every bound of EngineOptions, checked before anything is allocated or
+// started, naming the option, its value and the accepted range.
+absl::Status ValidateOptions(const EngineOptions& o) {
+  if (o.history_length > kMaxHistoryLength) {
+    return absl::InvalidArgumentError(absl::StrCat("EngineOptions.history_length = ",
+                                                   o.history_length, " is outside [0, ",
+                                                   kMaxHistoryLength, "]"));
+  }
+  if (o.num_segments > kMaxSegments) {
+    return absl::InvalidArgumentError(absl::StrCat("EngineOptions.num_segments = ", o.num_segments,
+                                                   " is outside [0, ", kMaxSegments, "]"));
+  }
+  IsolatedRunnerOptions iso;
+  iso.threads = o.isolation_threads;
+  iso.max_outstanding = o.isolation_max_outstanding;
+  if (absl::Status st = IsolatedRunner::Validate(iso); !st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("EngineOptions: ", st.message()));
+  }
+  if (absl::Status st = ValidateWindow(o.event_time); !st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("EngineOptions.event_time: ", st.message()));
+  }
+  for (const auto* names : {&o.extra_surfaces, &o.extra_sources}) {
+    for (size_t i = 0; i < names->size(); ++i) {
+      AISLE_RETURN_IF_ERROR(CheckExternalId(
+          (*names)[i], absl::StrCat("EngineOptions.",
+                                    names == &o.extra_surfaces ? "extra_surfaces" : "extra_sources",
+                                    "[", i, "]")));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
@@ -997,6 +1143,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Sna
                                                        EngineOptions options) {
   if (options.clock == nullptr) return absl::InvalidArgumentError("EngineOptions.clock is null");
   if (snapshot == nullptr) return absl::InvalidArgumentError("snapshot is null");
+  AISLE_RETURN_IF_ERROR(ValidateOptions(options));
   auto impl = std::make_unique<Impl>(std::move(options));
   RuntimeSwitchesOptions so;
   for (const SurfaceConfig& s : snapshot->pipeline.surfaces) {
@@ -1036,29 +1183,62 @@ std::string Engine::snapshot_version() const { return impl_->Current()->snapshot
 absl::Status Engine::ApplyInteraction(absl::string_view user_id, absl::string_view session_id,
                                       absl::string_view item_id, retrieval::InteractionType type,
                                       absl::Time at, uint32_t segment) {
+  Impl::Counters& n = impl_->counters;
   std::shared_ptr<const Compiled> c = impl_->Current();
   AISLE_ASSIGN_OR_RETURN(ItemIndex item, impl_->EventItem(*c, item_id));
+  // Everything is checked before anything changes: a refused event leaves
+  // no trace but its counter.
+  const auto reject = [&](absl::Status st) {
+    n.events_rejected.fetch_add(1, std::memory_order_relaxed);
+    return absl::Status(st.code(), absl::StrCat("event for item '", item_id, "': ", st.message()));
+  };
   if (static_cast<int>(type) >= retrieval::kNumInteractionTypes) {
-    impl_->counters.events_rejected.fetch_add(1, std::memory_order_relaxed);
-    return absl::InvalidArgumentError(
-        absl::StrCat("interaction type ", static_cast<int>(type), " is not known"));
+    return reject(absl::InvalidArgumentError(
+        absl::StrCat("interaction type ", static_cast<int>(type), " is not known")));
+  }
+  LiveState& live = *c->live;
+  const uint32_t segments = live.popularity->options().num_segments;
+  if (segment > segments) {
+    return reject(absl::InvalidArgumentError(absl::StrCat(
+        "segment ", segment, " is outside [0, ", segments, "] (EngineOptions::num_segments)")));
+  }
+  if (absl::Status st = CheckOptionalId(user_id, "user_id"); !st.ok()) return reject(st);
+  if (absl::Status st = CheckOptionalId(session_id, "session_id"); !st.ok()) return reject(st);
+  const absl::Time now = impl_->clk.Now();
+  if (at == absl::InfinitePast()) {
+    at = now;
+    n.time_missing.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    const absl::Time given = at;
+    const TimeVerdict v = PlaceInWindow(impl_->options.event_time, now, &at);
+    n.time_verdicts[static_cast<int>(v)].fetch_add(1, std::memory_order_relaxed);
+    if (IsRejected(v)) {
+      if (v == TimeVerdict::kInvalid) return reject(CheckTime(given, "time"));
+      const EventTimeWindow& w = impl_->options.event_time;
+      return reject(absl::InvalidArgumentError(absl::StrCat(
+          "time ", absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", given, absl::UTCTimeZone()), " is ",
+          v == TimeVerdict::kRejectedOld
+              ? absl::StrCat("older than the event window's max_age ",
+                             absl::FormatDuration(w.max_age))
+              : absl::StrCat("ahead of the engine's clock by more than the window's max_lead ",
+                             absl::FormatDuration(w.max_lead)),
+          " (now ", absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", now, absl::UTCTimeZone()), ")")));
+    }
   }
   retrieval::Interaction ev;
   ev.session = features::OnlineFeatureStore::KeyOf(!session_id.empty() ? session_id : user_id);
   ev.item = item;
   ev.time_micros = absl::ToUnixMicros(at);
   ev.type = type;
-  LiveState& live = *c->live;
+  // Both indexes validate the same fields the checks above already passed,
+  // so neither can refuse the event after the other took it.
   absl::Status st = live.covisitation->Apply(ev);
   if (st.ok()) st = live.popularity->Apply(ev, segment);
-  if (!st.ok()) {
-    impl_->counters.events_rejected.fetch_add(1, std::memory_order_relaxed);
-    return st;
-  }
+  if (!st.ok()) return reject(st);
   const bool purchase = type == retrieval::InteractionType::kPurchase;
   impl_->UpdateHistory(live, *live.users, user_id, item, purchase, at);
   impl_->UpdateHistory(live, *live.sessions, session_id, item, purchase, at);
-  impl_->counters.events_applied.fetch_add(1, std::memory_order_relaxed);
+  n.events_applied.fetch_add(1, std::memory_order_relaxed);
   const size_t every = impl_->options.publish_every;
   if (every > 0 && live.unpublished.fetch_add(1, std::memory_order_relaxed) + 1 >= every) {
     live.unpublished.store(0, std::memory_order_relaxed);
@@ -1071,19 +1251,13 @@ absl::Status Engine::ApplyInteraction(absl::string_view user_id, absl::string_vi
 absl::Status Engine::SetStock(absl::string_view item_id, int32_t stock) {
   std::shared_ptr<const Compiled> c = impl_->Current();
   AISLE_ASSIGN_OR_RETURN(ItemIndex item, impl_->EventItem(*c, item_id));
-  absl::Status st = c->live->inventory->SetStock(item, stock);
-  (st.ok() ? impl_->counters.events_applied : impl_->counters.events_rejected)
-      .fetch_add(1, std::memory_order_relaxed);
-  return st;
+  return impl_->CountStock(item_id, c->live->inventory->SetStock(item, stock));
 }
 
 absl::Status Engine::AddStock(absl::string_view item_id, int32_t delta) {
   std::shared_ptr<const Compiled> c = impl_->Current();
   AISLE_ASSIGN_OR_RETURN(ItemIndex item, impl_->EventItem(*c, item_id));
-  absl::Status st = c->live->inventory->AddStock(item, delta);
-  (st.ok() ? impl_->counters.events_applied : impl_->counters.events_rejected)
-      .fetch_add(1, std::memory_order_relaxed);
-  return st;
+  return impl_->CountStock(item_id, c->live->inventory->AddStock(item, delta));
 }
 
 void Engine::PublishLiveState() {
@@ -1130,6 +1304,16 @@ EngineMetrics Engine::metrics() const {
   m.events_rejected = c.events_rejected.load(std::memory_order_relaxed);
   m.swaps = c.swaps.load(std::memory_order_relaxed);
   m.swaps_rejected = c.swaps_rejected.load(std::memory_order_relaxed);
+  const auto verdict = [&c](TimeVerdict v) {
+    return c.time_verdicts[static_cast<int>(v)].load(std::memory_order_relaxed);
+  };
+  m.events_clamped_old = verdict(TimeVerdict::kClampedOld);
+  m.events_clamped_new = verdict(TimeVerdict::kClampedNew);
+  m.events_rejected_old = verdict(TimeVerdict::kRejectedOld);
+  m.events_rejected_new = verdict(TimeVerdict::kRejectedNew);
+  m.events_rejected_time = verdict(TimeVerdict::kInvalid);
+  m.events_time_missing = c.time_missing.load(std::memory_order_relaxed);
+  m.duplicate_request_items = c.duplicate_items.load(std::memory_order_relaxed);
   {
     absl::MutexLock l(&impl_->registry_mu);
     if (impl_->isolation != nullptr) {

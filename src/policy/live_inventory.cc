@@ -18,10 +18,6 @@ absl::StatusOr<std::unique_ptr<LiveInventory>> LiveInventory::FromStock(
     absl::Span<const int32_t> stock, size_t capacity) {
   auto inv = std::make_unique<LiveInventory>(stock.size(), capacity);
   for (size_t i = 0; i < stock.size(); ++i) {
-    if (stock[i] < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("initial stock of item ", i, " is negative: ", stock[i]));
-    }
     inv->levels_[i].store(Pack({stock[i], 0}), std::memory_order_relaxed);
   }
   return inv;
@@ -46,11 +42,6 @@ absl::Status LiveInventory::RejectUnknown(ItemIndex item, const char* what) {
 
 absl::Status LiveInventory::SetStock(ItemIndex item, int32_t stock) {
   if (item >= size()) return RejectUnknown(item, "SetStock");
-  if (stock < 0) {
-    rejected_invalid_.fetch_add(1, std::memory_order_relaxed);
-    return absl::InvalidArgumentError(
-        absl::StrCat("SetStock: negative stock ", stock, " for item ", item));
-  }
   uint64_t cur = levels_[item].load(std::memory_order_relaxed);
   while (!levels_[item].compare_exchange_weak(cur, Pack({stock, Unpack(cur).reserved}),
                                               std::memory_order_relaxed)) {

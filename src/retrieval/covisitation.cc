@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "aisle/core/event_time.h"
 #include "retrieval/covisitation_scratch.h"
 
 namespace aisle::retrieval {
@@ -86,6 +87,12 @@ absl::Status CheckItem(const Interaction& e, size_t num_items, absl::string_view
   if (t >= kNumInteractionTypes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "co-visitation: ", where, ": unknown interaction type ", int{t}, " for item ", e.item));
+  }
+  // Sane times keep every time difference below (and the window test) free
+  // of int64 overflow.
+  if (!IsSaneTimeMicros(e.time_micros)) {
+    return CheckTimeMicros(e.time_micros,
+                           absl::StrCat("co-visitation: ", where, ": event for item ", e.item));
   }
   return absl::OkStatus();
 }

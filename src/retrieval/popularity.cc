@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "aisle/core/event_time.h"
 #include "retrieval/covisitation_scratch.h"
 
 namespace aisle::retrieval {
@@ -24,6 +25,12 @@ double InvTauMicros(absl::Duration half_life) {
   return kLn2 / absl::ToDoubleMicroseconds(half_life);
 }
 double TauHours(absl::Duration half_life) { return absl::ToDoubleHours(half_life) / kLn2; }
+
+// exp(-(at - epoch) / tau) computed in double, so that any int64 `at` a
+// caller asks about (even INT64_MIN) gives 0 or +inf, never a wrapped value.
+double DecayFactor(int64_t at, int64_t epoch, double inv_tau_micros) {
+  return std::exp(-(static_cast<double>(at) - static_cast<double>(epoch)) * inv_tau_micros);
+}
 
 bool Better(const std::pair<ItemIndex, double>& a, const std::pair<ItemIndex, double>& b) {
   return a.second > b.second || (a.second == b.second && a.first < b.first);
@@ -68,6 +75,10 @@ absl::Status ValidateOptions(const PopularityOptions& o) {
   if (o.top_n == 0 || o.top_n > (size_t{1} << 24)) {
     return absl::InvalidArgumentError(
         absl::StrCat("PopularityOptions.top_n must be in [1, 2^24], got ", o.top_n));
+  }
+  if (o.max_lead < absl::ZeroDuration() || o.max_lead == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "PopularityOptions.max_lead must be finite and >= 0, got ", absl::FormatDuration(o.max_lead)));
   }
   if (!(o.trend_floor > 0.0) || std::isinf(o.trend_floor)) {
     return absl::InvalidArgumentError(
@@ -136,6 +147,7 @@ double PopularityIndex::ScaleFor(Decay& d, int64_t t, int which) {
     d.started = true;
     d.epoch = t;
   }
+  // Both times are sane (|t| < 2^54), so the difference cannot overflow.
   double x = static_cast<double>(t - d.epoch) * d.inv_tau_micros;
   if (x > kMaxExponent) {
     Rescale(which, std::exp(-x));
@@ -187,9 +199,20 @@ absl::Status PopularityIndex::Apply(const Interaction& event, uint32_t segment) 
     return absl::InvalidArgumentError(
         absl::StrCat("popularity: unknown interaction type ", int{type}, " for item ", event.item));
   }
+  if (!IsSaneTimeMicros(event.time_micros)) {
+    return CheckTimeMicros(event.time_micros, absl::StrCat("popularity: event for item index ",
+                                                           event.item));
+  }
   const double w = options_.type_weights[type];
   const ItemIndex item = event.item;
-  const int64_t t = event.time_micros;
+  int64_t t = event.time_micros;
+  if (options_.clock != nullptr) {
+    const absl::Time now = options_.clock->Now();
+    if (absl::FromUnixMicros(t) > now + options_.max_lead) {
+      t = absl::ToUnixMicros(now);
+      clamped_future_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
 
   absl::MutexLock lock(&mu_);
   newest_event_ = std::max(newest_event_, t);
@@ -296,8 +319,7 @@ uint64_t PopularityIndex::PublishLocked() {
 double PopularityIndex::Count(ItemIndex item, int64_t at_micros) const {
   absl::MutexLock lock(&mu_);
   if (item >= global_.size() || !main_.started) return 0.0;
-  return global_[item] *
-         std::exp(-static_cast<double>(at_micros - main_.epoch) * main_.inv_tau_micros);
+  return global_[item] * DecayFactor(at_micros, main_.epoch, main_.inv_tau_micros);
 }
 
 double PopularityIndex::SegmentCount(uint32_t segment, ItemIndex item, int64_t at_micros) const {
@@ -305,8 +327,7 @@ double PopularityIndex::SegmentCount(uint32_t segment, ItemIndex item, int64_t a
   if (segment >= segments_.size() || !main_.started) return 0.0;
   auto it = segments_[segment].find(item);
   if (it == segments_[segment].end()) return 0.0;
-  return it->second.score *
-         std::exp(-static_cast<double>(at_micros - main_.epoch) * main_.inv_tau_micros);
+  return it->second.score * DecayFactor(at_micros, main_.epoch, main_.inv_tau_micros);
 }
 
 double PopularityIndex::Trend(ItemIndex item, int64_t at_micros) const {
@@ -316,10 +337,8 @@ double PopularityIndex::Trend(ItemIndex item, int64_t at_micros) const {
 
 double PopularityIndex::TrendLocked(ItemIndex item, int64_t at_micros) const {
   if (!options_.trending || item >= short_counts_.size() || !short_.started) return 0.0;
-  const double s = short_counts_[item] *
-                   std::exp(-static_cast<double>(at_micros - short_.epoch) * short_.inv_tau_micros);
-  const double l = long_counts_[item] *
-                   std::exp(-static_cast<double>(at_micros - long_.epoch) * long_.inv_tau_micros);
+  const double s = short_counts_[item] * DecayFactor(at_micros, short_.epoch, short_.inv_tau_micros);
+  const double l = long_counts_[item] * DecayFactor(at_micros, long_.epoch, long_.inv_tau_micros);
   const double short_rate = s / TauHours(options_.trend_short_half_life);
   const double long_rate = l / TauHours(options_.trend_long_half_life);
   return short_rate / std::max(long_rate, options_.trend_floor);

@@ -3,25 +3,65 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "aisle/core/status_macros.h"
 
 namespace aisle::serving {
 
-IsolatedRunner::IsolatedRunner(IsolatedRunnerOptions options) : options_(options) {
-  options_.threads = std::max<size_t>(options_.threads, 1);
-  options_.max_outstanding = std::max(options_.max_outstanding, options_.threads);
-  workers_.reserve(options_.threads);
-  for (size_t i = 0; i < options_.threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+absl::Status IsolatedRunner::Validate(const IsolatedRunnerOptions& o) {
+  if (o.threads < 1 || o.threads > kMaxIsolationThreads) {
+    return absl::InvalidArgumentError(absl::StrCat("isolation threads = ", o.threads,
+                                                   " is outside [1, ", kMaxIsolationThreads, "]"));
+  }
+  if (o.max_outstanding < o.threads || o.max_outstanding > kMaxIsolationOutstanding) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("isolation max_outstanding = ", o.max_outstanding, " is outside [threads = ",
+                     o.threads, ", ", kMaxIsolationOutstanding, "]"));
+  }
+  return absl::OkStatus();
 }
 
-IsolatedRunner::~IsolatedRunner() {
+absl::StatusOr<std::unique_ptr<IsolatedRunner>> IsolatedRunner::Create(
+    IsolatedRunnerOptions options) {
+  AISLE_RETURN_IF_ERROR(Validate(options));
+  std::unique_ptr<IsolatedRunner> r(new IsolatedRunner(std::move(options)));
+  const size_t want = r->options_.threads;
+  try {
+    r->workers_.reserve(want);
+    for (size_t i = 0; i < want; ++i) {
+      std::function<void()> loop = [p = r.get()] { p->WorkerLoop(); };
+      if (r->options_.start_thread) {
+        r->workers_.push_back(r->options_.start_thread(std::move(loop)));
+      } else {
+        r->workers_.emplace_back(std::move(loop));
+      }
+    }
+  } catch (const std::exception& e) {
+    const size_t started = r->workers_.size();
+    r->Stop();  // joins what started; the destructor then has nothing to do
+    return absl::ResourceExhaustedError(absl::StrCat("could not start isolation thread ",
+                                                     started + 1, " of ", want, " (", e.what(),
+                                                     "); the ", started,
+                                                     " started were stopped"));
+  }
+  return r;
+}
+
+IsolatedRunner::IsolatedRunner(IsolatedRunnerOptions options) : options_(std::move(options)) {}
+
+void IsolatedRunner::Stop() {
   {
     absl::MutexLock l(&mu_);
     stopping_ = true;
   }
-  for (std::thread& t : workers_) t.join();
+  for (std::thread& t : workers_) {
+    if (t.joinable()) t.join();
+  }
 }
+
+IsolatedRunner::~IsolatedRunner() { Stop(); }
 
 void IsolatedRunner::WorkerLoop() {
   for (;;) {

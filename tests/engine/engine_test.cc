@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
 #include "engine/test_storefront.h"
 #include "gtest/gtest.h"
 
@@ -246,14 +247,14 @@ TEST(Engine, InteractionsBuildHistoryThatSeedsLaterRequests) {
   auto engine = MakeEngine();
   EXPECT_EQ(
       engine
-          ->ApplyInteraction("u1", "s1", "ghost", retrieval::InteractionType::kView, testing::kNow)
+          ->ApplyInteraction("u1", "s1", "ghost", retrieval::InteractionType::kView, absl::Now())
           .code(),
       absl::StatusCode::kNotFound);
   EXPECT_EQ(engine->metrics().events_rejected, 1u);
   for (int n = 0; n < 6; ++n) {
     ASSERT_TRUE(engine
                     ->ApplyInteraction("u1", "s1", ItemId("sku-", 25),
-                                       retrieval::InteractionType::kView, testing::kNow)
+                                       retrieval::InteractionType::kView, absl::Now())
                     .ok());
   }
   EXPECT_EQ(engine->metrics().events_applied, 6u);

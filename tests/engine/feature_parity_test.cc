@@ -49,7 +49,7 @@ TEST(FeatureParity, AssembledRowsEqualWhatTheRankerScored) {
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE((*engine)
                     ->ApplyInteraction("u1", "s1", "sku-5", retrieval::InteractionType::kPurchase,
-                                       testing::kNow)
+                                       absl::Now())
                     .ok());
   }
   Request r;

@@ -53,19 +53,36 @@ TEST(LiveInventory, DeltaCanOversellButRejectsInt32Overflow) {
   EXPECT_EQ(inv.stats().rejected_overflow, 1u);
 }
 
-TEST(LiveInventory, RejectsUnknownItemsAndNegativeLevelsAndCountsThem) {
+TEST(LiveInventory, RejectsUnknownItemsAndNegativeReservesAndCountsThem) {
   LiveInventory inv(3);
   absl::Status s = inv.SetStock(7, 1);
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(s.message(), HasSubstr("item 7"));
   EXPECT_EQ(inv.AddStock(3, 1).code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(inv.SetStock(0, -1).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(inv.SetReserved(0, -1).code(), absl::StatusCode::kInvalidArgument);
   const LiveInventory::Stats st = inv.stats();
   EXPECT_EQ(st.rejected_unknown_item, 2u);
-  EXPECT_EQ(st.rejected_invalid, 2u);
+  EXPECT_EQ(st.rejected_invalid, 1u);
   EXPECT_EQ(st.applied, 0u);
   EXPECT_EQ(inv.version(), 0u);
+}
+
+// Negative stock is one meaning on every path: oversold (backorders), never
+// in stock. SetStock, AddStock and the snapshot column all accept it.
+TEST(LiveInventory, NegativeStockIsOversoldOnEveryPath) {
+  LiveInventory inv(3);
+  ASSERT_TRUE(inv.SetStock(0, -2).ok());
+  ASSERT_TRUE(inv.SetStock(1, 1).ok());
+  ASSERT_TRUE(inv.AddStock(1, -3).ok());
+  EXPECT_EQ(inv.Stock(0), -2);
+  EXPECT_EQ(inv.Stock(1), -2);
+  EXPECT_FALSE(inv.InStock(0));
+  EXPECT_FALSE(inv.InStock(1));
+  ASSERT_TRUE(inv.AddStock(0, 3).ok());  // restocked: 1 on hand
+  EXPECT_TRUE(inv.InStock(0));
+  std::vector<Candidate> c = Items({0, 1, 2});
+  EXPECT_EQ(inv.FilterInStock(c), 2u);
+  EXPECT_THAT(ItemsOf(c), ::testing::ElementsAre(0));
 }
 
 TEST(LiveInventory, VersionBumpsOnEveryAcceptedChange) {
@@ -90,15 +107,13 @@ TEST(LiveInventory, FilterInStockKeepsOrderAndCountsRemoved) {
   EXPECT_THAT(ItemsOf(c), ::testing::ElementsAre(5, 2, 0));
 }
 
-TEST(LiveInventory, FromStockRejectsNegativeNamingTheItem) {
+TEST(LiveInventory, FromStockKeepsNegativeStockAsOversold) {
   std::vector<int32_t> stock = {1, 0, -4};
   auto inv = LiveInventory::FromStock(stock);
-  ASSERT_FALSE(inv.ok());
-  EXPECT_THAT(inv.status().message(), HasSubstr("item 2"));
-  stock[2] = 4;
-  inv = LiveInventory::FromStock(stock);
-  ASSERT_TRUE(inv.ok());
-  EXPECT_EQ((*inv)->Stock(2), 4);
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ((*inv)->Stock(2), -4);
+  EXPECT_FALSE((*inv)->InStock(2));
+  EXPECT_TRUE((*inv)->InStock(0));
   EXPECT_EQ((*inv)->size(), 3u);
 }
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -485,6 +486,31 @@ TEST(CoVisitationYoochoose, MatchesNaiveReferenceOnTrainFull) {
     }
   }
   EXPECT_GT(checked, 5000u);
+}
+
+TEST(CoVisitationIndex, RefusesTimesThatAreNotTimesOnBothPaths) {
+  auto index = MakeIndex(Opts(4));
+  Interaction bad = Ev(1, 2, 0);
+  bad.time_micros = std::numeric_limits<int64_t>::min();
+  // Live: the event is refused and its session ring untouched, so the next
+  // event of the session pairs only with what came before.
+  ASSERT_TRUE(index->Apply(Ev(1, 0, 10)).ok());
+  absl::Status st = index->Apply(bad);
+  EXPECT_TRUE(absl::IsInvalidArgument(st));
+  EXPECT_THAT(st.message(), HasSubstr("INT64_MIN (no time)"));
+  EXPECT_THAT(st.message(), HasSubstr("item 2"));
+  ASSERT_TRUE(index->Apply(Ev(1, 1, 20)).ok());
+  index->Publish();
+  EXPECT_EQ(index->Snapshot()->Neighbors(2).size(), 0u);
+  EXPECT_EQ(index->Snapshot()->Neighbors(0).size(), 1u);
+  // Batch: the position is named and nothing is accumulated.
+  auto batch = MakeIndex(Opts(4));
+  std::vector<Interaction> log = {Ev(1, 0, 0), Ev(1, 1, 1), bad};
+  log[2].time_micros = std::numeric_limits<int64_t>::max();
+  st = batch->AddLog(log);
+  EXPECT_THAT(st.message(), HasSubstr("log position 2"));
+  batch->Publish();
+  EXPECT_EQ(batch->Snapshot()->Neighbors(0).size(), 0u);
 }
 
 }  // namespace

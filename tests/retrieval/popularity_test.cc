@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -12,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/time.h"
+#include "aisle/core/clock.h"
 #include "aisle/core/item_bitset.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -370,6 +373,62 @@ TEST(PopularityConcurrency, ReadersSeeSortedSnapshotsDuringUpdates) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GT(reads.load(), 0u);
   EXPECT_EQ(pop->Snapshot()->version(), 200u);
+}
+
+// ------------------------------------------------------------ event times
+
+TEST(PopularityIndex, RefusesTimesThatAreNotTimesAndCountsNothing) {
+  PopularityOptions o;
+  o.num_items = 4;
+  auto pop = Make(o);
+  ASSERT_TRUE(pop->Apply(Ev(1, kT0)).ok());
+  for (int64_t bad : {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+                      int64_t{-3000000000} * kSec}) {
+    absl::Status st = pop->Apply(Ev(2, bad));
+    EXPECT_TRUE(absl::IsInvalidArgument(st)) << bad;
+    EXPECT_THAT(st.message(), HasSubstr("item index 2")) << bad;
+    EXPECT_THAT(st.message(), HasSubstr("outside [1900-01-01, 2400-01-01)")) << bad;
+  }
+  EXPECT_EQ(pop->Count(2, kT0), 0.0);
+  // Queries at any int64 time stay finite or zero (no wrapped arithmetic).
+  EXPECT_TRUE(std::isfinite(pop->Count(1, kT0 + kHour)));
+  EXPECT_EQ(pop->Count(1, std::numeric_limits<int64_t>::max()), 0.0);
+  EXPECT_FALSE(std::isnan(pop->Count(1, std::numeric_limits<int64_t>::min())));
+  pop->Publish();
+  for (float s : pop->Snapshot()->Global().scores) EXPECT_TRUE(std::isfinite(s));
+}
+
+TEST(PopularityIndex, WithAClockAFarFutureEventCountsAsOneEventNow) {
+  FakeClock clock(absl::FromUnixMicros(kT0));
+  PopularityOptions o;
+  o.num_items = 3;
+  o.clock = &clock;
+  auto pop = Make(o);
+  // Item 0: one event stamped 200 years ahead; item 1: two events now.
+  ASSERT_TRUE(pop->Apply(Ev(0, kT0 + 200 * 8766 * kHour)).ok());
+  ASSERT_TRUE(pop->Apply(Ev(1, kT0)).ok());
+  ASSERT_TRUE(pop->Apply(Ev(1, kT0)).ok());
+  EXPECT_EQ(pop->clamped_future(), 1u);
+  EXPECT_NEAR(pop->Count(0, kT0), 1.0, 1e-9);
+  EXPECT_NEAR(pop->Count(1, kT0), 2.0, 1e-9);
+  pop->Publish();
+  EXPECT_THAT(Items(pop->Snapshot()->Global()), ElementsAre(1, 0));
+  // Time goes on: later events decay the clamped one like any other.
+  clock.Advance(absl::Hours(48));
+  ASSERT_TRUE(pop->Apply(Ev(2, kT0 + 48 * kHour)).ok());
+  EXPECT_NEAR(pop->Count(0, kT0 + 48 * kHour), 0.25, 1e-9);  // two half-lives
+  pop->Publish();
+  EXPECT_THAT(Items(pop->Snapshot()->Global()), ElementsAre(2, 1, 0));
+  // Within max_lead an event keeps its own time (clock skew).
+  ASSERT_TRUE(pop->Apply(Ev(2, kT0 + 48 * kHour + 60 * kSec)).ok());
+  EXPECT_EQ(pop->clamped_future(), 1u);
+}
+
+TEST(PopularityIndex, RejectsAnInfiniteOrNegativeMaxLead) {
+  PopularityOptions o;
+  o.num_items = 3;
+  o.max_lead = -absl::Seconds(1);
+  EXPECT_THAT(PopularityIndex::Create(o).status().message(), HasSubstr("max_lead"));
 }
 
 }  // namespace

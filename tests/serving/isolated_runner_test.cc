@@ -1,17 +1,27 @@
 #include "aisle/serving/isolated_runner.h"
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace aisle::serving {
 namespace {
+
+IsolatedRunnerOptions Opts(size_t threads, size_t max_outstanding) {
+  IsolatedRunnerOptions o;
+  o.threads = threads;
+  o.max_outstanding = max_outstanding;
+  return o;
+}
 
 // Waits (really) until the runner reports no outstanding call.
 void WaitIdle(const IsolatedRunner& r) {
@@ -19,7 +29,9 @@ void WaitIdle(const IsolatedRunner& r) {
 }
 
 TEST(IsolatedRunner, RunsTheFunctionAndPublishesItsEffects) {
-  IsolatedRunner runner({.threads = 2, .max_outstanding = 4});
+  auto made = IsolatedRunner::Create(Opts(2, 4));
+  ASSERT_TRUE(made.ok()) << made.status();
+  IsolatedRunner& runner = **made;
   auto value = std::make_shared<int>(0);
   EXPECT_EQ(runner.Run([value] { *value = 42; }, Deadline::Infinite()), IsolatedOutcome::kDone);
   EXPECT_EQ(*value, 42);
@@ -64,7 +76,9 @@ void HoldAWorker(IsolatedRunner& runner, std::shared_ptr<absl::Notification> rel
 }
 
 TEST(IsolatedRunner, StopsWaitingAtTheDeadlineAndTheCallFinishesLater) {
-  IsolatedRunner runner({.threads = 1, .max_outstanding = 16});
+  auto made = IsolatedRunner::Create(Opts(1, 16));
+  ASSERT_TRUE(made.ok()) << made.status();
+  IsolatedRunner& runner = **made;
   auto release = std::make_shared<absl::Notification>();
   auto finished = std::make_shared<std::atomic<int>>(0);
   ReleaseOnExit guard{release};
@@ -82,7 +96,9 @@ TEST(IsolatedRunner, StopsWaitingAtTheDeadlineAndTheCallFinishesLater) {
 }
 
 TEST(IsolatedRunner, RejectsAtOnceWhenHungCallsHoldEverySlot) {
-  IsolatedRunner runner({.threads = 1, .max_outstanding = 1});
+  auto made = IsolatedRunner::Create(Opts(1, 1));
+  ASSERT_TRUE(made.ok()) << made.status();
+  IsolatedRunner& runner = **made;
   auto release = std::make_shared<absl::Notification>();
   auto finished = std::make_shared<std::atomic<int>>(0);
   ReleaseOnExit guard{release};
@@ -101,7 +117,9 @@ TEST(IsolatedRunner, RejectsAtOnceWhenHungCallsHoldEverySlot) {
 }
 
 TEST(IsolatedRunner, AbandonedBeforeItStartedNeverRuns) {
-  IsolatedRunner runner({.threads = 1, .max_outstanding = 16});
+  auto made = IsolatedRunner::Create(Opts(1, 16));
+  ASSERT_TRUE(made.ok()) << made.status();
+  IsolatedRunner& runner = **made;
   auto release = std::make_shared<absl::Notification>();
   auto finished = std::make_shared<std::atomic<int>>(0);
   ReleaseOnExit guard{release};
@@ -118,7 +136,9 @@ TEST(IsolatedRunner, AbandonedBeforeItStartedNeverRuns) {
 }
 
 TEST(IsolatedRunner, ManyCallerThreads) {
-  IsolatedRunner runner({.threads = 2, .max_outstanding = 64});
+  auto made = IsolatedRunner::Create(Opts(2, 64));
+  ASSERT_TRUE(made.ok()) << made.status();
+  IsolatedRunner& runner = **made;
   constexpr int kThreads = 4;
   constexpr int kCalls = 200;
   auto sum = std::make_shared<std::atomic<int64_t>>(0);
@@ -151,7 +171,9 @@ TEST(IsolatedRunner, DestructionWaitsForARunningCall) {
   auto release = std::make_shared<absl::Notification>();
   auto finished = std::make_shared<std::atomic<int>>(0);
   {
-    IsolatedRunner runner({.threads = 1, .max_outstanding = 16});
+    auto made = IsolatedRunner::Create(Opts(1, 16));
+  ASSERT_TRUE(made.ok()) << made.status();
+  IsolatedRunner& runner = **made;
     HoldAWorker(runner, release, finished);
     if (::testing::Test::HasFatalFailure()) release->Notify();  // never hang the test
     std::thread releaser([release] {
@@ -164,4 +186,40 @@ TEST(IsolatedRunner, DestructionWaitsForARunningCall) {
 }
 
 }  // namespace
+TEST(IsolatedRunner, RefusesAbsurdThreadAndQueueBounds) {
+  auto r = IsolatedRunner::Create(Opts(0, 4));
+  EXPECT_TRUE(absl::IsInvalidArgument(r.status()));
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("threads = 0 is outside [1, 256]"));
+  r = IsolatedRunner::Create(Opts(size_t{1} << 40, size_t{1} << 41));
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("threads = 1099511627776"));
+  r = IsolatedRunner::Create(Opts(4, 2));
+  EXPECT_THAT(r.status().message(),
+              ::testing::HasSubstr("max_outstanding = 2 is outside [threads = 4, 65536]"));
+}
+
+TEST(IsolatedRunner, AFailedStartStopsTheThreadsItStarted) {
+  // The system refuses the third thread: the two started ones must be
+  // stopped and joined (a joinable std::thread destroyed would abort).
+  auto started = std::make_shared<std::atomic<int>>(0);
+  auto exited = std::make_shared<std::atomic<int>>(0);
+  IsolatedRunnerOptions o = Opts(4, 8);
+  o.start_thread = [started, exited](std::function<void()> loop) {
+    if (started->load() == 2) {
+      throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                              "thread refused");
+    }
+    started->fetch_add(1);
+    return std::thread([loop = std::move(loop), exited] {
+      loop();
+      exited->fetch_add(1);
+    });
+  };
+  auto r = IsolatedRunner::Create(o);
+  ASSERT_TRUE(absl::IsResourceExhausted(r.status())) << r.status();
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("thread 3 of 4"));
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("the 2 started were stopped"));
+  EXPECT_EQ(started->load(), 2);
+  EXPECT_EQ(exited->load(), 2);  // joined before Create returned
+}
+
 }  // namespace aisle::serving

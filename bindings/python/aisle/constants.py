@@ -84,6 +84,7 @@ class FallbackReason(enum.IntEnum):
     SWITCHED_OFF = 5
     OVERLOAD = 6
     ERROR = 7
+    NON_FINITE_SCORE = 8
 
 
 class Tier(enum.IntEnum):

@@ -4,8 +4,9 @@
 // host's inventory events while requests read it without a lock. Filters use
 // it, never the stock column of the catalog snapshot (which is hours old).
 //
-// Each item holds `stock` (units on hand) and `reserved` (units held, e.g. in
-// open orders); available = stock - reserved. An item is in stock for a
+// Each item holds `stock` (units on hand, signed: negative means oversold,
+// i.e. backorders, as upstream inventory systems report it) and `reserved`
+// (units held, e.g. in open orders, >= 0); available = stock - reserved. An item is in stock for a
 // surface when available > the surface's reserve (a safety margin: a surface
 // with reserve 2 hides items with 2 or fewer units left).
 //
@@ -17,7 +18,7 @@
 //   size_t removed = inv->FilterInStock(candidates, /*reserve=*/1);
 //
 // Every accepted change bumps version() (caches key on it); rejected updates
-// (unknown item, int32 overflow, negative level) are counted in stats() and
+// (unknown item, int32 overflow, negative reserve) are counted in stats() and
 // return a Status naming the item.
 //
 // Catalog changes: Grow() appends new items (stock 0) within the capacity
@@ -53,13 +54,13 @@ class LiveInventory {
     uint64_t applied = 0;                // accepted updates
     uint64_t rejected_unknown_item = 0;  // item index >= size()
     uint64_t rejected_overflow = 0;      // result outside int32
-    uint64_t rejected_invalid = 0;       // negative absolute stock or reserve
+    uint64_t rejected_invalid = 0;       // negative reserve
   };
 
   // `num_items` items, all with stock 0 and reserved 0. `capacity` (at least
   // num_items) bounds Grow().
   explicit LiveInventory(size_t num_items, size_t capacity = 0);
-  // Stock from a snapshot column; InvalidArgument naming the first negative.
+  // Stock from a snapshot column (negative values are oversold items).
   static absl::StatusOr<std::unique_ptr<LiveInventory>> FromStock(absl::Span<const int32_t> stock,
                                                                   size_t capacity = 0);
   // A new inventory for a renumbered catalog: new item i takes old item
@@ -77,7 +78,7 @@ class LiveInventory {
   size_t size() const { return size_.load(std::memory_order_acquire); }
   size_t capacity() const { return capacity_; }
 
-  // Absolute stock level (>= 0).
+  // Absolute stock level; negative = oversold (never in stock).
   absl::Status SetStock(ItemIndex item, int32_t stock);
   // Relative change (a sale is -1, a restock +n). Stock may go negative
   // (oversold, as reported upstream); a result outside int32 is rejected.

@@ -141,13 +141,15 @@ class CoVisitationIndex {
   // are taken in log order (they need not be contiguous: an interleaved log
   // is grouped by a stable sort first). Does not touch the live sessions'
   // ring buffers and does not publish. InvalidArgument naming the position
-  // and item when an item index is out of range; nothing is accumulated then.
+  // and item when an item index is out of range, the type is unknown or the
+  // time is not sane (aisle/core/event_time.h); nothing is accumulated then.
   absl::Status AddLog(absl::Span<const Interaction> log);
 
   // Incremental: pairs `event` with the recent events of its session (a ring
   // buffer of the last max_distance events), then appends it to the ring.
   // Applying a log event by event gives the same weights as AddLog() of it
   // (up to float summation order) when the log is in time order per session.
+  // The same checks as AddLog(); a rejected event changes nothing.
   absl::Status Apply(const Interaction& event);
 
   // Builds the table from the accumulators and swaps it in. Returns its

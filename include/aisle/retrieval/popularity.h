@@ -39,6 +39,16 @@
 // is short_rate / max(long_rate, trend_floor). The trending list (global
 // scope) is recomputed at each publish by a scan over all items (O(items)).
 //
+// Event times. Every event time must be sane (aisle/core/event_time.h:
+// [1900, 2400) in unix microseconds; INT64_MIN, the "no time" value, is
+// refused with InvalidArgument and nothing is counted). With a `clock`, an
+// event more than `max_lead` ahead of the clock is counted at the clock's
+// now (clamped_future() counts them): no single event can move the table's
+// time ahead of the clock, so a hostile far-future timestamp neither pins an
+// item to the top nor decays every other count to zero. Without a clock
+// (offline replays of historical logs) event times are trusted as they are.
+// An event far in the past only contributes its (vanishing) decayed weight.
+//
 // Concurrency: as for co-visitation, readers never lock. Each Publish()
 // builds an immutable PopularitySnapshot (sorted top-N lists in CSR form,
 // rebuilding only scopes that changed) and swaps it in through a
@@ -65,6 +75,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "aisle/core/candidate.h"
+#include "aisle/core/clock.h"
 #include "aisle/core/ids.h"
 #include "aisle/retrieval/candidate_source.h"
 #include "aisle/retrieval/interaction.h"
@@ -95,6 +106,10 @@ struct PopularityOptions {
   // Publish automatically after this many Apply() calls; 0 = only on
   // Publish().
   size_t publish_every = 0;
+  // Optional: bounds event times from above (see "Event times"); must
+  // outlive the index. The engine passes its own clock.
+  const Clock* clock = nullptr;
+  absl::Duration max_lead = absl::Minutes(5);
 };
 
 // The published, immutable view: sorted top-N lists per scope, scores are
@@ -160,8 +175,9 @@ class PopularityIndex {
   PopularityIndex& operator=(const PopularityIndex&) = delete;
 
   // Counts one event (its `session` is ignored) in the global, category and
-  // `segment` scopes. InvalidArgument for an item index outside the catalog
-  // or a segment > num_segments (nothing is counted then).
+  // `segment` scopes. InvalidArgument for an item index outside the catalog,
+  // a segment > num_segments or a time that is not sane (nothing is counted
+  // then).
   absl::Status Apply(const Interaction& event, uint32_t segment = 0);
   // Applies a batch; stops at the first bad event (its position is named).
   absl::Status ApplyAll(absl::Span<const Interaction> events, uint32_t segment = 0);
@@ -181,6 +197,9 @@ class PopularityIndex {
   double Trend(ItemIndex item, int64_t at_micros) const;
 
   const PopularityOptions& options() const { return options_; }
+  // Events counted at the clock's now because they were more than max_lead
+  // ahead of it.
+  uint64_t clamped_future() const { return clamped_future_.load(std::memory_order_relaxed); }
 
  private:
   // exp((t - epoch) / tau) bookkeeping for one half-life.
@@ -228,6 +247,7 @@ class PopularityIndex {
   uint64_t next_version_ ABSL_GUARDED_BY(mu_) = 1;
 
   std::atomic<std::shared_ptr<const PopularitySnapshot>> published_;
+  std::atomic<uint64_t> clamped_future_{0};
 };
 
 struct PopularitySourceOptions {

@@ -45,6 +45,7 @@
 #include "absl/time/time.h"
 #include "aisle/core/clock.h"
 #include "aisle/core/deadline.h"
+#include "aisle/core/event_time.h"
 #include "aisle/core/matrix.h"
 #include "aisle/retrieval/interaction.h"
 #include "aisle/serving/circuit_breaker.h"
@@ -62,11 +63,20 @@ namespace aisle::serving {
 using HostScorer = std::function<absl::Status(MatrixView features, absl::Span<float> scores,
                                               const Deadline& deadline)>;
 
+// Bounds on EngineOptions (Create refuses values beyond them, naming the
+// option, its value and the range).
+inline constexpr uint32_t kMaxHistoryLength = 1000;
+inline constexpr uint32_t kMaxSegments = 4096;
+
 struct EngineOptions {
   const Clock* clock = &Clock::Real();
   // Recent items kept per session and user, used as seeds when a request
-  // brings none.
+  // brings none: 0..kMaxHistoryLength.
   uint32_t history_length = 10;
+  // User segments the live popularity counts (Request::segment and
+  // ApplyInteraction's segment are 1..num_segments; 0 = none):
+  // 0..kMaxSegments.
+  uint32_t num_segments = 64;
   // Publish live popularity / co-visitation tables after this many events
   // (they are also published by PublishLiveState()).
   size_t publish_every = 256;
@@ -81,9 +91,16 @@ struct EngineOptions {
   // The isolation runner, created with the first snapshot that needs it:
   // worker threads, and calls outstanding at most (queued, running, or
   // abandoned at their deadline but still running) before further requests
-  // fall back at once with reason "overload".
+  // fall back at once with reason "overload". Threads 1..256, outstanding
+  // threads..65536 (see IsolatedRunner::Validate).
   size_t isolation_threads = 4;
   size_t isolation_max_outstanding = 64;
+  // The window live event times must fall in, around `clock` (see
+  // aisle/core/event_time.h). Defaults: an event older than 7 days is
+  // refused, one more than 5 minutes ahead is applied at the clock's now;
+  // both are counted (EngineMetrics::events_*). Time-decayed tables are also
+  // bounded by the clock, so no single event can move their time ahead of it.
+  EventTimeWindow event_time;
 };
 
 // Counters for dashboards; all monotonic since Create().
@@ -105,6 +122,20 @@ struct EngineMetrics {
   uint64_t isolated_timeouts = 0;
   uint64_t isolated_rejected = 0;
   uint64_t isolated_outstanding = 0;
+  // Live event times (ApplyInteraction, aisle/core/event_time.h): applied at
+  // the window's edge (too old / too far ahead), refused (too old / too far
+  // ahead / not a time at all), and applied at the clock's now because they
+  // carried no time (absl::InfinitePast()). Refused ones also count in
+  // events_rejected.
+  uint64_t events_clamped_old = 0;
+  uint64_t events_clamped_new = 0;
+  uint64_t events_rejected_old = 0;
+  uint64_t events_rejected_new = 0;
+  uint64_t events_rejected_time = 0;
+  uint64_t events_time_missing = 0;
+  // Ids a request repeated within one of its lists (seed, cart, bought,
+  // search candidates): each item is used once.
+  uint64_t duplicate_request_items = 0;
 };
 
 // The feature matrix a surface's ranker sees, for training/serving parity.
@@ -131,7 +162,10 @@ class Engine {
 
   // Serves one request. Errors only for a malformed request (unknown
   // surface, k beyond the surface's max_k, a user vector of the wrong
-  // dimension or with NaN); everything else degrades and says so.
+  // dimension or with NaN, a user, session or request id that breaks the id
+  // rule of aisle/core/external_id.h); everything else degrades and says so.
+  // Item ids the snapshot does not know are counted (unknown_items); an id
+  // repeated within a list is used once (duplicate_request_items).
   absl::StatusOr<Response> Recommend(const Request& request) const;
 
   // The exact feature matrix the surface's ranker would score for
@@ -155,9 +189,18 @@ class Engine {
 
   // Live updates. Unknown item ids are counted (events_rejected) and
   // returned as NotFound naming the id; nothing else changes.
+  //
+  // `at` is the event's time, judged against EngineOptions::event_time:
+  // outside the window it is refused (InvalidArgument naming the item, the
+  // time and the window) or applied at the window's edge, and counted either
+  // way. absl::InfinitePast() means "no time": the event is applied at the
+  // clock's now (counted as events_time_missing).
   absl::Status ApplyInteraction(absl::string_view user_id, absl::string_view session_id,
                                 absl::string_view item_id, retrieval::InteractionType type,
                                 absl::Time at, uint32_t segment = 0);
+  // Stock is a signed count of units on hand: negative means oversold
+  // (backorders), and is never in stock. AddStock rejects a result outside
+  // int32 (OutOfRange naming the item id).
   absl::Status SetStock(absl::string_view item_id, int32_t stock);
   absl::Status AddStock(absl::string_view item_id, int32_t delta);
   // Makes the live popularity and co-visitation tables visible now.

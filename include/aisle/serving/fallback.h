@@ -53,14 +53,15 @@ enum class FallbackReason : uint8_t {
   kSwitchedOff = 5,    // a runtime switch turned the level off
   kOverload = 6,       // the overload controller shed the level
   kError = 7,          // the level failed with an error
+  kNonFiniteScore = 8,  // the ranker answered NaN or infinity for some item
 };
-inline constexpr int kNumFallbackReasons = 8;
+inline constexpr int kNumFallbackReasons = 9;
 
 // Stable names: "personalized", "segment", "category_popular",
 // "global_popular", "campaign", "lexical". Out-of-range values give "unknown".
 absl::string_view FallbackLevelName(FallbackLevel level);
 // Stable names: "none", "deadline", "breaker_open", "empty_stage",
-// "stale_features", "switched_off", "overload", "error".
+// "stale_features", "switched_off", "overload", "error", "non_finite_score".
 absl::string_view FallbackReasonName(FallbackReason reason);
 
 // Inverse of the name functions. InvalidArgument naming the unknown string.

@@ -8,9 +8,11 @@
 // its result is dropped. A call abandoned before a worker picked it up never
 // runs.
 //
-//   aisle::serving::IsolatedRunner runner({.threads = 4, .max_outstanding = 32});
+//   AISLE_ASSIGN_OR_RETURN(std::unique_ptr<aisle::serving::IsolatedRunner> runner,
+//                          aisle::serving::IsolatedRunner::Create(
+//                              {.threads = 4, .max_outstanding = 32}));
 //   auto job = std::make_shared<Job>(...);  // everything the call touches
-//   IsolatedOutcome o = runner.Run([job] { job->Score(); }, stage_deadline);
+//   IsolatedOutcome o = runner->Run([job] { job->Score(); }, stage_deadline);
 //   if (o == IsolatedOutcome::kDone) { /* job's results are visible here */ }
 //
 // The function must own (or share ownership of) everything it touches: after
@@ -26,6 +28,12 @@
 // EngineOptions::allow_threads is true. Destruction waits for running calls
 // to return (a thread cannot be cancelled); queued calls are dropped.
 //
+// Resources are bounded and starting is all or nothing: Create() refuses
+// more than kMaxIsolationThreads threads or kMaxIsolationOutstanding
+// outstanding calls, and when the system refuses a thread part-way it stops
+// and joins the threads already started and returns ResourceExhausted naming
+// how many started; no thread is left behind.
+//
 // Thread-safety: thread-safe (Run() from any number of threads). Each Run()
 // takes one short mutex section to enqueue; the wait itself is on a per-call
 // mutex.
@@ -36,6 +44,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -43,17 +52,26 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "aisle/core/deadline.h"
 
 namespace aisle::serving {
 
+inline constexpr size_t kMaxIsolationThreads = 256;
+inline constexpr size_t kMaxIsolationOutstanding = size_t{1} << 16;
+
 struct IsolatedRunnerOptions {
-  // Worker threads, started by the constructor (at least 1).
+  // Worker threads, started by Create(): 1..kMaxIsolationThreads.
   size_t threads = 4;
-  // Calls queued + running + abandoned-but-still-running, at most (at least
-  // `threads`).
+  // Calls queued + running + abandoned-but-still-running, at most:
+  // threads..kMaxIsolationOutstanding.
   size_t max_outstanding = 64;
+  // How a worker thread is started; empty = std::thread. A test seam (and a
+  // hook for hosts that name or pin their threads): it may throw
+  // std::system_error as std::thread does when the system refuses.
+  std::function<std::thread(std::function<void()>)> start_thread;
 };
 
 enum class IsolatedOutcome : uint8_t {
@@ -73,7 +91,10 @@ struct IsolatedRunnerMetrics {
 
 class IsolatedRunner {
  public:
-  explicit IsolatedRunner(IsolatedRunnerOptions options = {});
+  // Starts the workers. InvalidArgument naming an option out of range;
+  // ResourceExhausted when the system refuses a thread (none is left running).
+  static absl::StatusOr<std::unique_ptr<IsolatedRunner>> Create(IsolatedRunnerOptions options = {});
+  static absl::Status Validate(const IsolatedRunnerOptions& options);
   ~IsolatedRunner();
   IsolatedRunner(const IsolatedRunner&) = delete;
   IsolatedRunner& operator=(const IsolatedRunner&) = delete;
@@ -93,7 +114,10 @@ class IsolatedRunner {
     bool abandoned ABSL_GUARDED_BY(mu) = false;
     absl::AnyInvocable<void()> fn;
   };
+  explicit IsolatedRunner(IsolatedRunnerOptions options);
   void WorkerLoop();
+  // Sets stopping_ and joins every started worker.
+  void Stop();
 
   IsolatedRunnerOptions options_;
   absl::Mutex mu_;
