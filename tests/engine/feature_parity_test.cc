@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "aisle/serving/engine.h"
 #include "engine/test_storefront.h"
 #include "gtest/gtest.h"
