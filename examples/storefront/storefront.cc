@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -122,6 +123,10 @@ int main(int argc, char** argv) {
   co.items = flags.items;
   co.dim = 64;
   co.seed = flags.seed;
+  // The storefront lives now: launch times and warm sessions lead up to the
+  // moment the simulation starts, and live events are stamped with the
+  // engine's (real) clock, inside its event-time window.
+  co.now = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
   auto catalog = aisle::catalog::MakeSyntheticCatalog(co);
   if (!catalog.ok()) {
     std::fprintf(stderr, "catalog: %s\n", std::string(catalog.status().message()).c_str());
@@ -246,7 +251,7 @@ int main(int argc, char** argv) {
   const auto leaf = cat->ItemsInCategory(cat->category(popularity.by_rank()[40]));
   for (size_t i = 0; i < std::min<size_t>(8, leaf.size()); ++i) {
     (void)engine->ApplyInteraction("user-42", "sess-42", cat->id(leaf[i]),
-                                   aisle::retrieval::InteractionType::kView, co.now);
+                                   aisle::retrieval::InteractionType::kView, absl::Now());
   }
   Request known;
   known.surface = "home";
@@ -291,7 +296,7 @@ int main(int argc, char** argv) {
       by_surface[absl::StrCat(phase, " ", q.surface)].Add(*resp);
       // Every request is also an event: the visitor views an item.
       (void)engine->ApplyInteraction(q.user_id, q.session_id, cat->id(item),
-                                     aisle::retrieval::InteractionType::kView, co.now);
+                                     aisle::retrieval::InteractionType::kView, absl::Now());
     }
     const double secs = Seconds(start);
     std::printf("\nphase %-11s %6zu requests in %.2fs = %.0f req/s (with one event each)\n", phase,
@@ -332,7 +337,12 @@ int main(int argc, char** argv) {
       "remote_ctr",
       [&remote_calls](aisle::MatrixView f, absl::Span<float> scores, const aisle::Deadline&) {
         if (remote_calls.fetch_add(1) % 8 == 7) absl::SleepFor(absl::Milliseconds(40));
-        for (size_t i = 0; i < f.rows; ++i) scores[i] = f.Row(i)[0];  // the ANN score
+        // The ANN score, or -1 for a candidate ANN did not propose (its
+        // feature is missing, NaN): a NaN answer would be a failed call.
+        for (size_t i = 0; i < f.rows; ++i) {
+          const float ann_score = f.Row(i)[0];
+          scores[i] = std::isnan(ann_score) ? -1.0f : ann_score;
+        }
         return absl::OkStatus();
       },
       remote_breaker);
