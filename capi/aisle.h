@@ -754,10 +754,30 @@ typedef struct aisle_engine_options {
   int64_t publish_every;              /* live events between publishes of popularity and
                                          co-visitation; default 256; -1: only on
                                          aisle_engine_publish_live_state */
+  /* Appended after the first release (a caller built with the smaller struct
+   * gets the defaults). The window live event times must fall in, around the
+   * engine's clock (see aisle_engine_apply_interaction), and the segments
+   * the live popularity counts. */
+  int64_t event_max_age_micros;  /* older events are too old; default 7 days */
+  int64_t event_max_lead_micros; /* events further ahead are too new; default 5 minutes */
+  int32_t event_too_old;         /* AISLE_EVENT_TIME_*; default AISLE_EVENT_TIME_REJECT */
+  int32_t event_too_new;         /* AISLE_EVENT_TIME_*; default AISLE_EVENT_TIME_CLAMP */
+  uint32_t num_segments;         /* request/event segments 1..num_segments; default 64,
+                                    at most 4096 */
 } aisle_engine_options;
 
+/* What happens to a live event outside the time window (aisle_engine_options). */
+#define AISLE_EVENT_TIME_DEFAULT 0 /* the side's default */
+#define AISLE_EVENT_TIME_REJECT 1  /* refused (INVALID_ARGUMENT) and counted */
+#define AISLE_EVENT_TIME_CLAMP 2   /* applied at the window's edge and counted */
+
 /* As aisle_engine_create, with options (NULL = all defaults).
- * INVALID_ARGUMENT for a bad options->size or a publish_every below -1.
+ * INVALID_ARGUMENT for a bad options->size, a publish_every below -1, or an
+ * option beyond its bound (history_length at most 1000, isolation_threads at
+ * most 256, isolation_max_outstanding from isolation_threads to 65536,
+ * num_segments at most 4096, negative window durations, an unknown
+ * AISLE_EVENT_TIME_* value), naming the field, its value and the range.
+ * RESOURCE_EXHAUSTED when the system refuses a thread (none is left running).
  * Thread-safety: thread-safe. The engine is thread-safe. */
 AISLE_API int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
                                                    const aisle_engine_options* options,
@@ -782,8 +802,15 @@ AISLE_API int32_t aisle_engine_recommend(const aisle_engine* engine, const aisle
 AISLE_API int32_t aisle_engine_set_stock(aisle_engine* engine, const char* item_id, int32_t stock);
 AISLE_API int32_t aisle_engine_add_stock(aisle_engine* engine, const char* item_id, int32_t delta);
 /* One live event (user_id / session_id may be NULL or ""). NOT_FOUND naming
- * an unknown item; INVALID_ARGUMENT for a bad type.
- * Thread-safety: thread-safe. */
+ * an unknown item; INVALID_ARGUMENT for a bad type, a segment beyond
+ * num_segments, or ids that break the id rule. `at_micros` (unix
+ * microseconds) is judged against the engine's event-time window: an event
+ * older than event_max_age is refused (or clamped), one further than
+ * event_max_lead ahead of the clock is applied at the clock's now (or
+ * refused), a value that is no time at all (before 1900, after 2400) is
+ * refused; AISLE_UNKNOWN_TIME means "no time": applied at the clock's now.
+ * Each case is counted in aisle_engine_metrics. A refused event changes
+ * nothing. Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_engine_apply_interaction(aisle_engine* engine, const char* user_id,
                                                  const char* session_id, const char* item_id,
                                                  int32_t type, int64_t at_micros, uint32_t segment);
@@ -823,6 +850,18 @@ typedef struct aisle_engine_metrics {
   uint64_t isolated_timeouts;
   uint64_t isolated_rejected;
   uint64_t isolated_outstanding;
+  /* Appended: live event times (aisle_engine_apply_interaction) applied at
+   * the window's edge (too old / too far ahead), refused (too old / too far
+   * ahead / no time at all; also in events_rejected), applied at now because
+   * they carried AISLE_UNKNOWN_TIME; and ids a request repeated within one
+   * of its lists (each item is used once). */
+  uint64_t events_clamped_old;
+  uint64_t events_clamped_new;
+  uint64_t events_rejected_old;
+  uint64_t events_rejected_new;
+  uint64_t events_rejected_time;
+  uint64_t events_time_missing;
+  uint64_t duplicate_request_items;
 } aisle_engine_metrics;
 
 /* Fills `out` up to out->size bytes. INVALID_ARGUMENT when out->size is

@@ -341,6 +341,45 @@ int32_t aisle_engine_create(const aisle_snapshot* snapshot, aisle_engine** out) 
   return aisle_engine_create_with_options(snapshot, nullptr, out);
 }
 
+namespace {
+
+// The appended event-window and segment fields (zero = the default).
+absl::Status ReadEventWindow(const aisle_engine_options& o, aisle::serving::EngineOptions& eo) {
+  const std::pair<const char*, int64_t> durations[] = {
+      {"event_max_age_micros", o.event_max_age_micros},
+      {"event_max_lead_micros", o.event_max_lead_micros}};
+  for (const auto& [name, v] : durations) {
+    if (v < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("aisle_engine_options.", name, " = ", v,
+                                                     " is outside [0, 2^63-1] (0 = default)"));
+    }
+  }
+  if (o.event_max_age_micros > 0) eo.event_time.max_age = absl::Microseconds(o.event_max_age_micros);
+  if (o.event_max_lead_micros > 0) {
+    eo.event_time.max_lead = absl::Microseconds(o.event_max_lead_micros);
+  }
+  const std::pair<const char*, int32_t> actions[] = {{"event_too_old", o.event_too_old},
+                                                     {"event_too_new", o.event_too_new}};
+  for (const auto& [name, v] : actions) {
+    if (v < AISLE_EVENT_TIME_DEFAULT || v > AISLE_EVENT_TIME_CLAMP) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "aisle_engine_options.", name, " = ", v,
+          " is outside [0, 2] (AISLE_EVENT_TIME_DEFAULT, _REJECT or _CLAMP)"));
+    }
+  }
+  const auto action = [](int32_t v, aisle::OutOfWindow def) {
+    return v == AISLE_EVENT_TIME_REJECT  ? aisle::OutOfWindow::kReject
+           : v == AISLE_EVENT_TIME_CLAMP ? aisle::OutOfWindow::kClamp
+                                         : def;
+  };
+  eo.event_time.too_old = action(o.event_too_old, eo.event_time.too_old);
+  eo.event_time.too_new = action(o.event_too_new, eo.event_time.too_new);
+  if (o.num_segments > 0) eo.num_segments = o.num_segments;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
                                          const aisle_engine_options* options, aisle_engine** out) {
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_engine>> {
@@ -360,6 +399,7 @@ int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
     }
     if (o.publish_every > 0) eo.publish_every = static_cast<size_t>(o.publish_every);
     if (o.publish_every == -1) eo.publish_every = 0;
+    AISLE_RETURN_IF_ERROR(ReadEventWindow(o, eo));
     auto copy = std::make_shared<const aisle::serving::Snapshot>(snapshot->snapshot);
     AISLE_ASSIGN_OR_RETURN(auto engine,
                            aisle::serving::Engine::Create(std::move(copy), std::move(eo)));
@@ -433,9 +473,12 @@ int32_t aisle_engine_apply_interaction(aisle_engine* engine, const char* user_id
       return absl::InvalidArgumentError(
           absl::StrCat("type ", type, " is not an AISLE_INTERACTION_* value"));
     }
+    // AISLE_UNKNOWN_TIME is "no time": the engine stamps the event with now.
+    const absl::Time at = at_micros == AISLE_UNKNOWN_TIME ? absl::InfinitePast()
+                                                          : absl::FromUnixMicros(at_micros);
     return engine->engine->ApplyInteraction(Str(user_id), Str(session_id), item_id,
                                             static_cast<aisle::retrieval::InteractionType>(type),
-                                            absl::FromUnixMicros(at_micros), segment);
+                                            at, segment);
   });
 }
 
@@ -508,6 +551,13 @@ int32_t aisle_engine_metrics_read(const aisle_engine* engine, aisle_engine_metri
     c.isolated_timeouts = m.isolated_timeouts;
     c.isolated_rejected = m.isolated_rejected;
     c.isolated_outstanding = m.isolated_outstanding;
+    c.events_clamped_old = m.events_clamped_old;
+    c.events_clamped_new = m.events_clamped_new;
+    c.events_rejected_old = m.events_rejected_old;
+    c.events_rejected_new = m.events_rejected_new;
+    c.events_rejected_time = m.events_rejected_time;
+    c.events_time_missing = m.events_time_missing;
+    c.duplicate_request_items = m.duplicate_request_items;
     return aisle::capi::WriteSized(c, out, "out");
   });
 }

@@ -193,6 +193,13 @@ class EngineMetricsT(Structure):
         ("isolated_timeouts", c_uint64),
         ("isolated_rejected", c_uint64),
         ("isolated_outstanding", c_uint64),
+        ("events_clamped_old", c_uint64),
+        ("events_clamped_new", c_uint64),
+        ("events_rejected_old", c_uint64),
+        ("events_rejected_new", c_uint64),
+        ("events_rejected_time", c_uint64),
+        ("events_time_missing", c_uint64),
+        ("duplicate_request_items", c_uint64),
     ]
 
 
@@ -204,6 +211,11 @@ class EngineOptionsT(Structure):
         ("isolation_max_outstanding", c_uint32),
         ("no_threads", c_int32),
         ("publish_every", c_int64),
+        ("event_max_age_micros", c_int64),
+        ("event_max_lead_micros", c_int64),
+        ("event_too_old", c_int32),
+        ("event_too_new", c_int32),
+        ("num_segments", c_uint32),
     ]
 
 

@@ -16,6 +16,7 @@ from .constants import (
     Stage,
     SurfaceKind,
     Switch,
+    UNKNOWN_TIME,
     Tier,
     coerce,
     maybe,
@@ -508,6 +509,17 @@ class EngineMetrics:
     isolated_timeouts: int = 0
     isolated_rejected: int = 0
     isolated_outstanding: int = 0
+    # Live event times (apply_interaction): applied at the window's edge,
+    # refused (too old / too far ahead / no time at all; also counted in
+    # events_rejected), and applied at now because they carried no time.
+    events_clamped_old: int = 0
+    events_clamped_new: int = 0
+    events_rejected_old: int = 0
+    events_rejected_new: int = 0
+    events_rejected_time: int = 0
+    events_time_missing: int = 0
+    # Ids a request repeated within one of its lists (each item used once).
+    duplicate_request_items: int = 0
 
 
 @dataclasses.dataclass
@@ -517,6 +529,13 @@ class EngineOptions:
     ``no_threads=True`` forbids the engine threads of its own (a snapshot whose
     pipeline isolates its ranker is then refused); ``publish_every=-1``
     publishes live popularity/co-visitation only on publish_live_state().
+
+    The live event-time window: an event older than ``event_max_age_micros``
+    (default 7 days) is refused, or applied at the window's edge with
+    ``event_too_old="clamp"``; one more than ``event_max_lead_micros``
+    (default 5 minutes) ahead of the engine's clock is applied at now, or
+    refused with ``event_too_new="reject"``. Both are counted in metrics().
+    ``num_segments`` (default 64, at most 4096) bounds request/event segments.
     """
 
     history_length: int = 0
@@ -524,6 +543,11 @@ class EngineOptions:
     isolation_max_outstanding: int = 0
     no_threads: bool = False
     publish_every: int = 0
+    event_max_age_micros: int = 0
+    event_max_lead_micros: int = 0
+    event_too_old: str = "default"  # "default", "reject" or "clamp"
+    event_too_new: str = "default"
+    num_segments: int = 0
 
 
 @dataclasses.dataclass
@@ -535,6 +559,18 @@ class BreakerOptions:
     min_requests: int = 0
     failure_rate: float = 0.0
     consecutive_timeouts: int = 0
+
+
+_EVENT_TIME_ACTIONS = {"default": 0, "reject": 1, "clamp": 2}
+
+
+def _event_time_action(value, name):
+    if value not in _EVENT_TIME_ACTIONS:
+        raise errors.InvalidArgument(
+            errors.INVALID_ARGUMENT,
+            "EngineOptions.%s: %r is not one of %s" % (name, value, ", ".join(_EVENT_TIME_ACTIONS)),
+        )
+    return _EVENT_TIME_ACTIONS[value]
 
 
 class Engine(Handle):
@@ -571,6 +607,11 @@ class Engine(Handle):
             o.isolation_max_outstanding = int(options.isolation_max_outstanding)
             o.no_threads = 1 if options.no_threads else 0
             o.publish_every = int(options.publish_every)
+            o.event_max_age_micros = int(options.event_max_age_micros)
+            o.event_max_lead_micros = int(options.event_max_lead_micros)
+            o.event_too_old = _event_time_action(options.event_too_old, "event_too_old")
+            o.event_too_new = _event_time_action(options.event_too_new, "event_too_new")
+            o.num_segments = int(options.num_segments)
             _check(_lib.aisle_engine_create_with_options(snapshot._h, byref(o), byref(out)))
         super().__init__(out)
         self._scorers = {}  # name -> (trampoline, fn): kept alive as long as the engine
@@ -671,14 +712,21 @@ class Engine(Handle):
     def add_stock(self, item_id, delta):
         _check(_lib.aisle_engine_add_stock(self._h, _enc(item_id, "item id"), int(delta)))
 
-    def apply_interaction(self, item_id, type=InteractionType.VIEW, at_micros=0, user_id=None,  # noqa: A002
+    def apply_interaction(self, item_id, type=InteractionType.VIEW, at_micros=None, user_id=None,  # noqa: A002
                           session_id=None, segment=0):
-        """One live event; NotFound naming an unknown item."""
+        """One live event; NotFound naming an unknown item.
+
+        ``at_micros`` is the event's time in unix microseconds; None (the
+        default) stamps it with the engine's clock. A time outside the
+        engine's event window is refused (InvalidArgument naming the item, the
+        time and the window) or applied at the window's edge, as
+        EngineOptions say; both are counted in metrics()."""
+        at = UNKNOWN_TIME if at_micros is None else int(at_micros)
         _check(
             _lib.aisle_engine_apply_interaction(
                 self._h, _enc(user_id, "user_id"), _enc(session_id, "session_id"),
                 _enc(item_id, "item id"), int(coerce(InteractionType, type, "interaction type")),
-                int(at_micros), int(segment),
+                at, int(segment),
             )
         )
 
@@ -720,6 +768,9 @@ class Engine(Handle):
             {maybe(FallbackReason, i): v for i, v in enumerate(m.fallback_reasons) if v},
             m.unknown_items, m.events_applied, m.events_rejected, m.swaps, m.swaps_rejected,
             m.isolated_calls, m.isolated_timeouts, m.isolated_rejected, m.isolated_outstanding,
+            m.events_clamped_old, m.events_clamped_new, m.events_rejected_old,
+            m.events_rejected_new, m.events_rejected_time, m.events_time_missing,
+            m.duplicate_request_items,
         )
 
     def register_scorer(self, name, fn, breaker=None):
