@@ -43,8 +43,20 @@
  *   returned by accessors are BORROWED: they belong to the handle they were
  *   read from and stay valid until that handle is destroyed (or, where said,
  *   modified). The caller never frees them.
+ * - Ids and names that the library stores (item ids, pinned, blocked and
+ *   campaign ids, blocked category paths, surface, source, model, snapshot,
+ *   campaign-set and scorer names, online feature keys) follow one rule:
+ *   1 to 1024 bytes of valid UTF-8 without control characters (no byte below
+ *   0x20, no DEL). Breaking it is AISLE_INVALID_ARGUMENT naming the function,
+ *   the parameter (and the position in a list) and the first bad byte; a
+ *   lookup by such an id simply finds nothing (NOT_FOUND or "unknown").
  * - Arrays are (pointer, count) pairs. Booleans are `uint8_t` (0 = false).
  *   Enumerations are `int32_t` with the AISLE_* constants below.
+ * - Integer arguments and struct fields are range-checked before anything is
+ *   allocated or stored: a value outside its documented range (the
+ *   AISLE_MAX_* limits below, or the set of AISLE_* constants) is
+ *   AISLE_INVALID_ARGUMENT with the message "<function>: <parameter> =
+ *   <value> is outside [<low>, <high>]", and nothing changes.
  * - Times are unix microseconds (`int64_t`); durations are microseconds
  *   (`int64_t`) unless a name says seconds.
  * - A released signature never changes; new behaviour gets a new `_v2`
@@ -107,6 +119,44 @@ extern "C" {
 #define AISLE_UNKNOWN_TIME INT64_MIN
 /* An item index that names no item. */
 #define AISLE_INVALID_ITEM UINT32_MAX
+
+/* Limits of integer arguments, checked at this boundary (see the contract
+ * above). Each names the arguments and struct fields it bounds; a field
+ * whose zero means "default" accepts 0 as well.
+ *
+ * Items of a catalog, ANN index, co-visitation or popularity index or item
+ * feature store (num_items, items, rows), categories (num_categories), and
+ * the entries of any array passed in: lists of ids or item indices, seeds,
+ * allowed/exclude lists, interaction batches (count), prediction rows,
+ * attribute lists. 2^28. */
+#define AISLE_MAX_ITEMS 268435456
+/* Embedding dimension (embedding_dim, dim, expected_dim, embedding_len) and
+ * the length of a user vector. Equal to the ANN index's own limit. */
+#define AISLE_MAX_DIM 65536
+/* Items a request or an ANN search asks for (k) and a surface's default_k.
+ * A surface also has its own max_k (200), checked when a request is served. */
+#define AISLE_MAX_K 10000
+/* A 0-based position in a served list (pins, exploration slots): a position
+ * at or past AISLE_MAX_K could never be filled. */
+#define AISLE_MAX_POSITION 9999
+/* Candidates one source may propose (quota), candidates kept after merging
+ * (max_candidates), neighbours or popular items kept per list (top_n). */
+#define AISLE_MAX_QUOTA 1048576
+/* HNSW search breadth: ef, ef_construction, default_ef. */
+#define AISLE_MAX_EF 1048576
+/* HNSW graph degree (aisle_ann_options.m); 0 = default, else at least 2. */
+#define AISLE_MAX_ANN_M 10000
+/* Threads: ANN build threads, the engine's isolation threads. */
+#define AISLE_MAX_THREADS 256
+/* Recent items kept per user and session (aisle_engine_options.history_length). */
+#define AISLE_MAX_HISTORY 1024
+/* Popularity segments: num_segments, and the segment of a request, an event
+ * or a retrieval (0 = none). */
+#define AISLE_MAX_SEGMENTS 65536
+/* Co-visitation pair distance (aisle_covisitation_options.max_distance). */
+#define AISLE_MAX_COVISITATION_DISTANCE 64
+/* Bytes of a model passed in memory (aisle_model_parse len). 2^31. */
+#define AISLE_MAX_MODEL_BYTES 2147483648u
 
 /* Vector metrics (aisle_ann_options.metric). Higher scores are better. */
 #define AISLE_METRIC_INNER_PRODUCT 0
