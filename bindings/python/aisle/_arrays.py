@@ -87,10 +87,11 @@ def _checked_list(values, what, lo, hi):
     return out
 
 
-def _checked_ints(values, dtype, lo, hi, what):
+def _checked_ints(values, dtype, lo, hi, what, whole_dtype=True):
     """`values` for an integer array of `dtype`, refused if any entry is not
-    an integer in [lo, hi] (numpy would cast it silently)."""
-    if isinstance(values, np.ndarray) and values.dtype == dtype:
+    an integer in [lo, hi] (numpy would cast it silently). `whole_dtype`:
+    [lo, hi] is the dtype's range, so an array of that dtype is fine as is."""
+    if whole_dtype and isinstance(values, np.ndarray) and values.dtype == dtype:
         return values  # nothing to convert, nothing can wrap
     try:
         src = np.asarray(values)
@@ -112,19 +113,20 @@ def _checked_ints(values, dtype, lo, hi, what):
     return np.asarray(_checked_list(values, what, lo, hi), dtype=dtype)
 
 
-def vector(values, dtype, what="values"):
+def vector(values, dtype, what="values", limits=None):
     """A 1-D input array: returns (pointer, count, keepalive).
 
     `values` may be None (NULL, 0), a numpy array or any sequence. Integer
-    dtypes refuse entries that are not integers or do not fit.
+    dtypes refuse entries that are not integers or do not fit the dtype (or
+    `limits`, a narrower (lo, hi)), naming the first as ``what[i]``.
     """
     ctype = _CTYPE[dtype]
     if values is None:
         return None, 0, None
-    bounds = _INT_BOUNDS.get(dtype)
+    bounds = limits or _INT_BOUNDS.get(dtype)
     if np is not None:
         if bounds is not None:
-            values = _checked_ints(values, dtype, bounds[0], bounds[1], what)
+            values = _checked_ints(values, dtype, bounds[0], bounds[1], what, limits is None)
         try:
             arr = np.ascontiguousarray(values, dtype=dtype)
         except (TypeError, ValueError, OverflowError) as e:

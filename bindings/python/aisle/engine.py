@@ -143,11 +143,8 @@ class Pipeline(Handle):
         where = "Pipeline.set_exploration: "
         window = _int(new_item_window_micros, where + "new_item_window_micros", *_INT64)
         budget = _int(budget, where + "budget", *_ints.UINT32)
-        ptr, n, keep = _arrays.vector(positions, "uint32", "positions")
+        ptr, n, keep = _arrays.vector(positions, "uint32", "positions", (0, MAX_POSITION))
         _int(n, where + "len(positions)", 0, MAX_K)
-        for i in range(n):
-            if ptr[i] > MAX_POSITION:
-                _int(ptr[i], where + "positions[%d]" % i, 0, MAX_POSITION)  # raises
         _check(_lib.aisle_pipeline_builder_set_exploration(self._h, ptr, n, window, budget))
         return self
 
