@@ -206,8 +206,8 @@ int32_t aisle_pipeline_builder_set_exploration(aisle_pipeline_builder* builder,
     AISLE_RETURN_IF_ERROR(CheckRange(fn, "count", count, 0, AISLE_MAX_K));
     AISLE_RETURN_IF_ERROR(CheckArray(positions, count, "positions"));
     for (size_t i = 0; i < count; ++i) {
-      AISLE_RETURN_IF_ERROR(CheckRange(fn, absl::StrCat("positions[", i, "]"), positions[i], 0,
-                                       AISLE_MAX_POSITION));
+      AISLE_RETURN_IF_ERROR(
+          CheckRange(fn, absl::StrCat("positions[", i, "]"), positions[i], 0, AISLE_MAX_POSITION));
     }
     if (new_item_window_micros <= 0) {
       return absl::InvalidArgumentError(absl::StrCat("exploration: new_item_window_micros is ",
@@ -383,8 +383,8 @@ int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
     if (snapshot == nullptr) return NullError("snapshot");
     AISLE_ASSIGN_OR_RETURN(aisle_engine_options o,
                            aisle::capi::ReadSized(options, "aisle_engine_options"));
-    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.history_length", o.history_length,
-                                     0, AISLE_MAX_HISTORY));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.history_length", o.history_length, 0,
+                                     AISLE_MAX_HISTORY));
     AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.isolation_threads",
                                      o.isolation_threads, 0, AISLE_MAX_THREADS));
     aisle::serving::EngineOptions eo;
@@ -654,29 +654,25 @@ int32_t aisle_request_clear_context(aisle_request* request) {
 }
 int32_t aisle_request_set_seed_items(aisle_request* request, const char* const* ids, size_t count) {
   const absl::string_view fn = __func__;
-  AISLE_REQUEST_SETTER(
-      AISLE_ASSIGN_OR_RETURN(request->request.seed_items,
-                             ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
+  AISLE_REQUEST_SETTER(AISLE_ASSIGN_OR_RETURN(
+      request->request.seed_items, ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
 }
 int32_t aisle_request_set_cart_items(aisle_request* request, const char* const* ids, size_t count) {
   const absl::string_view fn = __func__;
-  AISLE_REQUEST_SETTER(
-      AISLE_ASSIGN_OR_RETURN(request->request.cart_items,
-                             ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
+  AISLE_REQUEST_SETTER(AISLE_ASSIGN_OR_RETURN(
+      request->request.cart_items, ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
 }
 int32_t aisle_request_set_bought_items(aisle_request* request, const char* const* ids,
                                        size_t count) {
   const absl::string_view fn = __func__;
-  AISLE_REQUEST_SETTER(
-      AISLE_ASSIGN_OR_RETURN(request->request.bought_items,
-                             ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
+  AISLE_REQUEST_SETTER(AISLE_ASSIGN_OR_RETURN(
+      request->request.bought_items, ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
 }
 int32_t aisle_request_set_search_candidates(aisle_request* request, const char* const* ids,
                                             size_t count) {
   const absl::string_view fn = __func__;
-  AISLE_REQUEST_SETTER(
-      AISLE_ASSIGN_OR_RETURN(request->request.search_candidates,
-                             ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
+  AISLE_REQUEST_SETTER(AISLE_ASSIGN_OR_RETURN(
+      request->request.search_candidates, ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
 }
 int32_t aisle_request_set_user_vector(aisle_request* request, const float* values, size_t count) {
   const absl::string_view fn = __func__;

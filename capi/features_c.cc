@@ -122,12 +122,11 @@ int32_t aisle_feature_schema_name(const aisle_feature_schema* schema, size_t col
 int32_t aisle_item_feature_store_builder_create(size_t num_items,
                                                 aisle_item_feature_store_builder** out) {
   const absl::string_view fn = __func__;
-  return GuardCreate(out,
-                     [&]() -> absl::StatusOr<std::unique_ptr<aisle_item_feature_store_builder>> {
-                       AISLE_RETURN_IF_ERROR(
-                           CheckRange(fn, "num_items", num_items, 0, AISLE_MAX_ITEMS));
-                       return std::make_unique<aisle_item_feature_store_builder>(num_items);
-                     });
+  return GuardCreate(
+      out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_item_feature_store_builder>> {
+        AISLE_RETURN_IF_ERROR(CheckRange(fn, "num_items", num_items, 0, AISLE_MAX_ITEMS));
+        return std::make_unique<aisle_item_feature_store_builder>(num_items);
+      });
 }
 
 void aisle_item_feature_store_builder_destroy(aisle_item_feature_store_builder* builder) {

@@ -237,8 +237,8 @@ int32_t aisle_covisitation_create(const aisle_covisitation_options* options,
                            ReadSized(options, "aisle_covisitation_options"));
     AISLE_RETURN_IF_ERROR(
         CheckRange(fn, "aisle_covisitation_options.num_items", o.num_items, 1, AISLE_MAX_ITEMS));
-    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_covisitation_options.max_distance",
-                                     o.max_distance, 0, AISLE_MAX_COVISITATION_DISTANCE));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_covisitation_options.max_distance", o.max_distance,
+                                     0, AISLE_MAX_COVISITATION_DISTANCE));
     AISLE_RETURN_IF_ERROR(
         CheckRange(fn, "aisle_covisitation_options.top_n", o.top_n, 0, AISLE_MAX_QUOTA));
     aisle::retrieval::CoVisitationOptions c;
@@ -319,8 +319,8 @@ absl::StatusOr<std::unique_ptr<aisle_popularity>> MakePopularity(
     AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_popularity_options.num_categories",
                                      o.num_categories, 0, AISLE_MAX_ITEMS));
   }
-  AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_popularity_options.num_segments", o.num_segments,
-                                   0, AISLE_MAX_SEGMENTS));
+  AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_popularity_options.num_segments", o.num_segments, 0,
+                                   AISLE_MAX_SEGMENTS));
   AISLE_RETURN_IF_ERROR(
       CheckRange(fn, "aisle_popularity_options.top_n", o.top_n, 0, AISLE_MAX_QUOTA));
   aisle::retrieval::PopularityOptions p;
@@ -403,8 +403,7 @@ int32_t aisle_popularity_retrieve(const aisle_popularity* popularity, int32_t mo
     AISLE_RETURN_IF_ERROR(CheckRange(fn, "segment", segment, 0, AISLE_MAX_SEGMENTS));
     AISLE_RETURN_IF_ERROR(CheckRange(fn, "quota", quota, 0, AISLE_MAX_QUOTA));
     AISLE_RETURN_IF_ERROR(CheckOut(out_items, out_count, quota));
-    AISLE_ASSIGN_OR_RETURN(Filter f,
-                           ToFilter(fn, params, popularity->index->options().num_items));
+    AISLE_ASSIGN_OR_RETURN(Filter f, ToFilter(fn, params, popularity->index->options().num_items));
     aisle::retrieval::PopularitySourceOptions so;
     so.mode = mode == AISLE_POPULARITY_TRENDING
                   ? aisle::retrieval::PopularitySourceOptions::Mode::kTrending
