@@ -311,7 +311,8 @@ typedef struct aisle_item_spec {
 
 /* Creates an empty catalog builder. `embedding_dim` is the embedding
  * dimension, 0 for none, -1 to take it from the first item.
- * Errors: INVALID_ARGUMENT for out == NULL or embedding_dim < -1.
+ * Errors: INVALID_ARGUMENT for out == NULL or embedding_dim outside
+ * [-1, AISLE_MAX_DIM].
  * Thread-safety: thread-safe. The builder is not thread-safe. */
 AISLE_API int32_t aisle_catalog_builder_create(int32_t embedding_dim, aisle_catalog_builder** out);
 /* Destroys a builder; NULL is a no-op. Thread-safety: not thread-safe. */
@@ -347,7 +348,8 @@ AISLE_API int32_t aisle_catalog_load(const char* items_path, const char* embeddi
 /* A deterministic synthetic storefront (3-level categories, brands,
  * log-normal prices, clustered embeddings of `dim`, 0 = none) for examples,
  * tests and benchmarks. Item ids are "sku-0000000", "sku-0000001", ...
- * Errors: INVALID_ARGUMENT for items == 0.
+ * Errors: INVALID_ARGUMENT for items outside [1, AISLE_MAX_ITEMS] or dim
+ * above AISLE_MAX_DIM.
  * Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_catalog_create_synthetic(size_t items, size_t dim, uint64_t seed,
                                                  aisle_catalog** out);
@@ -669,7 +671,8 @@ AISLE_API void aisle_pipeline_builder_destroy(aisle_pipeline_builder* builder);
  * Thread-safety: not thread-safe (as every pipeline builder setter). */
 AISLE_API int32_t aisle_pipeline_builder_set_kind(aisle_pipeline_builder* builder, int32_t kind);
 /* Adds a candidate source: a stable name, a kind (AISLE_SOURCE_*), a quota
- * and an ANN search breadth (0 = index default).
+ * (1..AISLE_MAX_QUOTA) and an ANN search breadth (0 = index default, at most
+ * AISLE_MAX_EF).
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_add_source(aisle_pipeline_builder* builder,
                                                     const char* name, int32_t kind, uint32_t quota,
@@ -692,9 +695,10 @@ AISLE_API int32_t aisle_pipeline_builder_block_items(aisle_pipeline_builder* bui
                                                      const char* const* ids, size_t count);
 AISLE_API int32_t aisle_pipeline_builder_block_categories(aisle_pipeline_builder* builder,
                                                           const char* const* paths, size_t count);
-/* Pins an item at a 0-based position (force = bring it in even when no
- * source proposed it, as long as it is in stock). Note: diversification
- * (category cap, MMR) runs after the rules and may move a pinned item.
+/* Pins an item at a 0-based position, at most AISLE_MAX_POSITION (force =
+ * bring it in even when no source proposed it, as long as it is in stock).
+ * Note: diversification (category cap, MMR) runs after the rules and may
+ * move a pinned item.
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_add_pin(aisle_pipeline_builder* builder,
                                                  const char* item_id, uint32_t position,
@@ -806,7 +810,9 @@ typedef struct aisle_engine_options {
 } aisle_engine_options;
 
 /* As aisle_engine_create, with options (NULL = all defaults).
- * INVALID_ARGUMENT for a bad options->size or a publish_every below -1.
+ * INVALID_ARGUMENT for a bad options->size, a publish_every below -1, a
+ * history_length above AISLE_MAX_HISTORY or isolation_threads above
+ * AISLE_MAX_THREADS.
  * Thread-safety: thread-safe. The engine is thread-safe. */
 AISLE_API int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
                                                    const aisle_engine_options* options,
@@ -886,7 +892,8 @@ AISLE_API int32_t aisle_engine_metrics_read(const aisle_engine* engine, aisle_en
 typedef int32_t (*aisle_scorer_fn)(void* user_data, const float* features, size_t rows, size_t cols,
                                    float* scores, int64_t remaining_micros);
 
-/* Circuit breaker for a host scorer; zero fields take the defaults shown. */
+/* Circuit breaker for a host scorer; zero fields take the defaults shown,
+ * negative ones (and a failure_rate outside [0, 1]) are INVALID_ARGUMENT. */
 typedef struct aisle_breaker_options {
   size_t size;                  /* sizeof(aisle_breaker_options) */
   int64_t call_timeout_micros;  /* a slower call is a failure; default 50 ms */
@@ -940,8 +947,10 @@ AISLE_API int32_t aisle_request_set_search_candidates(aisle_request* request,
 /* A user or query embedding (count 0 clears). Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_request_set_user_vector(aisle_request* request, const float* values,
                                                 size_t count);
-/* Segment for the segment level (0 = none), items wanted (0 = default) and
- * time budget (0 = the surface's). Thread-safety: not thread-safe. */
+/* Segment for the segment level (0 = none, at most AISLE_MAX_SEGMENTS), items
+ * wanted (0 = default, at most AISLE_MAX_K; the surface's max_k is checked
+ * when the request is served) and time budget (0 = the surface's).
+ * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_request_set_segment(aisle_request* request, uint32_t segment);
 AISLE_API int32_t aisle_request_set_k(aisle_request* request, uint32_t k);
 AISLE_API int32_t aisle_request_set_budget(aisle_request* request, int64_t budget_micros);

@@ -340,15 +340,29 @@ def _checked(name, fn, names, argtypes):
 
     n = len(argtypes)
 
-    def call(*args):
-        if len(args) != n:
-            return fn(*args)  # ctypes reports the wrong number of arguments
-        for i, where, lo, hi, flag in specs:
-            v = args[i]
-            if type(v) is not int or v < lo or v > hi:
-                v = _ints.checked(v, where, lo, hi, allow_bool=flag)
-                args = args[:i] + (v,) + args[i + 1 :]
-        return fn(*args)
+    def fixed(args, i, where, lo, hi, flag):
+        v = _ints.checked(args[i], where, lo, hi, allow_bool=flag)  # raises unless int-like
+        return args[:i] + (v,) + args[i + 1 :]
+
+    if len(specs) == 1:  # most functions: one loop-free check
+        ((i, where, lo, hi, flag),) = specs
+
+        def call(*args):
+            if len(args) == n:
+                v = args[i]
+                if type(v) is not int or v < lo or v > hi:
+                    args = fixed(args, i, where, lo, hi, flag)
+            return fn(*args)  # ctypes reports a wrong number of arguments
+
+    else:
+
+        def call(*args):
+            if len(args) == n:
+                for i, where, lo, hi, flag in specs:
+                    v = args[i]
+                    if type(v) is not int or v < lo or v > hi:
+                        args = fixed(args, i, where, lo, hi, flag)
+            return fn(*args)  # ctypes reports a wrong number of arguments
 
     call.__name__ = call.__qualname__ = name
     call.__wrapped__ = fn

@@ -9,6 +9,7 @@ from typing import Any, Dict, List
 from . import _arrays, _ints, _lib, errors
 from ._handle import Handle, new_out
 from .constants import (
+    MAX_DIM,
     MAX_EF,
     MAX_HISTORY,
     MAX_K,
@@ -305,25 +306,27 @@ class Request(Handle):
         return self
 
     def _ids(self, fn, ids, what):
+        # `fn` is unchecked: its only integer, the count, is the list's length.
         arr, n, keep = _arrays.strings(list(ids or ()), what)
         _check(fn(self._h, arr, n))
         return self
 
     def set_seed_items(self, ids):
-        return self._ids(_lib.aisle_request_set_seed_items, ids, "seed_items")
+        return self._ids(_raw.aisle_request_set_seed_items, ids, "seed_items")
 
     def set_cart_items(self, ids):
-        return self._ids(_lib.aisle_request_set_cart_items, ids, "cart_items")
+        return self._ids(_raw.aisle_request_set_cart_items, ids, "cart_items")
 
     def set_bought_items(self, ids):
-        return self._ids(_lib.aisle_request_set_bought_items, ids, "bought_items")
+        return self._ids(_raw.aisle_request_set_bought_items, ids, "bought_items")
 
     def set_search_candidates(self, ids):
-        return self._ids(_lib.aisle_request_set_search_candidates, ids, "search_candidates")
+        return self._ids(_raw.aisle_request_set_search_candidates, ids, "search_candidates")
 
     def set_user_vector(self, values):
-        """A user or query embedding (None or [] clears)."""
+        """A user or query embedding (None or [] clears; at most MAX_DIM values)."""
         ptr, n, keep = _arrays.vector(values, "float32", "user_vector")
+        _int(n, "Request.set_user_vector: len(values)", 0, MAX_DIM)
         _check(_lib.aisle_request_set_user_vector(self._h, ptr, n))
         return self
 
