@@ -5,6 +5,7 @@ string, case-insensitively (``metric="cosine"``, ``kind="search_rerank"``).
 """
 
 import enum
+import operator
 
 from . import errors
 
@@ -128,7 +129,8 @@ MAX_MODEL_BYTES = 2147483648  # Model.parse data
 
 
 def coerce(enum_cls, value, what):
-    """`value` (member, int or case-insensitive name) as a member of `enum_cls`."""
+    """`value` (member, integer or case-insensitive name) as a member of
+    `enum_cls`. A bool or a float is not an integer here."""
     if isinstance(value, enum_cls):
         return value
     if isinstance(value, str):
@@ -136,10 +138,10 @@ def coerce(enum_cls, value, what):
             return enum_cls[value.strip().upper().replace("-", "_")]
         except KeyError:
             pass
-    elif isinstance(value, int):
+    elif not isinstance(value, bool):
         try:
-            return enum_cls(value)
-        except ValueError:
+            return enum_cls(operator.index(value))
+        except (TypeError, ValueError):
             pass
     names = ", ".join(m.name.lower() for m in enum_cls)
     raise errors.InvalidArgument(

@@ -392,9 +392,22 @@ def test_bools_are_integers_only_where_c_takes_a_flag(ctx):
     # uint8_t parameters are flags: True and False are what they mean.
     with aisle.Pipeline("flags") as p:
         assert _lib.aisle_pipeline_builder_add_pin(p._h, b"sku-1", 0, True) == 0
+    # An enumeration parameter takes a member, its name or its integer, not a bool.
+    with aisle.Pipeline("kinds") as p:
+        with pytest.raises(aisle.InvalidArgument) as e:
+            p.set_kind(True)
+        assert e.value.message.startswith("kind: unknown value True")
+        with pytest.raises(aisle.InvalidArgument):
+            p.set_kind(1.0)
+        p.set_kind(1).set_kind("recommendation")
     # Integer-like objects (IntEnum members, numpy integers) are integers.
     assert aisle.status_name(errors.NOT_FOUND) == "NOT_FOUND"
     assert aisle.fallback_level_name(aisle.FallbackLevel.SEGMENT) == "segment"
+    np = aisle._arrays.np
+    if np is not None:
+        assert aisle.tier_name(np.int32(2)) == "known"
+        with aisle.Request("home", k=np.uint16(7)) as req:
+            assert len(ctx.engine.recommend(req)) == 7
 
 
 def test_integer_arrays_are_checked_before_numpy_or_ctypes_cast_them(ctx, array_path):
