@@ -45,11 +45,14 @@
  *   modified). The caller never frees them.
  * - Ids and names that the library stores (item ids, pinned, blocked and
  *   campaign ids, blocked category paths, surface, source, model, snapshot,
- *   campaign-set and scorer names, online feature keys) follow one rule:
- *   1 to 1024 bytes of valid UTF-8 without control characters (no byte below
- *   0x20, no DEL). Breaking it is AISLE_INVALID_ARGUMENT naming the function,
- *   the parameter (and the position in a list) and the first bad byte; a
- *   lookup by such an id simply finds nothing (NOT_FOUND or "unknown").
+ *   campaign-set, scorer, feature and column names, online feature keys,
+ *   an event's user and session) follow one rule: 1 to 1024 bytes of valid
+ *   UTF-8 without control characters (no byte below 0x20, no DEL); "" only
+ *   where it means "none" (a ranker, a campaign set, a snapshot version, an
+ *   event's user or session). Breaking it is AISLE_INVALID_ARGUMENT naming
+ *   the function, the parameter (and the position in a list) and the first
+ *   bad byte; a lookup by such an id simply finds nothing (NOT_FOUND or
+ *   "unknown").
  * - Arrays are (pointer, count) pairs. Booleans are `uint8_t` (0 = false).
  *   Enumerations are `int32_t` with the AISLE_* constants below.
  * - Integer arguments and struct fields are range-checked before anything is
@@ -680,8 +683,9 @@ AISLE_API int32_t aisle_pipeline_builder_add_source(aisle_pipeline_builder* buil
 /* Candidates kept after merging. Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_set_max_candidates(aisle_pipeline_builder* builder,
                                                             uint32_t max_candidates);
-/* The ranker: a snapshot model or registered host scorer name, and an
- * optional cheaper one used under overload (NULL or "" = none).
+/* The ranker: a snapshot model or registered host scorer name ("" = none:
+ * the merged order is kept), and an optional cheaper one used under overload
+ * (NULL or "" = none).
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_set_ranker(aisle_pipeline_builder* builder,
                                                     const char* model, const char* cheaper);

@@ -134,7 +134,9 @@ int32_t aisle_pipeline_builder_set_ranker(aisle_pipeline_builder* builder, const
                                           const char* cheaper) {
   const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
-    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, model, "model"));
+    if (model == nullptr) return NullError("model");
+    // "" = no ranker (the merged order is kept), as for `cheaper`.
+    AISLE_RETURN_IF_ERROR(CheckStoredOptionalId(fn, model, "model"));
     AISLE_RETURN_IF_ERROR(CheckStoredOptionalId(fn, cheaper, "cheaper"));
     builder->builder.Ranker(model, std::string(Str(cheaper)));
   });
@@ -238,7 +240,8 @@ int32_t aisle_pipeline_builder_set_ladder(aisle_pipeline_builder* builder, const
 int32_t aisle_pipeline_builder_set_campaign_set(aisle_pipeline_builder* builder, const char* name) {
   const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
-    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, name, "name"));
+    if (name == nullptr) return NullError("name");
+    AISLE_RETURN_IF_ERROR(CheckStoredOptionalId(fn, name, "name"));  // "" = none
     builder->builder.CampaignSet(name);
   });
 }
@@ -272,7 +275,8 @@ int32_t aisle_pipeline_builder_isolate_ranker(aisle_pipeline_builder* builder, i
 int32_t aisle_snapshot_create(const char* version, aisle_snapshot** out) {
   const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_snapshot>> {
-    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, version, "version"));
+    if (version == nullptr) return NullError("version");
+    AISLE_RETURN_IF_ERROR(CheckStoredOptionalId(fn, version, "version"));  // "" is a version
     auto h = std::make_unique<aisle_snapshot>();
     h->snapshot.version = version;
     return h;

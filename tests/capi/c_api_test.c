@@ -2381,8 +2381,12 @@ static void TestBoundary(void) {
   CHECK_REFUSED(aisle_pipeline_builder_set_ranker(p, "price", "\xed\xa0\x80"),
                 "aisle_pipeline_builder_set_ranker: cheaper: id '\\xED\\xA0\\x80' is not "
                 "valid UTF-8");
-  CHECK_REFUSED(aisle_pipeline_builder_set_campaign_set(p, ""),
-                "aisle_pipeline_builder_set_campaign_set: name: id is empty");
+  CHECK_REFUSED(aisle_pipeline_builder_set_campaign_set(p, "black\x1f"),
+                "aisle_pipeline_builder_set_campaign_set: name: id 'black\\x1F' has control");
+  CHECK_OK(aisle_pipeline_builder_set_campaign_set(p, "")); /* "" = none, as before */
+  CHECK_OK(aisle_pipeline_builder_set_ranker(p, "", NULL)); /* "" = no ranker */
+  CHECK_REFUSED(aisle_pipeline_builder_add_source(p, "", AISLE_SOURCE_ANN, 10, 0),
+                "aisle_pipeline_builder_add_source: name: id is empty");
   CHECK_REFUSED(aisle_pipeline_builder_create("home\x01", &p),
                 "aisle_pipeline_builder_create: surface: id 'home\\x01'");
   CHECK(p == NULL);
