@@ -43,8 +43,23 @@
  *   returned by accessors are BORROWED: they belong to the handle they were
  *   read from and stay valid until that handle is destroyed (or, where said,
  *   modified). The caller never frees them.
+ * - Ids and names that the library stores (item ids, pinned, blocked and
+ *   campaign ids, blocked category paths, surface, source, model, snapshot,
+ *   campaign-set, scorer, feature and column names, online feature keys,
+ *   an event's user and session) follow one rule: 1 to 1024 bytes of valid
+ *   UTF-8 without control characters (no byte below 0x20, no DEL); "" only
+ *   where it means "none" (a ranker, a campaign set, a snapshot version, an
+ *   event's user or session). Breaking it is AISLE_INVALID_ARGUMENT naming
+ *   the function, the parameter (and the position in a list) and the first
+ *   bad byte; a lookup by such an id simply finds nothing (NOT_FOUND or
+ *   "unknown").
  * - Arrays are (pointer, count) pairs. Booleans are `uint8_t` (0 = false).
  *   Enumerations are `int32_t` with the AISLE_* constants below.
+ * - Integer arguments and struct fields are range-checked before anything is
+ *   allocated or stored: a value outside its documented range (the
+ *   AISLE_MAX_* limits below, or the set of AISLE_* constants) is
+ *   AISLE_INVALID_ARGUMENT with the message "<function>: <parameter> =
+ *   <value> is outside [<low>, <high>]", and nothing changes.
  * - Times are unix microseconds (`int64_t`); durations are microseconds
  *   (`int64_t`) unless a name says seconds.
  * - A released signature never changes; new behaviour gets a new `_v2`
@@ -107,6 +122,48 @@ extern "C" {
 #define AISLE_UNKNOWN_TIME INT64_MIN
 /* An item index that names no item. */
 #define AISLE_INVALID_ITEM UINT32_MAX
+
+/* Limits of integer arguments, checked at this boundary (see the contract
+ * above). Each names the arguments and struct fields it bounds; a field
+ * whose zero means "default" accepts 0 as well.
+ *
+ * Items of a catalog, ANN index, co-visitation or popularity index or item
+ * feature store (num_items, items, rows), categories (num_categories), and
+ * the entries of any array passed in: lists of ids or item indices, seeds,
+ * allowed/exclude lists, interaction batches (count), prediction rows,
+ * attribute lists. 2^28. */
+#define AISLE_MAX_ITEMS 268435456
+/* Embedding dimension (embedding_dim, dim, expected_dim, embedding_len) and
+ * the length of a user vector. Equal to the ANN index's own limit. */
+#define AISLE_MAX_DIM 65536
+/* Items a request or an ANN search asks for (k) and a surface's default_k.
+ * A surface also has its own max_k (200), checked when a request is served. */
+#define AISLE_MAX_K 10000
+/* A 0-based position in a served list (pins, exploration slots): a position
+ * at or past AISLE_MAX_K could never be filled. */
+#define AISLE_MAX_POSITION 9999
+/* Candidates one source may propose (quota), candidates kept after merging
+ * (max_candidates), neighbours or popular items kept per list (top_n). */
+#define AISLE_MAX_QUOTA 1048576
+/* HNSW search breadth: ef, ef_construction, default_ef. */
+#define AISLE_MAX_EF 1048576
+/* HNSW graph degree (aisle_ann_options.m); 0 = default, else at least 2. */
+#define AISLE_MAX_ANN_M 10000
+/* Threads: ANN build threads, the engine's isolation threads. */
+#define AISLE_MAX_THREADS 256
+/* Isolated ranker calls outstanding at most
+ * (aisle_engine_options.isolation_max_outstanding; 0 = default, else at least
+ * isolation_threads). */
+#define AISLE_MAX_ISOLATION_OUTSTANDING 65536
+/* Recent items kept per user and session (aisle_engine_options.history_length). */
+#define AISLE_MAX_HISTORY 1024
+/* Popularity segments: num_segments, and the segment of a request, an event
+ * or a retrieval (0 = none). */
+#define AISLE_MAX_SEGMENTS 65536
+/* Co-visitation pair distance (aisle_covisitation_options.max_distance). */
+#define AISLE_MAX_COVISITATION_DISTANCE 64
+/* Bytes of a model passed in memory (aisle_model_parse len). 2^31. */
+#define AISLE_MAX_MODEL_BYTES 2147483648u
 
 /* Vector metrics (aisle_ann_options.metric). Higher scores are better. */
 #define AISLE_METRIC_INNER_PRODUCT 0
@@ -262,7 +319,8 @@ typedef struct aisle_item_spec {
 
 /* Creates an empty catalog builder. `embedding_dim` is the embedding
  * dimension, 0 for none, -1 to take it from the first item.
- * Errors: INVALID_ARGUMENT for out == NULL or embedding_dim < -1.
+ * Errors: INVALID_ARGUMENT for out == NULL or embedding_dim outside
+ * [-1, AISLE_MAX_DIM].
  * Thread-safety: thread-safe. The builder is not thread-safe. */
 AISLE_API int32_t aisle_catalog_builder_create(int32_t embedding_dim, aisle_catalog_builder** out);
 /* Destroys a builder; NULL is a no-op. Thread-safety: not thread-safe. */
@@ -298,7 +356,8 @@ AISLE_API int32_t aisle_catalog_load(const char* items_path, const char* embeddi
 /* A deterministic synthetic storefront (3-level categories, brands,
  * log-normal prices, clustered embeddings of `dim`, 0 = none) for examples,
  * tests and benchmarks. Item ids are "sku-0000000", "sku-0000001", ...
- * Errors: INVALID_ARGUMENT for items == 0.
+ * Errors: INVALID_ARGUMENT for items outside [1, AISLE_MAX_ITEMS] or dim
+ * above AISLE_MAX_DIM.
  * Thread-safety: thread-safe. */
 AISLE_API int32_t aisle_catalog_create_synthetic(size_t items, size_t dim, uint64_t seed,
                                                  aisle_catalog** out);
@@ -620,7 +679,8 @@ AISLE_API void aisle_pipeline_builder_destroy(aisle_pipeline_builder* builder);
  * Thread-safety: not thread-safe (as every pipeline builder setter). */
 AISLE_API int32_t aisle_pipeline_builder_set_kind(aisle_pipeline_builder* builder, int32_t kind);
 /* Adds a candidate source: a stable name, a kind (AISLE_SOURCE_*), a quota
- * and an ANN search breadth (0 = index default).
+ * (1..AISLE_MAX_QUOTA) and an ANN search breadth (0 = index default, at most
+ * AISLE_MAX_EF).
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_add_source(aisle_pipeline_builder* builder,
                                                     const char* name, int32_t kind, uint32_t quota,
@@ -628,8 +688,9 @@ AISLE_API int32_t aisle_pipeline_builder_add_source(aisle_pipeline_builder* buil
 /* Candidates kept after merging. Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_set_max_candidates(aisle_pipeline_builder* builder,
                                                             uint32_t max_candidates);
-/* The ranker: a snapshot model or registered host scorer name, and an
- * optional cheaper one used under overload (NULL or "" = none).
+/* The ranker: a snapshot model or registered host scorer name ("" = none:
+ * the merged order is kept), and an optional cheaper one used under overload
+ * (NULL or "" = none).
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_set_ranker(aisle_pipeline_builder* builder,
                                                     const char* model, const char* cheaper);
@@ -643,9 +704,10 @@ AISLE_API int32_t aisle_pipeline_builder_block_items(aisle_pipeline_builder* bui
                                                      const char* const* ids, size_t count);
 AISLE_API int32_t aisle_pipeline_builder_block_categories(aisle_pipeline_builder* builder,
                                                           const char* const* paths, size_t count);
-/* Pins an item at a 0-based position (force = bring it in even when no
- * source proposed it, as long as it is in stock). Note: diversification
- * (category cap, MMR) runs after the rules and may move a pinned item.
+/* Pins an item at a 0-based position, at most AISLE_MAX_POSITION (force =
+ * bring it in even when no source proposed it, as long as it is in stock).
+ * Note: diversification (category cap, MMR) runs after the rules and may
+ * move a pinned item.
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_add_pin(aisle_pipeline_builder* builder,
                                                  const char* item_id, uint32_t position,
@@ -763,7 +825,7 @@ typedef struct aisle_engine_options {
   int32_t event_too_old;         /* AISLE_EVENT_TIME_*; default AISLE_EVENT_TIME_REJECT */
   int32_t event_too_new;         /* AISLE_EVENT_TIME_*; default AISLE_EVENT_TIME_CLAMP */
   uint32_t num_segments;         /* request/event segments 1..num_segments; default 64,
-                                    at most 4096 */
+                                    at most AISLE_MAX_SEGMENTS */
 } aisle_engine_options;
 
 /* What happens to a live event outside the time window (aisle_engine_options). */
@@ -773,11 +835,12 @@ typedef struct aisle_engine_options {
 
 /* As aisle_engine_create, with options (NULL = all defaults).
  * INVALID_ARGUMENT for a bad options->size, a publish_every below -1, or an
- * option beyond its bound (history_length at most 1000, isolation_threads at
- * most 256, isolation_max_outstanding from isolation_threads to 65536,
- * num_segments at most 4096, negative window durations, an unknown
- * AISLE_EVENT_TIME_* value), naming the field, its value and the range.
- * RESOURCE_EXHAUSTED when the system refuses a thread (none is left running).
+ * option beyond its bound (history_length above AISLE_MAX_HISTORY,
+ * isolation_threads above AISLE_MAX_THREADS, isolation_max_outstanding
+ * outside [isolation_threads, 65536], num_segments above AISLE_MAX_SEGMENTS,
+ * negative window durations, an unknown AISLE_EVENT_TIME_* value), naming
+ * the field, its value and the range. RESOURCE_EXHAUSTED when the system
+ * refuses a thread (none is left running).
  * Thread-safety: thread-safe. The engine is thread-safe. */
 AISLE_API int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
                                                    const aisle_engine_options* options,
@@ -876,7 +939,8 @@ AISLE_API int32_t aisle_engine_metrics_read(const aisle_engine* engine, aisle_en
 typedef int32_t (*aisle_scorer_fn)(void* user_data, const float* features, size_t rows, size_t cols,
                                    float* scores, int64_t remaining_micros);
 
-/* Circuit breaker for a host scorer; zero fields take the defaults shown. */
+/* Circuit breaker for a host scorer; zero fields take the defaults shown,
+ * negative ones (and a failure_rate outside [0, 1]) are INVALID_ARGUMENT. */
 typedef struct aisle_breaker_options {
   size_t size;                  /* sizeof(aisle_breaker_options) */
   int64_t call_timeout_micros;  /* a slower call is a failure; default 50 ms */
@@ -930,8 +994,10 @@ AISLE_API int32_t aisle_request_set_search_candidates(aisle_request* request,
 /* A user or query embedding (count 0 clears). Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_request_set_user_vector(aisle_request* request, const float* values,
                                                 size_t count);
-/* Segment for the segment level (0 = none), items wanted (0 = default) and
- * time budget (0 = the surface's). Thread-safety: not thread-safe. */
+/* Segment for the segment level (0 = none, at most AISLE_MAX_SEGMENTS), items
+ * wanted (0 = default, at most AISLE_MAX_K; the surface's max_k is checked
+ * when the request is served) and time budget (0 = the surface's).
+ * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_request_set_segment(aisle_request* request, uint32_t segment);
 AISLE_API int32_t aisle_request_set_k(aisle_request* request, uint32_t k);
 AISLE_API int32_t aisle_request_set_budget(aisle_request* request, int64_t budget_micros);

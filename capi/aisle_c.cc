@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "aisle.h"
+#include "aisle/core/status_macros.h"
 #include "aisle/routing/cold_start_tier.h"
 #include "aisle/serving/fallback.h"
 #include "capi/internal.h"
@@ -28,11 +29,10 @@ int32_t SetError(const absl::Status& status) {
   return static_cast<int32_t>(status.code());
 }
 
-absl::StatusOr<std::vector<retrieval::Interaction>> ToInteractions(const uint64_t* sessions,
-                                                                   const uint32_t* items,
-                                                                   const int64_t* times,
-                                                                   const int32_t* types,
-                                                                   size_t count) {
+absl::StatusOr<std::vector<retrieval::Interaction>> ToInteractions(
+    absl::string_view fn, const uint64_t* sessions, const uint32_t* items, const int64_t* times,
+    const int32_t* types, size_t count) {
+  AISLE_RETURN_IF_ERROR(CheckRange(fn, "count", count, 0, AISLE_MAX_ITEMS));
   if (count > 0 && (items == nullptr || times == nullptr || types == nullptr)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "interactions: items, times and types must be non-NULL for ", count, " events"));
@@ -51,13 +51,20 @@ absl::StatusOr<std::vector<retrieval::Interaction>> ToInteractions(const uint64_
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> ToStrings(const char* const* ids, size_t count,
-                                                   absl::string_view what) {
-  if (ids == nullptr && count > 0) return NullError(what);
+absl::StatusOr<std::vector<std::string>> ToStrings(absl::string_view fn, const char* const* ids,
+                                                   size_t count, absl::string_view what,
+                                                   bool check_ids) {
+  AISLE_RETURN_IF_ERROR(CheckCount(fn, ids, count, what, "count"));
   std::vector<std::string> out;
-  out.reserve(count);
+  // Grown as the entries are read, so that a count larger than the caller's
+  // array is not paid for up front.
+  out.reserve(count < 1024 ? count : 1024);
   for (size_t i = 0; i < count; ++i) {
     if (ids[i] == nullptr) return NullError(absl::StrCat(what, "[", i, "]"));
+    // The message (and its place) is built only for a bad entry.
+    if (check_ids && !CheckExternalId(ids[i], what).ok()) {
+      return CheckStoredId(fn, ids[i], absl::StrCat(what, "[", i, "]"));
+    }
     out.emplace_back(ids[i]);
   }
   return out;

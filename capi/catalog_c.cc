@@ -12,6 +12,8 @@
 #include "capi/internal.h"
 
 using aisle::capi::CheckArray;
+using aisle::capi::CheckCount;
+using aisle::capi::CheckRange;
 using aisle::capi::Guard;
 using aisle::capi::GuardCreate;
 using aisle::capi::NullError;
@@ -20,12 +22,10 @@ using aisle::capi::Str;
 extern "C" {
 
 int32_t aisle_catalog_builder_create(int32_t embedding_dim, aisle_catalog_builder** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_catalog_builder>> {
-    if (embedding_dim < -1) {
-      return absl::InvalidArgumentError(absl::StrCat("embedding_dim is ", embedding_dim,
-                                                     "; use -1 (from the first item), 0 "
-                                                     "(none) or the dimension"));
-    }
+    // -1: from the first item, 0: none, else the dimension.
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "embedding_dim", embedding_dim, -1, AISLE_MAX_DIM));
     aisle::catalog::CatalogBuilderOptions o;
     o.embedding_dim = embedding_dim;
     return std::make_unique<aisle_catalog_builder>(o);
@@ -36,14 +36,18 @@ void aisle_catalog_builder_destroy(aisle_catalog_builder* builder) { delete buil
 
 int32_t aisle_catalog_builder_add_item(aisle_catalog_builder* builder,
                                        const aisle_item_spec* item) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (builder == nullptr) return NullError("builder");
     AISLE_ASSIGN_OR_RETURN(aisle_item_spec s, aisle::capi::ReadSized(item, "aisle_item_spec"));
-    if (s.id == nullptr) return NullError("aisle_item_spec.id");
-    AISLE_RETURN_IF_ERROR(
-        CheckArray(s.attribute_keys, s.attribute_count, "aisle_item_spec.attribute_keys"));
+    AISLE_RETURN_IF_ERROR(aisle::capi::CheckStoredId(fn, s.id, "aisle_item_spec.id"));
+    AISLE_RETURN_IF_ERROR(CheckCount(fn, s.attribute_keys, s.attribute_count,
+                                     "aisle_item_spec.attribute_keys",
+                                     "aisle_item_spec.attribute_count"));
     AISLE_RETURN_IF_ERROR(
         CheckArray(s.attribute_values, s.attribute_count, "aisle_item_spec.attribute_values"));
+    AISLE_RETURN_IF_ERROR(
+        CheckRange(fn, "aisle_item_spec.embedding_len", s.embedding_len, 0, AISLE_MAX_DIM));
     AISLE_RETURN_IF_ERROR(CheckArray(s.embedding, s.embedding_len, "aisle_item_spec.embedding"));
     std::vector<aisle::catalog::ItemAttribute> attrs(s.attribute_count);
     for (size_t i = 0; i < s.attribute_count; ++i) {
@@ -128,7 +132,10 @@ int32_t aisle_catalog_load(const char* items_path, const char* embeddings_path,
 
 int32_t aisle_catalog_create_synthetic(size_t items, size_t dim, uint64_t seed,
                                        aisle_catalog** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_catalog>> {
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "items", items, 1, AISLE_MAX_ITEMS));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "dim", dim, 0, AISLE_MAX_DIM));
     aisle::catalog::SyntheticCatalogOptions o;
     o.items = items;
     o.dim = dim;

@@ -1,6 +1,7 @@
 // capi/aisle.h: pipelines, snapshots, the engine, requests and responses.
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,10 @@
 #include "capi/internal.h"
 
 using aisle::capi::CheckArray;
+using aisle::capi::CheckCount;
+using aisle::capi::CheckRange;
+using aisle::capi::CheckStoredId;
+using aisle::capi::CheckStoredOptionalId;
 using aisle::capi::Guard;
 using aisle::capi::GuardCreate;
 using aisle::capi::NullError;
@@ -75,9 +80,9 @@ extern "C" {
 // ------------------------------------------------------------------ pipeline
 
 int32_t aisle_pipeline_builder_create(const char* surface, aisle_pipeline_builder** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_pipeline_builder>> {
-    if (surface == nullptr) return NullError("surface");
-    if (*surface == '\0') return absl::InvalidArgumentError("surface name is empty");
+    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, surface, "surface"));
     return std::make_unique<aisle_pipeline_builder>(surface);
   });
 }
@@ -103,25 +108,36 @@ int32_t aisle_pipeline_builder_set_kind(aisle_pipeline_builder* builder, int32_t
 
 int32_t aisle_pipeline_builder_add_source(aisle_pipeline_builder* builder, const char* name,
                                           int32_t kind, uint32_t quota, size_t ef) {
+  const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
-    if (name == nullptr) return NullError("name");
+    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, name, "name"));
     if (kind < AISLE_SOURCE_ANN || kind > AISLE_SOURCE_NEW_ITEMS) {
       return absl::InvalidArgumentError(
           absl::StrCat("source '", name, "': kind ", kind, " is not an AISLE_SOURCE_* value"));
     }
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "quota", quota, 1, AISLE_MAX_QUOTA));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "ef", ef, 0, AISLE_MAX_EF));
     builder->builder.Source(name, static_cast<aisle::serving::SourceKind>(kind), quota, ef);
   });
 }
 
 int32_t aisle_pipeline_builder_set_max_candidates(aisle_pipeline_builder* builder,
                                                   uint32_t max_candidates) {
-  AISLE_PIPELINE_SETTER(builder->builder.MaxCandidates(max_candidates));
+  const absl::string_view fn = __func__;
+  AISLE_PIPELINE_SETTER({
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "max_candidates", max_candidates, 1, AISLE_MAX_QUOTA));
+    builder->builder.MaxCandidates(max_candidates);
+  });
 }
 
 int32_t aisle_pipeline_builder_set_ranker(aisle_pipeline_builder* builder, const char* model,
                                           const char* cheaper) {
+  const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
     if (model == nullptr) return NullError("model");
+    // "" = no ranker (the merged order is kept), as for `cheaper`.
+    AISLE_RETURN_IF_ERROR(CheckStoredOptionalId(fn, model, "model"));
+    AISLE_RETURN_IF_ERROR(CheckStoredOptionalId(fn, cheaper, "cheaper"));
     builder->builder.Ranker(model, std::string(Str(cheaper)));
   });
 }
@@ -133,24 +149,28 @@ int32_t aisle_pipeline_builder_set_inventory_reserve(aisle_pipeline_builder* bui
 
 int32_t aisle_pipeline_builder_block_items(aisle_pipeline_builder* builder, const char* const* ids,
                                            size_t count) {
+  const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
-    AISLE_ASSIGN_OR_RETURN(auto v, ToStrings(ids, count, "ids"));
+    AISLE_ASSIGN_OR_RETURN(auto v, ToStrings(fn, ids, count, "ids", /*check_ids=*/true));
     builder->builder.BlockItems(std::move(v));
   });
 }
 
 int32_t aisle_pipeline_builder_block_categories(aisle_pipeline_builder* builder,
                                                 const char* const* paths, size_t count) {
+  const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
-    AISLE_ASSIGN_OR_RETURN(auto v, ToStrings(paths, count, "paths"));
+    AISLE_ASSIGN_OR_RETURN(auto v, ToStrings(fn, paths, count, "paths", /*check_ids=*/true));
     builder->builder.BlockCategories(std::move(v));
   });
 }
 
 int32_t aisle_pipeline_builder_add_pin(aisle_pipeline_builder* builder, const char* item_id,
                                        uint32_t position, uint8_t force) {
+  const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
-    if (item_id == nullptr) return NullError("item_id");
+    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, item_id, "item_id"));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "position", position, 0, AISLE_MAX_POSITION));
     builder->builder.Pin(item_id, position, force != 0);
   });
 }
@@ -182,8 +202,15 @@ int32_t aisle_pipeline_builder_set_mmr(aisle_pipeline_builder* builder, float la
 int32_t aisle_pipeline_builder_set_exploration(aisle_pipeline_builder* builder,
                                                const uint32_t* positions, size_t count,
                                                int64_t new_item_window_micros, uint32_t budget) {
+  const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
+    // Positions are distinct, so no more of them than a list can hold.
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "count", count, 0, AISLE_MAX_K));
     AISLE_RETURN_IF_ERROR(CheckArray(positions, count, "positions"));
+    for (size_t i = 0; i < count; ++i) {
+      AISLE_RETURN_IF_ERROR(
+          CheckRange(fn, absl::StrCat("positions[", i, "]"), positions[i], 0, AISLE_MAX_POSITION));
+    }
     if (new_item_window_micros <= 0) {
       return absl::InvalidArgumentError(absl::StrCat("exploration: new_item_window_micros is ",
                                                      new_item_window_micros, "; must be > 0"));
@@ -195,7 +222,11 @@ int32_t aisle_pipeline_builder_set_exploration(aisle_pipeline_builder* builder,
 
 int32_t aisle_pipeline_builder_set_ladder(aisle_pipeline_builder* builder, const int32_t* levels,
                                           size_t count) {
+  const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
+    // A level appears at most once in a ladder.
+    AISLE_RETURN_IF_ERROR(
+        CheckRange(fn, "count", count, 0, int{aisle::serving::kNumFallbackLevels}));
     AISLE_RETURN_IF_ERROR(CheckArray(levels, count, "levels"));
     std::vector<aisle::serving::FallbackLevel> v(count);
     for (size_t i = 0; i < count; ++i) {
@@ -207,15 +238,18 @@ int32_t aisle_pipeline_builder_set_ladder(aisle_pipeline_builder* builder, const
 }
 
 int32_t aisle_pipeline_builder_set_campaign_set(aisle_pipeline_builder* builder, const char* name) {
+  const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
     if (name == nullptr) return NullError("name");
+    AISLE_RETURN_IF_ERROR(CheckStoredOptionalId(fn, name, "name"));  // "" = none
     builder->builder.CampaignSet(name);
   });
 }
 
 int32_t aisle_pipeline_builder_set_default_k(aisle_pipeline_builder* builder, uint32_t k) {
+  const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
-    if (k == 0) return absl::InvalidArgumentError("default k must be > 0");
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "k", k, 1, AISLE_MAX_K));
     builder->builder.DefaultK(k);
   });
 }
@@ -239,8 +273,10 @@ int32_t aisle_pipeline_builder_isolate_ranker(aisle_pipeline_builder* builder, i
 // ------------------------------------------------------------------ snapshot
 
 int32_t aisle_snapshot_create(const char* version, aisle_snapshot** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_snapshot>> {
     if (version == nullptr) return NullError("version");
+    AISLE_RETURN_IF_ERROR(CheckStoredOptionalId(fn, version, "version"));  // "" is a version
     auto h = std::make_unique<aisle_snapshot>();
     h->snapshot.version = version;
     return h;
@@ -289,11 +325,12 @@ int32_t aisle_snapshot_set_feature_schema(aisle_snapshot* snapshot,
 
 int32_t aisle_snapshot_add_model(aisle_snapshot* snapshot, const char* name,
                                  const aisle_model* model) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (snapshot == nullptr) return NullError("snapshot");
     if (name == nullptr) return NullError("name");
     if (model == nullptr) return NullError("model");
-    if (*name == '\0') return absl::InvalidArgumentError("model name is empty");
+    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, name, "name"));
     snapshot->snapshot.models[name] = model->gbdt
                                           ? aisle::serving::ModelFactory::Gbdt(*model->gbdt)
                                           : aisle::serving::ModelFactory::Linear(*model->linear);
@@ -313,10 +350,11 @@ int32_t aisle_snapshot_add_pipeline(aisle_snapshot* snapshot,
 
 int32_t aisle_snapshot_add_campaign_set(aisle_snapshot* snapshot, const char* name,
                                         const char* const* ids, size_t count) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (snapshot == nullptr) return NullError("snapshot");
-    if (name == nullptr) return NullError("name");
-    AISLE_ASSIGN_OR_RETURN(auto v, ToStrings(ids, count, "ids"));
+    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, name, "name"));
+    AISLE_ASSIGN_OR_RETURN(auto v, ToStrings(fn, ids, count, "ids", /*check_ids=*/true));
     snapshot->snapshot.campaign_sets[name] = std::move(v);
     return absl::OkStatus();
   });
@@ -325,10 +363,11 @@ int32_t aisle_snapshot_add_campaign_set(aisle_snapshot* snapshot, const char* na
 int32_t aisle_snapshot_add_warm_interactions(aisle_snapshot* snapshot, const uint64_t* sessions,
                                              const uint32_t* items, const int64_t* times_micros,
                                              const int32_t* types, size_t count) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (snapshot == nullptr) return NullError("snapshot");
     AISLE_ASSIGN_OR_RETURN(
-        auto events, aisle::capi::ToInteractions(sessions, items, times_micros, types, count));
+        auto events, aisle::capi::ToInteractions(fn, sessions, items, times_micros, types, count));
     auto& warm = snapshot->snapshot.warm_interactions;
     warm.insert(warm.end(), events.begin(), events.end());
     return absl::OkStatus();
@@ -382,15 +421,27 @@ absl::Status ReadEventWindow(const aisle_engine_options& o, aisle::serving::Engi
 
 int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
                                          const aisle_engine_options* options, aisle_engine** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_engine>> {
     if (snapshot == nullptr) return NullError("snapshot");
     AISLE_ASSIGN_OR_RETURN(aisle_engine_options o,
                            aisle::capi::ReadSized(options, "aisle_engine_options"));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.history_length", o.history_length, 0,
+                                     AISLE_MAX_HISTORY));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.isolation_threads",
+                                     o.isolation_threads, 0, AISLE_MAX_THREADS));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.num_segments", o.num_segments, 0,
+                                     AISLE_MAX_SEGMENTS));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.isolation_max_outstanding",
+                                     o.isolation_max_outstanding, 0,
+                                     AISLE_MAX_ISOLATION_OUTSTANDING));
     aisle::serving::EngineOptions eo;
     if (o.history_length > 0) eo.history_length = o.history_length;
     if (o.isolation_threads > 0) eo.isolation_threads = o.isolation_threads;
     if (o.isolation_max_outstanding > 0) {
       eo.isolation_max_outstanding = o.isolation_max_outstanding;
+    } else if (eo.isolation_max_outstanding < eo.isolation_threads) {
+      eo.isolation_max_outstanding = eo.isolation_threads;  // the default, raised to the threads
     }
     eo.allow_threads = o.no_threads == 0;
     if (o.publish_every < -1) {
@@ -466,9 +517,14 @@ int32_t aisle_engine_add_stock(aisle_engine* engine, const char* item_id, int32_
 int32_t aisle_engine_apply_interaction(aisle_engine* engine, const char* user_id,
                                        const char* session_id, const char* item_id, int32_t type,
                                        int64_t at_micros, uint32_t segment) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (engine == nullptr) return NullError("engine");
     if (item_id == nullptr) return NullError("item_id");
+    // The user's and session's recent items are stored under these ids.
+    AISLE_RETURN_IF_ERROR(CheckStoredOptionalId(fn, user_id, "user_id"));
+    AISLE_RETURN_IF_ERROR(CheckStoredOptionalId(fn, session_id, "session_id"));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "segment", segment, 0, AISLE_MAX_SEGMENTS));
     if (type < 0 || type >= aisle::retrieval::kNumInteractionTypes) {
       return absl::InvalidArgumentError(
           absl::StrCat("type ", type, " is not an AISLE_INTERACTION_* value"));
@@ -564,12 +620,28 @@ int32_t aisle_engine_metrics_read(const aisle_engine* engine, aisle_engine_metri
 
 int32_t aisle_engine_register_scorer(aisle_engine* engine, const char* name, aisle_scorer_fn fn,
                                      void* user_data, const aisle_breaker_options* breaker) {
+  const absl::string_view where = __func__;
   return Guard([&]() -> absl::Status {
     if (engine == nullptr) return NullError("engine");
-    if (name == nullptr) return NullError("name");
+    AISLE_RETURN_IF_ERROR(CheckStoredId(where, name, "name"));
     if (fn == nullptr) return NullError("fn");
     AISLE_ASSIGN_OR_RETURN(aisle_breaker_options b,
                            aisle::capi::ReadSized(breaker, "aisle_breaker_options"));
+    // Zero fields take the defaults; negative ones are errors, not defaults.
+    constexpr int64_t kMax64 = std::numeric_limits<int64_t>::max();
+    constexpr int32_t kMax32 = std::numeric_limits<int32_t>::max();
+    AISLE_RETURN_IF_ERROR(CheckRange(where, "aisle_breaker_options.call_timeout_micros",
+                                     b.call_timeout_micros, 0, kMax64));
+    AISLE_RETURN_IF_ERROR(
+        CheckRange(where, "aisle_breaker_options.open_micros", b.open_micros, 0, kMax64));
+    AISLE_RETURN_IF_ERROR(
+        CheckRange(where, "aisle_breaker_options.min_requests", b.min_requests, 0, kMax32));
+    AISLE_RETURN_IF_ERROR(CheckRange(where, "aisle_breaker_options.consecutive_timeouts",
+                                     b.consecutive_timeouts, 0, kMax32));
+    if (!(b.failure_rate >= 0.0 && b.failure_rate <= 1.0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": aisle_breaker_options.failure_rate = ", b.failure_rate, " is outside [0, 1]"));
+    }
     aisle::serving::CircuitBreakerOptions o;
     if (b.call_timeout_micros > 0) o.call_timeout = absl::Microseconds(b.call_timeout_micros);
     if (b.open_micros > 0) {
@@ -642,34 +714,48 @@ int32_t aisle_request_clear_context(aisle_request* request) {
   AISLE_REQUEST_SETTER(request->request.context.clear());
 }
 int32_t aisle_request_set_seed_items(aisle_request* request, const char* const* ids, size_t count) {
-  AISLE_REQUEST_SETTER(
-      AISLE_ASSIGN_OR_RETURN(request->request.seed_items, ToStrings(ids, count, "ids")));
+  const absl::string_view fn = __func__;
+  AISLE_REQUEST_SETTER(AISLE_ASSIGN_OR_RETURN(
+      request->request.seed_items, ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
 }
 int32_t aisle_request_set_cart_items(aisle_request* request, const char* const* ids, size_t count) {
-  AISLE_REQUEST_SETTER(
-      AISLE_ASSIGN_OR_RETURN(request->request.cart_items, ToStrings(ids, count, "ids")));
+  const absl::string_view fn = __func__;
+  AISLE_REQUEST_SETTER(AISLE_ASSIGN_OR_RETURN(
+      request->request.cart_items, ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
 }
 int32_t aisle_request_set_bought_items(aisle_request* request, const char* const* ids,
                                        size_t count) {
-  AISLE_REQUEST_SETTER(
-      AISLE_ASSIGN_OR_RETURN(request->request.bought_items, ToStrings(ids, count, "ids")));
+  const absl::string_view fn = __func__;
+  AISLE_REQUEST_SETTER(AISLE_ASSIGN_OR_RETURN(
+      request->request.bought_items, ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
 }
 int32_t aisle_request_set_search_candidates(aisle_request* request, const char* const* ids,
                                             size_t count) {
-  AISLE_REQUEST_SETTER(
-      AISLE_ASSIGN_OR_RETURN(request->request.search_candidates, ToStrings(ids, count, "ids")));
+  const absl::string_view fn = __func__;
+  AISLE_REQUEST_SETTER(AISLE_ASSIGN_OR_RETURN(
+      request->request.search_candidates, ToStrings(fn, ids, count, "ids", /*check_ids=*/false)));
 }
 int32_t aisle_request_set_user_vector(aisle_request* request, const float* values, size_t count) {
+  const absl::string_view fn = __func__;
   AISLE_REQUEST_SETTER({
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "count", count, 0, AISLE_MAX_DIM));
     AISLE_RETURN_IF_ERROR(CheckArray(values, count, "values"));
     request->request.user_vector.assign(values, values + count);
   });
 }
 int32_t aisle_request_set_segment(aisle_request* request, uint32_t segment) {
-  AISLE_REQUEST_SETTER(request->request.segment = segment);
+  const absl::string_view fn = __func__;
+  AISLE_REQUEST_SETTER({
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "segment", segment, 0, AISLE_MAX_SEGMENTS));
+    request->request.segment = segment;
+  });
 }
 int32_t aisle_request_set_k(aisle_request* request, uint32_t k) {
-  AISLE_REQUEST_SETTER(request->request.k = k);
+  const absl::string_view fn = __func__;
+  AISLE_REQUEST_SETTER({
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "k", k, 0, AISLE_MAX_K));
+    request->request.k = k;
+  });
 }
 int32_t aisle_request_set_budget(aisle_request* request, int64_t budget_micros) {
   AISLE_REQUEST_SETTER({
@@ -688,18 +774,12 @@ int32_t aisle_request_set_budget(aisle_request* request, int64_t budget_micros) 
 int32_t aisle_engine_assemble_features(const aisle_engine* engine, const aisle_request* request,
                                        const char* const* item_ids, size_t count,
                                        aisle_feature_matrix** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_feature_matrix>> {
     if (engine == nullptr) return NullError("engine");
     if (request == nullptr) return NullError("request");
-    if (item_ids == nullptr && count > 0) return NullError("item_ids");
-    std::vector<std::string> ids;
-    ids.reserve(count);
-    for (size_t i = 0; i < count; ++i) {
-      if (item_ids[i] == nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat("item_ids[", i, "] is NULL"));
-      }
-      ids.emplace_back(item_ids[i]);
-    }
+    AISLE_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                           ToStrings(fn, item_ids, count, "item_ids", /*check_ids=*/false));
     AISLE_ASSIGN_OR_RETURN(aisle::serving::FeatureMatrix m,
                            engine->engine->AssembleFeatures(request->request, ids));
     auto out_matrix = std::make_unique<aisle_feature_matrix>();

@@ -9,6 +9,8 @@
 #include "capi/internal.h"
 
 using aisle::capi::CheckArray;
+using aisle::capi::CheckRange;
+using aisle::capi::CheckStoredId;
 using aisle::capi::Guard;
 using aisle::capi::GuardCreate;
 using aisle::capi::NullError;
@@ -53,9 +55,10 @@ int32_t aisle_feature_schema_builder_add_group(aisle_feature_schema_builder* bui
 int32_t aisle_feature_schema_builder_add_feature(aisle_feature_schema_builder* builder,
                                                  const char* name, int32_t group,
                                                  float default_value, int32_t source_bit) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (builder == nullptr) return NullError("builder");
-    if (name == nullptr) return NullError("name");
+    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, name, "name"));
     AISLE_RETURN_IF_ERROR(CheckGroup(group));
     aisle::features::FeatureSpec s;
     s.name = name;
@@ -118,10 +121,12 @@ int32_t aisle_feature_schema_name(const aisle_feature_schema* schema, size_t col
 
 int32_t aisle_item_feature_store_builder_create(size_t num_items,
                                                 aisle_item_feature_store_builder** out) {
-  return GuardCreate(out,
-                     [&]() -> absl::StatusOr<std::unique_ptr<aisle_item_feature_store_builder>> {
-                       return std::make_unique<aisle_item_feature_store_builder>(num_items);
-                     });
+  const absl::string_view fn = __func__;
+  return GuardCreate(
+      out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_item_feature_store_builder>> {
+        AISLE_RETURN_IF_ERROR(CheckRange(fn, "num_items", num_items, 0, AISLE_MAX_ITEMS));
+        return std::make_unique<aisle_item_feature_store_builder>(num_items);
+      });
 }
 
 void aisle_item_feature_store_builder_destroy(aisle_item_feature_store_builder* builder) {
@@ -131,9 +136,10 @@ void aisle_item_feature_store_builder_destroy(aisle_item_feature_store_builder* 
 int32_t aisle_item_feature_store_builder_add_column(aisle_item_feature_store_builder* builder,
                                                     const char* name, const float* values,
                                                     size_t count, int64_t built_at_micros) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (builder == nullptr) return NullError("builder");
-    if (name == nullptr) return NullError("name");
+    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, name, "name"));
     AISLE_RETURN_IF_ERROR(CheckArray(values, count, "values"));
     return builder->builder.AddColumn(name, absl::MakeConstSpan(values, count),
                                       absl::FromUnixMicros(built_at_micros));
@@ -218,9 +224,10 @@ int32_t aisle_online_feature_store_width(const aisle_online_feature_store* store
 
 int32_t aisle_online_feature_store_put(aisle_online_feature_store* store, const char* key,
                                        const float* values, size_t count, int64_t at_micros) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (store == nullptr) return NullError("store");
-    if (key == nullptr) return NullError("key");
+    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, key, "key"));
     if (values == nullptr) return NullError("values");
     if (count != store->store->width()) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -24,6 +25,7 @@
 #include "aisle.h"
 #include "aisle/catalog/catalog.h"
 #include "aisle/catalog/catalog_builder.h"
+#include "aisle/core/external_id.h"
 #include "aisle/features/feature_schema.h"
 #include "aisle/features/item_feature_store.h"
 #include "aisle/features/online_feature_store.h"
@@ -169,6 +171,44 @@ inline absl::Status CheckArray(const void* p, size_t count, absl::string_view wh
   return absl::OkStatus();
 }
 
+// InvalidArgument "<fn>: <name> = <value> is outside [<lo>, <hi>]" unless
+// lo <= value <= hi (compared as integers, whatever their signedness).
+template <typename T, typename L, typename H>
+absl::Status CheckRange(absl::string_view fn, absl::string_view name, T value, L lo, H hi) {
+  static_assert(std::is_integral_v<T> && std::is_integral_v<L> && std::is_integral_v<H>);
+  if (std::cmp_less(value, lo) || std::cmp_greater(value, hi)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(fn, ": ", name, " = ", value, " is outside [", lo, ", ", hi, "]"));
+  }
+  return absl::OkStatus();
+}
+
+// The count of an array passed in: at most AISLE_MAX_ITEMS entries, and a
+// non-NULL pointer unless the count is 0.
+inline absl::Status CheckCount(absl::string_view fn, const void* p, size_t count,
+                               absl::string_view what, absl::string_view count_name) {
+  if (absl::Status s = CheckRange(fn, count_name, count, 0, AISLE_MAX_ITEMS); !s.ok()) return s;
+  if (p == nullptr && count > 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(fn, ": ", what, " is NULL but ", count_name, " is ", count));
+  }
+  return absl::OkStatus();
+}
+
+// An id or name the library stores: the rule of aisle/core/external_id.h,
+// reported as "<fn>: <what>: id '...' ...". NULL is "<what> is NULL".
+inline absl::Status CheckStoredId(absl::string_view fn, const char* id, absl::string_view what) {
+  if (id == nullptr) return NullError(what);
+  return CheckExternalId(id, absl::StrCat(fn, ": ", what));
+}
+
+// As CheckStoredId for an optional id: NULL and "" are allowed.
+inline absl::Status CheckStoredOptionalId(absl::string_view fn, const char* id,
+                                          absl::string_view what) {
+  if (id == nullptr) return absl::OkStatus();
+  return aisle::CheckOptionalId(id, absl::StrCat(fn, ": ", what));
+}
+
 // Copies a caller's size-prefixed struct: fields beyond the caller's size
 // keep their zero defaults. NULL gives all defaults.
 template <typename S>
@@ -203,16 +243,18 @@ absl::Status WriteSized(const S& value, S* out, absl::string_view what) {
   return absl::OkStatus();
 }
 
-// Interaction columns -> records. Validates the arrays and the types.
-absl::StatusOr<std::vector<retrieval::Interaction>> ToInteractions(const uint64_t* sessions,
-                                                                   const uint32_t* items,
-                                                                   const int64_t* times,
-                                                                   const int32_t* types,
-                                                                   size_t count);
+// Interaction columns -> records. Validates the count (at most
+// AISLE_MAX_ITEMS), the arrays and the types; `fn` names the caller.
+absl::StatusOr<std::vector<retrieval::Interaction>> ToInteractions(
+    absl::string_view fn, const uint64_t* sessions, const uint32_t* items, const int64_t* times,
+    const int32_t* types, size_t count);
 
-// A list of external ids as strings (every entry must be non-NULL).
-absl::StatusOr<std::vector<std::string>> ToStrings(const char* const* ids, size_t count,
-                                                   absl::string_view what);
+// A list of strings (every entry must be non-NULL; at most AISLE_MAX_ITEMS
+// of them). With `check_ids`, every entry must also follow the id rule
+// (CheckStoredId). `what` names the array parameter; its count is `count`.
+absl::StatusOr<std::vector<std::string>> ToStrings(absl::string_view fn, const char* const* ids,
+                                                   size_t count, absl::string_view what,
+                                                   bool check_ids);
 
 // Microseconds -> absl::Duration.
 inline absl::Duration Micros(int64_t us) { return absl::Microseconds(us); }

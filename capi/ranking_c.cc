@@ -11,6 +11,7 @@
 #include "aisle/ranking/xgboost_model.h"
 #include "capi/internal.h"
 
+using aisle::capi::CheckRange;
 using aisle::capi::Guard;
 using aisle::capi::GuardCreate;
 using aisle::capi::NullError;
@@ -92,8 +93,10 @@ int32_t aisle_model_load(const char* path, int32_t format, aisle_model** out) {
 }
 
 int32_t aisle_model_parse(const char* data, size_t len, int32_t format, aisle_model** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_model>> {
     if (data == nullptr) return NullError("data");
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "len", len, 0, AISLE_MAX_MODEL_BYTES));
     return Parse(absl::string_view(data, len), format, "model bytes");
   });
 }
@@ -142,8 +145,11 @@ int32_t aisle_model_version(const aisle_model* model, const char** out) {
 
 int32_t aisle_model_predict(const aisle_model* model, const float* data, size_t rows, size_t cols,
                             int32_t output, float* out, size_t out_len) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (model == nullptr) return NullError("model");
+    // Bounds rows x num_outputs well below SIZE_MAX.
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "rows", rows, 0, AISLE_MAX_ITEMS));
     if (data == nullptr && rows > 0) return NullError("data");
     if (out == nullptr && rows > 0) return NullError("out");
     if (output != AISLE_OUTPUT_TRANSFORMED && output != AISLE_OUTPUT_MARGIN) {

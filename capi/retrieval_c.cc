@@ -11,6 +11,8 @@
 #include "capi/internal.h"
 
 using aisle::capi::CheckArray;
+using aisle::capi::CheckCount;
+using aisle::capi::CheckRange;
 using aisle::capi::Guard;
 using aisle::capi::GuardCreate;
 using aisle::capi::NullError;
@@ -25,10 +27,14 @@ struct Filter {
   size_t ef = 0;
 };
 
-absl::StatusOr<Filter> ToFilter(const aisle_search_params* in, size_t num_items) {
+absl::StatusOr<Filter> ToFilter(absl::string_view fn, const aisle_search_params* in,
+                                size_t num_items) {
   AISLE_ASSIGN_OR_RETURN(aisle_search_params p, ReadSized(in, "aisle_search_params"));
-  AISLE_RETURN_IF_ERROR(CheckArray(p.allowed, p.allowed_count, "aisle_search_params.allowed"));
-  AISLE_RETURN_IF_ERROR(CheckArray(p.exclude, p.exclude_count, "aisle_search_params.exclude"));
+  AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_search_params.ef", p.ef, 0, AISLE_MAX_EF));
+  AISLE_RETURN_IF_ERROR(CheckCount(fn, p.allowed, p.allowed_count, "aisle_search_params.allowed",
+                                   "aisle_search_params.allowed_count"));
+  AISLE_RETURN_IF_ERROR(CheckCount(fn, p.exclude, p.exclude_count, "aisle_search_params.exclude",
+                                   "aisle_search_params.exclude_count"));
   Filter f;
   f.ef = p.ef;
   if (p.allowed != nullptr) {
@@ -69,8 +75,16 @@ void Write(const std::vector<T>& found, size_t k, uint32_t* items, float* scores
   *count = n;
 }
 
-absl::StatusOr<aisle::retrieval::AnnIndexOptions> ToAnnOptions(const aisle_ann_options* in) {
+absl::StatusOr<aisle::retrieval::AnnIndexOptions> ToAnnOptions(absl::string_view fn,
+                                                               const aisle_ann_options* in) {
   AISLE_ASSIGN_OR_RETURN(aisle_ann_options o, ReadSized(in, "aisle_ann_options"));
+  AISLE_RETURN_IF_ERROR(
+      CheckRange(fn, "aisle_ann_options.threads", o.threads, 0, AISLE_MAX_THREADS));
+  AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_ann_options.m", o.m, 0, AISLE_MAX_ANN_M));
+  AISLE_RETURN_IF_ERROR(
+      CheckRange(fn, "aisle_ann_options.ef_construction", o.ef_construction, 0, AISLE_MAX_EF));
+  AISLE_RETURN_IF_ERROR(
+      CheckRange(fn, "aisle_ann_options.default_ef", o.default_ef, 0, AISLE_MAX_EF));
   aisle::retrieval::AnnIndexOptions a;
   if (o.metric < AISLE_METRIC_INNER_PRODUCT || o.metric > AISLE_METRIC_L2) {
     return absl::InvalidArgumentError(
@@ -97,9 +111,12 @@ extern "C" {
 
 int32_t aisle_ann_index_build(const float* data, size_t rows, size_t dim,
                               const aisle_ann_options* options, aisle_ann_index** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_ann_index>> {
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "rows", rows, 0, AISLE_MAX_ITEMS));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "dim", dim, 1, AISLE_MAX_DIM));
     AISLE_RETURN_IF_ERROR(CheckArray(data, rows * dim, "data"));
-    AISLE_ASSIGN_OR_RETURN(auto o, ToAnnOptions(options));
+    AISLE_ASSIGN_OR_RETURN(auto o, ToAnnOptions(fn, options));
     AISLE_ASSIGN_OR_RETURN(
         auto index, aisle::retrieval::AnnIndex::Build(aisle::MatrixView(data, rows, dim), o));
     return Wrap(std::move(index));
@@ -109,12 +126,13 @@ int32_t aisle_ann_index_build(const float* data, size_t rows, size_t dim,
 int32_t aisle_ann_index_build_from_catalog(const aisle_catalog* catalog,
                                            const aisle_ann_options* options,
                                            aisle_ann_index** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_ann_index>> {
     if (catalog == nullptr) return NullError("catalog");
     if (catalog->catalog->embedding_dim() == 0) {
       return absl::FailedPreconditionError("the catalog has no embeddings to index");
     }
-    AISLE_ASSIGN_OR_RETURN(auto o, ToAnnOptions(options));
+    AISLE_ASSIGN_OR_RETURN(auto o, ToAnnOptions(fn, options));
     AISLE_ASSIGN_OR_RETURN(auto index,
                            aisle::retrieval::AnnIndex::Build(catalog->catalog->embeddings(), o));
     return Wrap(std::move(index));
@@ -130,8 +148,10 @@ int32_t aisle_ann_index_save(const aisle_ann_index* index, const char* path) {
 }
 
 int32_t aisle_ann_index_load(const char* path, size_t expected_dim, aisle_ann_index** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_ann_index>> {
     if (path == nullptr) return NullError("path");
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "expected_dim", expected_dim, 0, AISLE_MAX_DIM));
     aisle::retrieval::AnnLoadOptions o;
     o.expected_dim = expected_dim;
     AISLE_ASSIGN_OR_RETURN(auto index, aisle::retrieval::AnnIndex::Load(path, o));
@@ -162,11 +182,13 @@ int32_t aisle_ann_index_dim(const aisle_ann_index* index, size_t* out) {
 int32_t aisle_ann_index_search(const aisle_ann_index* index, const float* query, size_t query_len,
                                size_t k, const aisle_search_params* params, uint32_t* out_items,
                                float* out_scores, size_t* out_count) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (index == nullptr) return NullError("index");
     if (query == nullptr) return NullError("query");
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "k", k, 0, AISLE_MAX_K));
     AISLE_RETURN_IF_ERROR(CheckOut(out_items, out_count, k));
-    AISLE_ASSIGN_OR_RETURN(Filter f, ToFilter(params, index->index->size()));
+    AISLE_ASSIGN_OR_RETURN(Filter f, ToFilter(fn, params, index->index->size()));
     aisle::retrieval::VectorSearchParams p;
     p.k = k;
     p.ef = f.ef;
@@ -183,11 +205,14 @@ int32_t aisle_ann_index_search_by_seeds(const aisle_ann_index* index, const uint
                                         size_t seed_count, size_t k,
                                         const aisle_search_params* params, uint32_t* out_items,
                                         float* out_scores, size_t* out_count) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (index == nullptr) return NullError("index");
     if (seeds == nullptr) return NullError("seeds");
+    AISLE_RETURN_IF_ERROR(CheckCount(fn, seeds, seed_count, "seeds", "seed_count"));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "k", k, 0, AISLE_MAX_K));
     AISLE_RETURN_IF_ERROR(CheckOut(out_items, out_count, k));
-    AISLE_ASSIGN_OR_RETURN(Filter f, ToFilter(params, index->index->size()));
+    AISLE_ASSIGN_OR_RETURN(Filter f, ToFilter(fn, params, index->index->size()));
     aisle::retrieval::VectorSearchParams p;
     p.k = k;
     p.ef = f.ef;
@@ -205,10 +230,17 @@ int32_t aisle_ann_index_search_by_seeds(const aisle_ann_index* index, const uint
 
 int32_t aisle_covisitation_create(const aisle_covisitation_options* options,
                                   aisle_covisitation** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_covisitation>> {
     if (options == nullptr) return NullError("options");
     AISLE_ASSIGN_OR_RETURN(aisle_covisitation_options o,
                            ReadSized(options, "aisle_covisitation_options"));
+    AISLE_RETURN_IF_ERROR(
+        CheckRange(fn, "aisle_covisitation_options.num_items", o.num_items, 1, AISLE_MAX_ITEMS));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_covisitation_options.max_distance", o.max_distance,
+                                     0, AISLE_MAX_COVISITATION_DISTANCE));
+    AISLE_RETURN_IF_ERROR(
+        CheckRange(fn, "aisle_covisitation_options.top_n", o.top_n, 0, AISLE_MAX_QUOTA));
     aisle::retrieval::CoVisitationOptions c;
     c.num_items = o.num_items;
     if (o.max_distance != 0) c.max_distance = o.max_distance;
@@ -227,10 +259,11 @@ void aisle_covisitation_destroy(aisle_covisitation* covisitation) { delete covis
 int32_t aisle_covisitation_add_log(aisle_covisitation* covisitation, const uint64_t* sessions,
                                    const uint32_t* items, const int64_t* times_micros,
                                    const int32_t* types, size_t count) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (covisitation == nullptr) return NullError("covisitation");
     AISLE_ASSIGN_OR_RETURN(
-        auto log, aisle::capi::ToInteractions(sessions, items, times_micros, types, count));
+        auto log, aisle::capi::ToInteractions(fn, sessions, items, times_micros, types, count));
     return covisitation->index->AddLog(log);
   });
 }
@@ -248,13 +281,16 @@ int32_t aisle_covisitation_retrieve(const aisle_covisitation* covisitation, cons
                                     size_t seed_count, size_t quota,
                                     const aisle_search_params* params, uint32_t* out_items,
                                     float* out_scores, size_t* out_count) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (covisitation == nullptr) return NullError("covisitation");
-    AISLE_RETURN_IF_ERROR(CheckArray(seeds, seed_count, "seeds"));
+    AISLE_RETURN_IF_ERROR(CheckCount(fn, seeds, seed_count, "seeds", "seed_count"));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "quota", quota, 0, AISLE_MAX_QUOTA));
     AISLE_RETURN_IF_ERROR(CheckOut(out_items, out_count, quota));
     std::shared_ptr<const aisle::retrieval::CoVisitationTable> table =
         covisitation->index->Snapshot();
-    AISLE_ASSIGN_OR_RETURN(Filter f, ToFilter(params, covisitation->index->options().num_items));
+    AISLE_ASSIGN_OR_RETURN(Filter f,
+                           ToFilter(fn, params, covisitation->index->options().num_items));
     aisle::retrieval::RetrievalQuery q;
     q.seeds = absl::MakeConstSpan(seeds, seed_count);
     q.filter = f.allowed ? &*f.allowed : nullptr;
@@ -272,10 +308,21 @@ int32_t aisle_covisitation_retrieve(const aisle_covisitation* covisitation, cons
 
 namespace {
 absl::StatusOr<std::unique_ptr<aisle_popularity>> MakePopularity(
-    const aisle_popularity_options* options, const aisle::catalog::Catalog* catalog) {
+    absl::string_view fn, const aisle_popularity_options* options,
+    const aisle::catalog::Catalog* catalog) {
   if (options == nullptr && catalog == nullptr) return NullError("options");
   AISLE_ASSIGN_OR_RETURN(aisle_popularity_options o,
                          ReadSized(options, "aisle_popularity_options"));
+  if (catalog == nullptr) {  // else these come from the catalog
+    AISLE_RETURN_IF_ERROR(
+        CheckRange(fn, "aisle_popularity_options.num_items", o.num_items, 1, AISLE_MAX_ITEMS));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_popularity_options.num_categories",
+                                     o.num_categories, 0, AISLE_MAX_ITEMS));
+  }
+  AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_popularity_options.num_segments", o.num_segments, 0,
+                                   AISLE_MAX_SEGMENTS));
+  AISLE_RETURN_IF_ERROR(
+      CheckRange(fn, "aisle_popularity_options.top_n", o.top_n, 0, AISLE_MAX_QUOTA));
   aisle::retrieval::PopularityOptions p;
   if (catalog != nullptr) {
     p.num_items = catalog->size();
@@ -302,15 +349,17 @@ absl::StatusOr<std::unique_ptr<aisle_popularity>> MakePopularity(
 }  // namespace
 
 int32_t aisle_popularity_create(const aisle_popularity_options* options, aisle_popularity** out) {
-  return GuardCreate(out, [&] { return MakePopularity(options, nullptr); });
+  const absl::string_view fn = __func__;
+  return GuardCreate(out, [&] { return MakePopularity(fn, options, nullptr); });
 }
 
 int32_t aisle_popularity_create_for_catalog(const aisle_catalog* catalog,
                                             const aisle_popularity_options* options,
                                             aisle_popularity** out) {
+  const absl::string_view fn = __func__;
   return GuardCreate(out, [&]() -> absl::StatusOr<std::unique_ptr<aisle_popularity>> {
     if (catalog == nullptr) return NullError("catalog");
-    return MakePopularity(options, catalog->catalog.get());
+    return MakePopularity(fn, options, catalog->catalog.get());
   });
 }
 
@@ -319,10 +368,12 @@ void aisle_popularity_destroy(aisle_popularity* popularity) { delete popularity;
 int32_t aisle_popularity_apply(aisle_popularity* popularity, const uint64_t* sessions,
                                const uint32_t* items, const int64_t* times_micros,
                                const int32_t* types, size_t count, uint32_t segment) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (popularity == nullptr) return NullError("popularity");
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "segment", segment, 0, AISLE_MAX_SEGMENTS));
     AISLE_ASSIGN_OR_RETURN(
-        auto events, aisle::capi::ToInteractions(sessions, items, times_micros, types, count));
+        auto events, aisle::capi::ToInteractions(fn, sessions, items, times_micros, types, count));
     return popularity->index->ApplyAll(events, segment);
   });
 }
@@ -340,15 +391,19 @@ int32_t aisle_popularity_retrieve(const aisle_popularity* popularity, int32_t mo
                                   const uint32_t* categories, size_t category_count,
                                   uint32_t segment, size_t quota, const aisle_search_params* params,
                                   uint32_t* out_items, float* out_scores, size_t* out_count) {
+  const absl::string_view fn = __func__;
   return Guard([&]() -> absl::Status {
     if (popularity == nullptr) return NullError("popularity");
     if (mode != AISLE_POPULARITY_POPULAR && mode != AISLE_POPULARITY_TRENDING) {
       return absl::InvalidArgumentError(
           absl::StrCat("mode ", mode, " is not an AISLE_POPULARITY_* value"));
     }
-    AISLE_RETURN_IF_ERROR(CheckArray(categories, category_count, "categories"));
+    AISLE_RETURN_IF_ERROR(
+        CheckCount(fn, categories, category_count, "categories", "category_count"));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "segment", segment, 0, AISLE_MAX_SEGMENTS));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "quota", quota, 0, AISLE_MAX_QUOTA));
     AISLE_RETURN_IF_ERROR(CheckOut(out_items, out_count, quota));
-    AISLE_ASSIGN_OR_RETURN(Filter f, ToFilter(params, popularity->index->options().num_items));
+    AISLE_ASSIGN_OR_RETURN(Filter f, ToFilter(fn, params, popularity->index->options().num_items));
     aisle::retrieval::PopularitySourceOptions so;
     so.mode = mode == AISLE_POPULARITY_TRENDING
                   ? aisle::retrieval::PopularitySourceOptions::Mode::kTrending

@@ -1987,6 +1987,471 @@ static void TestIsolatedRanker(void) {
   aisle_catalog_destroy(c);
 }
 
+/* ------------------------------------------------------------------ boundary
+ * Hostile integers and ids: each is refused with AISLE_INVALID_ARGUMENT and a
+ * message naming the function, the parameter, the value and the accepted
+ * range (or the id and its first bad byte), and the engine built before keeps
+ * serving exactly what it served. */
+
+/* What `e` serves for a fixed request on product_page: ids, scores, level. */
+static void Answer(aisle_engine* e, aisle_request* r, char* buf, size_t cap) {
+  aisle_response* resp = NULL;
+  const char* id = NULL;
+  const float* scores = NULL;
+  size_t n = 0, i, used = 0;
+  int32_t level = -1;
+  buf[0] = '\0';
+  if (aisle_engine_recommend(e, r, &resp) != AISLE_OK) {
+    snprintf(buf, cap, "error: %s", aisle_last_error_message());
+    return;
+  }
+  CHECK_OK(aisle_response_scores(resp, &scores, &n));
+  for (i = 0; i < n && used < cap; ++i) {
+    CHECK_OK(aisle_response_item_id(resp, i, &id));
+    used += (size_t)snprintf(buf + used, cap - used, "%s:%.9g,", id, scores[i]);
+  }
+  CHECK_OK(aisle_response_fallback_level(resp, &level));
+  if (used < cap) snprintf(buf + used, cap - used, "|%d", (int)level);
+  aisle_response_destroy(resp);
+}
+
+static void ExpectSameAnswer(aisle_engine* e, aisle_request* r, const char* before, int line) {
+  char now[1024];
+  Answer(e, r, now, sizeof(now));
+  ++checks;
+  if (strcmp(now, before) != 0) {
+    fprintf(stderr, "%s:%d: the engine now serves '%s', before '%s'\n", __FILE__, line, now,
+            before);
+    ++failures;
+  }
+}
+
+/* `expr` is refused as INVALID_ARGUMENT with `needle` in its message, and the
+ * engine `e` still serves `before` for request `r`. */
+#define CHECK_REFUSED(expr, needle)                   \
+  do {                                                \
+    CHECK_CODE(expr, AISLE_INVALID_ARGUMENT, needle); \
+    ExpectSameAnswer(e, r, before, __LINE__);         \
+  } while (0)
+
+static int32_t ZeroScorer(void* user_data, const float* features, size_t rows, size_t cols,
+                          float* scores, int64_t remaining_micros) {
+  size_t i;
+  (void)user_data;
+  (void)features;
+  (void)cols;
+  (void)remaining_micros;
+  for (i = 0; i < rows; ++i) scores[i] = 0.0f;
+  return AISLE_OK;
+}
+
+static void TestBoundary(void) {
+  const size_t huge = (size_t)1 << 63; /* a count from a buggy caller: 9223372036854775808 */
+  aisle_catalog* c = MakeStorefrontCatalog();
+  aisle_ann_index* ann = NULL;
+  aisle_model* price = NULL;
+  aisle_snapshot* s = NULL;
+  aisle_snapshot* s2 = NULL;
+  aisle_engine* e = NULL;
+  aisle_engine* e2 = (aisle_engine*)&c; /* non-NULL garbage: must be reset */
+  aisle_request* r = NULL;
+  aisle_pipeline_builder* p = NULL;
+  aisle_covisitation* cv = NULL;
+  aisle_popularity* pop = NULL;
+  aisle_feature_matrix* fm = NULL;
+  aisle_item_feature_store_builder* ib = NULL;
+  aisle_catalog_builder* cb = NULL;
+  aisle_catalog* c2 = NULL;
+  aisle_model* m2 = NULL;
+  aisle_ann_index* ann2 = NULL;
+  aisle_feature_schema_builder* sb = NULL;
+  aisle_feature_schema* schema = NULL;
+  aisle_online_feature_store* users = NULL;
+  const char* seeds[1];
+  const char* ids[3];
+  const uint32_t items[2] = {0, 1};
+  const int64_t times[2] = {1767225600000000LL, 1767225601000000LL};
+  const int32_t types[2] = {AISLE_INTERACTION_VIEW, AISLE_INTERACTION_VIEW};
+  const float data[4] = {1.0f, 0.0f, 0.0f, 1.0f};
+  const float vec[8] = {0};
+  uint32_t out_items[4];
+  float out_scores[4];
+  size_t n = 0;
+  uint32_t index = 0;
+  char before[1024];
+
+  CHECK_OK(aisle_ann_index_build_from_catalog(c, NULL, &ann));
+  CHECK_OK(aisle_model_parse(kPriceModel, strlen(kPriceModel), AISLE_MODEL_LINEAR, &price));
+  s = MakeSnapshot("b1", c, ann, price);
+  CHECK_OK(aisle_engine_create(s, &e));
+  CHECK_OK(aisle_request_create("product_page", &r));
+  seeds[0] = Id(12);
+  CHECK_OK(aisle_request_set_seed_items(r, seeds, 1));
+  CHECK_OK(aisle_request_set_k(r, 5));
+  Answer(e, r, before, sizeof(before));
+  CHECK(strncmp(before, "sku-", 4) == 0 && strstr(before, "|0") != NULL);
+  CHECK_OK(aisle_snapshot_create("b2", &s2));
+  CHECK_OK(aisle_pipeline_builder_create("boundary", &p));
+
+  /* Huge counts fail before anything is read or allocated. */
+  CHECK_REFUSED(aisle_request_set_seed_items(r, seeds, huge),
+                "aisle_request_set_seed_items: count = 9223372036854775808 is outside "
+                "[0, 268435456]");
+  CHECK_REFUSED(aisle_request_set_cart_items(r, seeds, (size_t)-1),
+                "aisle_request_set_cart_items: count = 18446744073709551615 is outside "
+                "[0, 268435456]");
+  CHECK_REFUSED(aisle_request_set_user_vector(r, vec, huge),
+                "aisle_request_set_user_vector: count = 9223372036854775808 is outside "
+                "[0, 65536]");
+  CHECK_REFUSED(aisle_snapshot_add_campaign_set(s2, "c", seeds, huge),
+                "aisle_snapshot_add_campaign_set: count = 9223372036854775808 is outside "
+                "[0, 268435456]");
+  CHECK_REFUSED(aisle_pipeline_builder_block_items(p, seeds, (size_t)AISLE_MAX_ITEMS + 1),
+                "aisle_pipeline_builder_block_items: count = 268435457 is outside "
+                "[0, 268435456]");
+  fm = (aisle_feature_matrix*)&c;
+  CHECK_REFUSED(aisle_engine_assemble_features(e, r, seeds, huge, &fm),
+                "aisle_engine_assemble_features: count = 9223372036854775808 is outside");
+  CHECK(fm == NULL);
+  CHECK_REFUSED(aisle_snapshot_add_warm_interactions(s2, NULL, items, times, types, huge),
+                "aisle_snapshot_add_warm_interactions: count = 9223372036854775808 is outside "
+                "[0, 268435456]");
+  CHECK_REFUSED(aisle_ann_index_build(data, huge, 2, NULL, &ann2),
+                "aisle_ann_index_build: rows = 9223372036854775808 is outside [0, 268435456]");
+  CHECK(ann2 == NULL);
+  CHECK_REFUSED(aisle_ann_index_build(data, 2, (size_t)AISLE_MAX_DIM + 1, NULL, &ann2),
+                "aisle_ann_index_build: dim = 65537 is outside [1, 65536]");
+  CHECK_REFUSED(aisle_model_parse(kPriceModel, (size_t)-1, AISLE_MODEL_LINEAR, &m2),
+                "aisle_model_parse: len = 18446744073709551615 is outside [0, 2147483648]");
+  CHECK(m2 == NULL);
+  CHECK_REFUSED(aisle_item_feature_store_builder_create(huge, &ib),
+                "aisle_item_feature_store_builder_create: num_items = 9223372036854775808 is "
+                "outside [0, 268435456]");
+  CHECK(ib == NULL);
+  CHECK_REFUSED(aisle_catalog_create_synthetic((size_t)1 << 40, 8, 1, &c2),
+                "aisle_catalog_create_synthetic: items = 1099511627776 is outside "
+                "[1, 268435456]");
+  CHECK_REFUSED(aisle_catalog_create_synthetic(10, (size_t)1 << 20, 1, &c2),
+                "aisle_catalog_create_synthetic: dim = 1048576 is outside [0, 65536]");
+  CHECK(c2 == NULL);
+  {
+    aisle_popularity_options po;
+    uint32_t cats[2] = {0, 0};
+    memset(&po, 0, sizeof(po));
+    po.size = sizeof(po);
+    po.num_items = huge; /* with item_categories: used to be copied before any check */
+    po.item_categories = cats;
+    po.num_categories = 1;
+    CHECK_REFUSED(aisle_popularity_create(&po, &pop),
+                  "aisle_popularity_create: aisle_popularity_options.num_items = "
+                  "9223372036854775808 is outside [1, 268435456]");
+    CHECK(pop == NULL);
+    po.num_items = 2;
+    po.num_segments = 4000000000u;
+    CHECK_REFUSED(aisle_popularity_create(&po, &pop),
+                  "aisle_popularity_options.num_segments = 4000000000 is outside [0, 65536]");
+    po.num_segments = 2;
+    po.top_n = huge;
+    CHECK_REFUSED(aisle_popularity_create(&po, &pop),
+                  "aisle_popularity_options.top_n = 9223372036854775808 is outside "
+                  "[0, 1048576]");
+    po.top_n = 0;
+    CHECK_OK(aisle_popularity_create(&po, &pop));
+    CHECK_REFUSED(aisle_popularity_apply(pop, NULL, items, times, types, 2, 70000),
+                  "aisle_popularity_apply: segment = 70000 is outside [0, 65536]");
+    CHECK_REFUSED(aisle_popularity_apply(pop, NULL, items, times, types, huge, 0),
+                  "aisle_popularity_apply: count = 9223372036854775808 is outside");
+    CHECK_REFUSED(aisle_popularity_retrieve(pop, AISLE_POPULARITY_POPULAR, NULL, 0, 0, huge, NULL,
+                                            out_items, out_scores, &n),
+                  "aisle_popularity_retrieve: quota = 9223372036854775808 is outside "
+                  "[0, 1048576]");
+    CHECK_REFUSED(aisle_popularity_retrieve(pop, AISLE_POPULARITY_POPULAR, cats, huge, 0, 4, NULL,
+                                            out_items, out_scores, &n),
+                  "aisle_popularity_retrieve: category_count = 9223372036854775808");
+    aisle_popularity_destroy(pop);
+  }
+  {
+    aisle_covisitation_options co;
+    aisle_search_params sp;
+    memset(&co, 0, sizeof(co));
+    co.size = sizeof(co);
+    co.num_items = 2;
+    co.max_distance = -1;
+    CHECK_REFUSED(aisle_covisitation_create(&co, &cv),
+                  "aisle_covisitation_create: aisle_covisitation_options.max_distance = -1 is "
+                  "outside [0, 64]");
+    co.max_distance = 0;
+    co.top_n = (size_t)-1;
+    CHECK_REFUSED(aisle_covisitation_create(&co, &cv),
+                  "aisle_covisitation_options.top_n = 18446744073709551615 is outside "
+                  "[0, 1048576]");
+    co.top_n = 0;
+    co.num_items = huge;
+    CHECK_REFUSED(aisle_covisitation_create(&co, &cv),
+                  "aisle_covisitation_options.num_items = 9223372036854775808 is outside "
+                  "[1, 268435456]");
+    CHECK(cv == NULL);
+    co.num_items = 2;
+    CHECK_OK(aisle_covisitation_create(&co, &cv));
+    CHECK_REFUSED(aisle_covisitation_add_log(cv, NULL, items, times, types, (size_t)1 << 62),
+                  "aisle_covisitation_add_log: count = 4611686018427387904 is outside "
+                  "[0, 268435456]");
+    CHECK_REFUSED(aisle_covisitation_retrieve(cv, items, 1, huge, NULL, out_items, out_scores, &n),
+                  "aisle_covisitation_retrieve: quota = 9223372036854775808 is outside "
+                  "[0, 1048576]");
+    CHECK_REFUSED(aisle_covisitation_retrieve(cv, items, huge, 4, NULL, out_items, out_scores, &n),
+                  "aisle_covisitation_retrieve: seed_count = 9223372036854775808 is outside");
+    memset(&sp, 0, sizeof(sp));
+    sp.size = sizeof(sp);
+    sp.allowed = items;
+    sp.allowed_count = huge;
+    CHECK_REFUSED(aisle_covisitation_retrieve(cv, items, 1, 4, &sp, out_items, out_scores, &n),
+                  "aisle_covisitation_retrieve: aisle_search_params.allowed_count = "
+                  "9223372036854775808 is outside [0, 268435456]");
+    sp.allowed_count = 0;
+    sp.ef = huge;
+    CHECK_REFUSED(aisle_ann_index_search(ann, vec, 8, 4, &sp, out_items, out_scores, &n),
+                  "aisle_ann_index_search: aisle_search_params.ef = 9223372036854775808 is "
+                  "outside [0, 1048576]");
+    CHECK_REFUSED(aisle_ann_index_search(ann, vec, 8, huge, NULL, out_items, out_scores, &n),
+                  "aisle_ann_index_search: k = 9223372036854775808 is outside [0, 10000]");
+    CHECK_REFUSED(aisle_ann_index_search_by_seeds(ann, items, 1, (size_t)AISLE_MAX_K + 1, NULL,
+                                                  out_items, out_scores, &n),
+                  "aisle_ann_index_search_by_seeds: k = 10001 is outside [0, 10000]");
+    aisle_covisitation_destroy(cv);
+  }
+  {
+    aisle_ann_options ao;
+    memset(&ao, 0, sizeof(ao));
+    ao.size = sizeof(ao);
+    ao.threads = 100000;
+    CHECK_REFUSED(aisle_ann_index_build(data, 2, 2, &ao, &ann2),
+                  "aisle_ann_index_build: aisle_ann_options.threads = 100000 is outside "
+                  "[0, 256]");
+    ao.threads = 0;
+    ao.m = huge;
+    CHECK_REFUSED(aisle_ann_index_build_from_catalog(c, &ao, &ann2),
+                  "aisle_ann_index_build_from_catalog: aisle_ann_options.m = "
+                  "9223372036854775808 is outside [0, 10000]");
+    ao.m = 0;
+    ao.ef_construction = (size_t)AISLE_MAX_EF + 1;
+    CHECK_REFUSED(aisle_ann_index_build(data, 2, 2, &ao, &ann2),
+                  "aisle_ann_options.ef_construction = 1048577 is outside [0, 1048576]");
+    CHECK(ann2 == NULL);
+    CHECK_REFUSED(aisle_ann_index_load("/nonexistent.ann", 70000, &ann2),
+                  "aisle_ann_index_load: expected_dim = 70000 is outside [0, 65536]");
+  }
+  CHECK_REFUSED(aisle_catalog_builder_create(100000, &cb),
+                "aisle_catalog_builder_create: embedding_dim = 100000 is outside [-1, 65536]");
+  CHECK(cb == NULL);
+  {
+    aisle_item_spec spec;
+    const char* keys[1] = {"color"};
+    const char* values[1] = {"red"};
+    CHECK_OK(aisle_catalog_builder_create(-1, &cb));
+    memset(&spec, 0, sizeof(spec));
+    spec.size = sizeof(spec);
+    spec.id = "x-1";
+    spec.attribute_keys = keys;
+    spec.attribute_values = values;
+    spec.attribute_count = huge;
+    CHECK_REFUSED(aisle_catalog_builder_add_item(cb, &spec),
+                  "aisle_catalog_builder_add_item: aisle_item_spec.attribute_count = "
+                  "9223372036854775808 is outside [0, 268435456]");
+    spec.attribute_count = 1;
+    spec.embedding = data;
+    spec.embedding_len = huge; /* would have become the catalog's dimension */
+    CHECK_REFUSED(aisle_catalog_builder_add_item(cb, &spec),
+                  "aisle_item_spec.embedding_len = 9223372036854775808 is outside [0, 65536]");
+    spec.embedding_len = 2;
+    spec.id = "a\tb";
+    CHECK_REFUSED(aisle_catalog_builder_add_item(cb, &spec),
+                  "aisle_catalog_builder_add_item: aisle_item_spec.id: id 'a\\x09b' has "
+                  "control character 0x09");
+    spec.id = "caf\xc3";
+    CHECK_REFUSED(aisle_catalog_builder_add_item(cb, &spec),
+                  "aisle_item_spec.id: id 'caf\\xC3' is not valid UTF-8 (byte 0xC3 at byte 3)");
+    CHECK_OK(aisle_catalog_builder_size(cb, &n));
+    CHECK(n == 0); /* every refused item left the builder as it was */
+    spec.id = "caf\xc3\xa9";
+    CHECK_OK(aisle_catalog_builder_add_item(cb, &spec));
+    CHECK_OK(aisle_catalog_builder_size(cb, &n));
+    CHECK(n == 1);
+    aisle_catalog_builder_destroy(cb);
+  }
+
+  /* k, quotas, positions, thread counts, segments. */
+  CHECK_REFUSED(aisle_request_set_k(r, 4000000000u),
+                "aisle_request_set_k: k = 4000000000 is outside [0, 10000]");
+  CHECK_REFUSED(aisle_request_set_k(r, AISLE_MAX_K + 1),
+                "aisle_request_set_k: k = 10001 is outside [0, 10000]");
+  CHECK_REFUSED(aisle_request_set_segment(r, AISLE_MAX_SEGMENTS + 1),
+                "aisle_request_set_segment: segment = 65537 is outside [0, 65536]");
+  CHECK_REFUSED(aisle_pipeline_builder_add_source(p, "ann", AISLE_SOURCE_ANN, 4000000000u, 0),
+                "aisle_pipeline_builder_add_source: quota = 4000000000 is outside [1, 1048576]");
+  CHECK_REFUSED(aisle_pipeline_builder_add_source(p, "ann", AISLE_SOURCE_ANN, 0, 0),
+                "aisle_pipeline_builder_add_source: quota = 0 is outside [1, 1048576]");
+  CHECK_REFUSED(aisle_pipeline_builder_add_source(p, "ann", AISLE_SOURCE_ANN, 10, huge),
+                "aisle_pipeline_builder_add_source: ef = 9223372036854775808 is outside "
+                "[0, 1048576]");
+  CHECK_OK(
+      aisle_pipeline_builder_add_source(p, "ann", AISLE_SOURCE_ANN, AISLE_MAX_QUOTA, AISLE_MAX_EF));
+  CHECK_REFUSED(aisle_pipeline_builder_set_max_candidates(p, 0),
+                "aisle_pipeline_builder_set_max_candidates: max_candidates = 0 is outside "
+                "[1, 1048576]");
+  CHECK_REFUSED(aisle_pipeline_builder_add_pin(p, Id(1), 4000000000u, 1),
+                "aisle_pipeline_builder_add_pin: position = 4000000000 is outside [0, 9999]");
+  CHECK_OK(aisle_pipeline_builder_add_pin(p, Id(1), AISLE_MAX_POSITION, 1));
+  CHECK_REFUSED(aisle_pipeline_builder_set_default_k(p, AISLE_MAX_K + 1),
+                "aisle_pipeline_builder_set_default_k: k = 10001 is outside [1, 10000]");
+  {
+    const uint32_t positions[2] = {1, AISLE_MAX_POSITION + 1};
+    const int32_t ladder[7] = {0, 1, 2, 3, 4, 5, 0};
+    CHECK_REFUSED(aisle_pipeline_builder_set_exploration(p, positions, 2, 1000000, 10),
+                  "aisle_pipeline_builder_set_exploration: positions[1] = 10000 is outside "
+                  "[0, 9999]");
+    CHECK_REFUSED(aisle_pipeline_builder_set_exploration(p, positions, huge, 1000000, 10),
+                  "aisle_pipeline_builder_set_exploration: count = 9223372036854775808 is "
+                  "outside [0, 10000]");
+    CHECK_REFUSED(aisle_pipeline_builder_set_ladder(p, ladder, 7),
+                  "aisle_pipeline_builder_set_ladder: count = 7 is outside [0, 6]");
+    CHECK_REFUSED(aisle_pipeline_builder_set_ladder(p, ladder, huge),
+                  "aisle_pipeline_builder_set_ladder: count = 9223372036854775808 is outside");
+  }
+  {
+    aisle_engine_options o;
+    memset(&o, 0, sizeof(o));
+    o.size = sizeof(o);
+    o.isolation_threads = 100000;
+    CHECK_REFUSED(aisle_engine_create_with_options(s, &o, &e2),
+                  "aisle_engine_create_with_options: aisle_engine_options.isolation_threads = "
+                  "100000 is outside [0, 256]");
+    CHECK(e2 == NULL);
+    o.isolation_threads = 0;
+    o.history_length = 4000000000u;
+    CHECK_REFUSED(aisle_engine_create_with_options(s, &o, &e2),
+                  "aisle_engine_options.history_length = 4000000000 is outside [0, 1024]");
+  }
+  CHECK_REFUSED(aisle_engine_apply_interaction(e, "u-1", "s-1", Id(4), AISLE_INTERACTION_VIEW,
+                                               1767225600000000LL, 70000),
+                "aisle_engine_apply_interaction: segment = 70000 is outside [0, 65536]");
+  {
+    aisle_breaker_options bo;
+    memset(&bo, 0, sizeof(bo));
+    bo.size = sizeof(bo);
+    bo.min_requests = -1;
+    CHECK_REFUSED(aisle_engine_register_scorer(e, "zero", ZeroScorer, NULL, &bo),
+                  "aisle_engine_register_scorer: aisle_breaker_options.min_requests = -1 is "
+                  "outside [0, 2147483647]");
+    bo.min_requests = 0;
+    bo.call_timeout_micros = -5;
+    CHECK_REFUSED(aisle_engine_register_scorer(e, "zero", ZeroScorer, NULL, &bo),
+                  "aisle_breaker_options.call_timeout_micros = -5 is outside "
+                  "[0, 9223372036854775807]");
+    bo.call_timeout_micros = 0;
+    bo.failure_rate = 1.5;
+    CHECK_REFUSED(aisle_engine_register_scorer(e, "zero", ZeroScorer, NULL, &bo),
+                  "aisle_breaker_options.failure_rate = 1.5 is outside [0, 1]");
+    bo.failure_rate = 0.25;
+    /* nothing was registered by the refused calls: the name is still free */
+    CHECK_OK(aisle_engine_register_scorer(e, "zero", ZeroScorer, NULL, &bo));
+  }
+
+  /* Ids the library stores follow the id rule; lookups by such ids find nothing. */
+  CHECK_REFUSED(aisle_pipeline_builder_add_pin(p, "sku-\xff", 0, 0),
+                "aisle_pipeline_builder_add_pin: item_id: id 'sku-\\xFF' is not valid UTF-8 "
+                "(byte 0xFF at byte 4)");
+  ids[0] = Id(1);
+  ids[1] = "sku\x01";
+  CHECK_REFUSED(aisle_pipeline_builder_block_items(p, ids, 2),
+                "aisle_pipeline_builder_block_items: ids[1]: id 'sku\\x01' has control "
+                "character 0x01");
+  ids[1] = "Shop>\x7f";
+  CHECK_REFUSED(aisle_pipeline_builder_block_categories(p, ids, 2),
+                "aisle_pipeline_builder_block_categories: paths[1]: id 'Shop>\\x7F' has "
+                "control character 0x7F");
+  ids[1] = Id(2);
+  ids[2] = "\xc0\xaf"; /* an overlong '/' */
+  CHECK_REFUSED(aisle_snapshot_add_campaign_set(s2, "promo", ids, 3),
+                "aisle_snapshot_add_campaign_set: ids[2]: id '\\xC0\\xAF' is not valid UTF-8");
+  CHECK_REFUSED(aisle_snapshot_add_campaign_set(s2, "pro\nmo", ids, 2),
+                "aisle_snapshot_add_campaign_set: name: id 'pro\\x0Amo' has control character");
+  CHECK_REFUSED(aisle_pipeline_builder_add_source(p, "an\x1bn", AISLE_SOURCE_ANN, 10, 0),
+                "aisle_pipeline_builder_add_source: name: id 'an\\x1Bn' has control character");
+  CHECK_REFUSED(aisle_pipeline_builder_set_ranker(p, "price", "\xed\xa0\x80"),
+                "aisle_pipeline_builder_set_ranker: cheaper: id '\\xED\\xA0\\x80' is not "
+                "valid UTF-8");
+  CHECK_REFUSED(aisle_pipeline_builder_set_campaign_set(p, "black\x1f"),
+                "aisle_pipeline_builder_set_campaign_set: name: id 'black\\x1F' has control");
+  CHECK_OK(aisle_pipeline_builder_set_campaign_set(p, "")); /* "" = none, as before */
+  CHECK_OK(aisle_pipeline_builder_set_ranker(p, "", NULL)); /* "" = no ranker */
+  CHECK_REFUSED(aisle_pipeline_builder_add_source(p, "", AISLE_SOURCE_ANN, 10, 0),
+                "aisle_pipeline_builder_add_source: name: id is empty");
+  CHECK_REFUSED(aisle_pipeline_builder_create("home\x01", &p),
+                "aisle_pipeline_builder_create: surface: id 'home\\x01'");
+  CHECK(p == NULL);
+  CHECK_OK(aisle_pipeline_builder_create("boundary", &p));
+  CHECK_REFUSED(aisle_snapshot_create("v\xff", &s2),
+                "aisle_snapshot_create: version: id 'v\\xFF' is not valid UTF-8");
+  CHECK(s2 == NULL);
+  CHECK_OK(aisle_snapshot_create("b2", &s2));
+  CHECK_REFUSED(aisle_snapshot_add_model(s2, "pri\tce", price),
+                "aisle_snapshot_add_model: name: id 'pri\\x09ce' has control character 0x09");
+  CHECK_REFUSED(aisle_engine_register_scorer(e, "zero\xff", ZeroScorer, NULL, NULL),
+                "aisle_engine_register_scorer: name: id 'zero\\xFF' is not valid UTF-8");
+  CHECK_REFUSED(aisle_engine_apply_interaction(e, "u\x02", NULL, Id(4), AISLE_INTERACTION_VIEW,
+                                               1767225600000000LL, 0),
+                "aisle_engine_apply_interaction: user_id: id 'u\\x02' has control character");
+  CHECK_REFUSED(aisle_engine_apply_interaction(e, NULL, "s\xfe", Id(4), AISLE_INTERACTION_VIEW,
+                                               1767225600000000LL, 0),
+                "aisle_engine_apply_interaction: session_id: id 's\\xFE' is not valid UTF-8");
+  CHECK_OK(aisle_feature_schema_builder_create(&sb));
+  CHECK_OK(aisle_feature_schema_builder_add_group(sb, AISLE_FEATURE_GROUP_USER, INFINITY,
+                                                  AISLE_STALE_USE_VALUE));
+  CHECK_REFUSED(
+      aisle_feature_schema_builder_add_feature(sb, "pr\x03ice", AISLE_FEATURE_GROUP_USER, 0.0f, -1),
+      "aisle_feature_schema_builder_add_feature: name: id 'pr\\x03ice' has control");
+  CHECK_OK(
+      aisle_feature_schema_builder_add_feature(sb, "clicks", AISLE_FEATURE_GROUP_USER, 0.0f, -1));
+  CHECK_OK(aisle_feature_schema_builder_build(sb, &schema));
+  CHECK_OK(aisle_online_feature_store_create(schema, AISLE_FEATURE_GROUP_USER, &users));
+  CHECK_REFUSED(aisle_online_feature_store_put(users, "u-\xff", vec, 1, 0),
+                "aisle_online_feature_store_put: key: id 'u-\\xFF' is not valid UTF-8");
+  {
+    char long_id[1100];
+    memset(long_id, 'x', 1025);
+    long_id[1025] = '\0';
+    CHECK_REFUSED(aisle_pipeline_builder_add_pin(p, long_id, 0, 0),
+                  "is 1025 bytes long; at most 1024 are allowed");
+    long_id[1024] = '\0';
+    CHECK_OK(aisle_pipeline_builder_add_pin(p, long_id, 0, 0));
+  }
+  CHECK_CODE(aisle_catalog_find(c, "sku-\xff", &index), AISLE_NOT_FOUND, "");
+  CHECK_CODE(aisle_catalog_find(c, "sku\x01", &index), AISLE_NOT_FOUND, "");
+  CHECK_OK(aisle_pipeline_builder_add_pin(p,
+                                          "gr\xc3\xb6\xc3\x9f"
+                                          "e",
+                                          1, 0)); /* UTF-8 text */
+
+  /* The request refused above still asks for what it did, and the engine
+   * serves what it served before any of this. */
+  ExpectSameAnswer(e, r, before, __LINE__);
+
+  aisle_online_feature_store_destroy(users);
+  aisle_feature_schema_destroy(schema);
+  aisle_feature_schema_builder_destroy(sb);
+  aisle_pipeline_builder_destroy(p);
+  aisle_snapshot_destroy(s2);
+  aisle_request_destroy(r);
+  aisle_engine_destroy(e);
+  aisle_snapshot_destroy(s);
+  aisle_model_destroy(price);
+  aisle_ann_index_destroy(ann);
+  aisle_catalog_destroy(c);
+}
+
+#undef CHECK_REFUSED
+
 int main(void) {
   char tmpl[] = "/tmp/aisle_capi_test_XXXXXX";
   if (mkdtemp(tmpl) == NULL) {
@@ -2005,6 +2470,7 @@ int main(void) {
   TestEngine();
   TestSnapshotFeatures();
   TestIsolatedRanker();
+  TestBoundary();
 
   {
     const char* names[] = {"corrupt.npy", "bad.jsonl", "items.ann",

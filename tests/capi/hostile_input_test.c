@@ -247,16 +247,16 @@ static void TestOptionBounds(void) {
   o.size = sizeof(o);
   o.history_length = 5000;
   CHECK_CODE(aisle_engine_create_with_options(s, &o, &e), AISLE_INVALID_ARGUMENT,
-             "history_length = 5000 is outside [0, 1000]");
+             "history_length = 5000 is outside [0, 1024]");
   CHECK(e == NULL);
   o.history_length = 0;
   o.isolation_threads = 100000;
   CHECK_CODE(aisle_engine_create_with_options(s, &o, &e), AISLE_INVALID_ARGUMENT,
-             "threads = 100000 is outside [1, 256]");
+             "isolation_threads = 100000 is outside [0, 256]");
   o.isolation_threads = 0;
-  o.num_segments = 5000;
+  o.num_segments = 70000;
   CHECK_CODE(aisle_engine_create_with_options(s, &o, &e), AISLE_INVALID_ARGUMENT,
-             "num_segments = 5000");
+             "num_segments = 70000");
   o.num_segments = 0;
   o.event_too_old = 7;
   CHECK_CODE(aisle_engine_create_with_options(s, &o, &e), AISLE_INVALID_ARGUMENT,

@@ -262,7 +262,7 @@ TEST(HostileInput, AbsurdEngineOptionsFailCleanlyNamingTheOption) {
   EngineOptions o;
   o.history_length = 1u << 31;
   EXPECT_THAT(create(o).message(),
-              HasSubstr("EngineOptions.history_length = 2147483648 is outside [0, 1000]"));
+              HasSubstr("EngineOptions.history_length = 2147483648 is outside [0, 1024]"));
   o = EngineOptions();
   o.isolation_threads = size_t{1} << 40;
   o.isolation_max_outstanding = size_t{1} << 41;

@@ -29,6 +29,19 @@ from ._arrays import numpy_available, numpy_enabled, use_numpy
 from .catalog import Catalog, CatalogBuilder, Item
 from .constants import (
     INVALID_ITEM,
+    MAX_ANN_M,
+    MAX_COVISITATION_DISTANCE,
+    MAX_DIM,
+    MAX_EF,
+    MAX_HISTORY,
+    MAX_ITEMS,
+    MAX_K,
+    MAX_MODEL_BYTES,
+    MAX_POSITION,
+    MAX_QUOTA,
+    MAX_SEGMENTS,
+    MAX_ISOLATION_OUTSTANDING,
+    MAX_THREADS,
     UNKNOWN_TIME,
     FallbackLevel,
     FallbackReason,
@@ -69,6 +82,7 @@ from .errors import (
     FailedPrecondition,
     Internal,
     InvalidArgument,
+    InvalidArgumentType,
     NotFound,
     OutOfRange,
     PermissionDenied,
@@ -103,19 +117,19 @@ def abi_version():
 
 def fallback_level_name(level):
     """The library's stable name of a fallback level ("personalized", ...)."""
-    return _lib.aisle_fallback_level_name(int(level)).decode()
+    return _lib.aisle_fallback_level_name(level).decode()
 
 
 def fallback_reason_name(reason):
-    return _lib.aisle_fallback_reason_name(int(reason)).decode()
+    return _lib.aisle_fallback_reason_name(reason).decode()
 
 
 def tier_name(tier):
-    return _lib.aisle_tier_name(int(tier)).decode()
+    return _lib.aisle_tier_name(tier).decode()
 
 
 def status_name(code):
-    return _lib.aisle_status_name(int(code)).decode()
+    return _lib.aisle_status_name(code).decode()
 
 
 __all__ = [n for n in dir() if not n.startswith("_")]

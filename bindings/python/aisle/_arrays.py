@@ -5,12 +5,16 @@ C-contiguous arrays of the right dtype (float32, uint32, ...), and outputs are
 numpy arrays the library wrote into directly. Without numpy (not installed,
 ``AISLE_NO_NUMPY=1`` in the environment, or :func:`aisle.use_numpy(False)`),
 plain sequences are copied into ctypes arrays and results are lists.
+
+Integer arrays are range-checked before conversion (numpy's casts and ctypes'
+arrays both wrap silently: -1 as a uint32 item index is 4294967295), and so
+are strings: a NUL would cut a C string short, and the C ABI takes UTF-8.
 """
 
 import os
 from ctypes import POINTER, c_char_p, c_float, c_int32, c_int64, c_uint32, c_uint64, cast
 
-from . import errors
+from . import _ints, errors
 
 _np_module = None
 if os.environ.get("AISLE_NO_NUMPY", "") in ("", "0"):
@@ -61,19 +65,68 @@ _CTYPE = {
 }
 
 
+_INT_BOUNDS = {
+    "uint32": _ints.UINT32,
+    "int32": _ints.INT32,
+    "int64": _ints.INT64,
+    "uint64": _ints.UINT64,
+}
+
+
 def _bad(what, detail):
     return errors.InvalidArgument(errors.INVALID_ARGUMENT, "%s: %s" % (what, detail))
 
 
-def vector(values, dtype, what="values"):
+def _checked_list(values, what, lo, hi):
+    """A sequence of integers in [lo, hi] as a list of ints (else the error
+    names the first bad entry, "what[i] = v ...")."""
+    out = list(values)
+    for i, v in enumerate(out):
+        if type(v) is not int or v < lo or v > hi:
+            out[i] = _ints.checked(v, "%s[%d]" % (what, i), lo, hi)
+    return out
+
+
+def _checked_ints(values, dtype, lo, hi, what, whole_dtype=True):
+    """`values` for an integer array of `dtype`, refused if any entry is not
+    an integer in [lo, hi] (numpy would cast it silently). `whole_dtype`:
+    [lo, hi] is the dtype's range, so an array of that dtype is fine as is."""
+    if whole_dtype and isinstance(values, np.ndarray) and values.dtype == dtype:
+        return values  # nothing to convert, nothing can wrap
+    try:
+        src = np.asarray(values)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise _bad(what, "cannot convert to %s: %s" % (dtype, e)) from None
+    if src.ndim != 1 or src.size == 0:
+        return src  # vector() reports the shape
+    if src.dtype.kind in "iu":
+        if int(src.min()) >= lo and int(src.max()) <= hi:
+            return src
+        return np.asarray(_checked_list(src.tolist(), what, lo, hi))  # raises, naming the entry
+    if isinstance(values, np.ndarray) and values.dtype.kind != "O":
+        raise errors.InvalidArgumentType(
+            errors.INVALID_ARGUMENT,
+            "%s: expected integers, got an array of %s" % (what, values.dtype),
+        )
+    # A sequence numpy could not type as integers (floats, bools, ints past
+    # 64 bits, ...): entry by entry, naming the first bad one.
+    return np.asarray(_checked_list(values, what, lo, hi), dtype=dtype)
+
+
+def vector(values, dtype, what="values", limits=None):
     """A 1-D input array: returns (pointer, count, keepalive).
 
-    `values` may be None (NULL, 0), a numpy array or any sequence.
+    `values` may be None (NULL, 0), a numpy array or any sequence. Integer
+    dtypes refuse entries that are not integers or do not fit the dtype (or
+    `limits`, a narrower (lo, hi)), naming the first as ``what[i]``.
     """
     ctype = _CTYPE[dtype]
     if values is None:
         return None, 0, None
+    bounds = limits or _INT_BOUNDS.get(dtype)
     if np is not None:
+        if bounds is not None:
+            values = _checked_ints(values, dtype, bounds[0], bounds[1], what, limits is None)
         try:
             arr = np.ascontiguousarray(values, dtype=dtype)
         except (TypeError, ValueError, OverflowError) as e:
@@ -85,6 +138,11 @@ def vector(values, dtype, what="values"):
         return arr.ctypes.data_as(POINTER(ctype)), arr.size, arr
     try:
         seq = list(values)
+    except TypeError as e:
+        raise _bad(what, "cannot convert to %s: %s" % (dtype, e)) from None
+    if bounds is not None:
+        seq = _checked_list(seq, what, bounds[0], bounds[1])
+    try:
         n = len(seq)
         buf = (ctype * n)(*seq)
     except (TypeError, ValueError, OverflowError) as e:
@@ -163,17 +221,62 @@ def copy_borrowed(ptr, n, dtype):
     return ptr[:n]
 
 
-def encode(s, what="string"):
-    """A Python str (or bytes, or None) as NUL-terminated UTF-8 bytes for C."""
+def _name(what, index):
+    return what if index is None else "%s[%d]" % (what, index)
+
+
+def encode(s, what="string", index=None):
+    """A Python str (or UTF-8 bytes, or None) as NUL-terminated UTF-8 for C.
+
+    Refused, with InvalidArgument naming `what` (``what[index]`` for an entry
+    of a list): a NUL (C would see the string end there), a str that has no
+    UTF-8 form (a lone surrogate such as "\\udc80", which os.fsdecode makes
+    of undecodable bytes), bytes that are not valid UTF-8, and anything that
+    is neither str nor bytes.
+    """
+    if type(s) is str:
+        try:
+            b = s.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise _bad(
+                _name(what, index),
+                "cannot be encoded as UTF-8: %s U+%04X at position %d"
+                % ("lone surrogate" if 0xD800 <= ord(s[e.start]) <= 0xDFFF else "character",
+                   ord(s[e.start]), e.start),
+            ) from None
+        if b"\x00" in b:
+            raise _bad(_name(what, index), "contains a NUL byte at position %d" % s.index("\x00"))
+        return b
     if s is None:
         return None
-    if isinstance(s, bytes):
-        return s
-    if not isinstance(s, str):
-        raise _bad(what, "expected str, got %s" % type(s).__name__)
-    if "\x00" in s:
-        raise _bad(what, "contains a NUL character: %r" % s)
-    return s.encode("utf-8")
+    if isinstance(s, str):  # a subclass of str
+        return encode(str(s), what, index)
+    if isinstance(s, (bytes, bytearray, memoryview)):
+        b = bytes(s)
+        if b"\x00" in b:
+            raise _bad(_name(what, index), "contains a NUL byte at position %d" % b.index(b"\x00"))
+        try:
+            b.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _bad(
+                _name(what, index),
+                "is not valid UTF-8: byte 0x%02X at position %d" % (b[e.start], e.start),
+            ) from None
+        return b
+    raise _bad(_name(what, index), "expected str, got %s" % type(s).__name__)
+
+
+def path(p, what="path"):
+    """A filesystem path (str, bytes or os.PathLike) as bytes for C: the
+    file system's encoding (os.fsencode), so any name the OS gave works; a
+    NUL is refused."""
+    try:
+        b = os.fsencode(p)
+    except (TypeError, UnicodeEncodeError) as e:
+        raise _bad(what, "not a usable path: %s" % e) from None
+    if b"\x00" in b:
+        raise _bad(what, "contains a NUL byte at position %d" % b.index(b"\x00"))
+    return b
 
 
 def decode(b):
@@ -182,11 +285,16 @@ def decode(b):
 
 
 def strings(values, what="ids"):
-    """A list of strings as (const char* const*, count, keepalive)."""
+    """A list of strings as (const char* const*, count, keepalive); every
+    entry is checked as by encode(), errors naming ``what[i]``."""
     if values is None:
         return None, 0, None
     if isinstance(values, (str, bytes)):
         raise _bad(what, "expected a list of strings, got a single string %r" % (values,))
-    enc = [encode(v, what) for v in values]
+    enc = []
+    for i, v in enumerate(values):
+        if v is None:
+            raise _bad(_name(what, i), "expected str, got None")
+        enc.append(encode(v, what, i))
     arr = (c_char_p * max(len(enc), 1))(*enc)
     return arr, len(enc), (arr, enc)

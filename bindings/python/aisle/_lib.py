@@ -9,14 +9,25 @@ Internal module. The shared library is found, in order, at:
 At import the library's ``aisle_abi_version()`` is compared with
 ``ABI_VERSION``; a mismatch raises :class:`AbiMismatchError` (an ImportError)
 naming the file and both versions. Every function the package calls has its
-``argtypes`` and ``restype`` declared below; a function missing from an older
-library raises ``Unimplemented`` when called, not at import.
+``argtypes``, ``restype`` and C parameter names (as in ``capi/aisle.h``; a
+test compares them) declared below; a function missing from an older library
+raises ``Unimplemented`` when called, not at import.
+
+ctypes truncates integers silently (2**32 + 3 passed as a uint32_t is 3), so
+the module-level function of every declaration with an integer parameter is
+a wrapper that checks each integer argument against its C type's range and
+raises ``InvalidArgument`` ("aisle_request_set_k: k = 4294967299 is outside
+[0, 4294967295]") or ``InvalidArgumentType`` (a float, a str, a bool) before
+the call. The structs below check their integer fields the same way on
+assignment. The unchecked functions are in ``raw``, for loops over indices
+the package computes itself.
 """
 
 import ctypes
 import ctypes.util
 import glob
 import os
+import types
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -33,6 +44,8 @@ from ctypes import (
     c_uint64,
     c_void_p,
 )
+
+from . import _ints
 
 #: The AISLE_ABI_VERSION this package was written against.
 ABI_VERSION = 1
@@ -111,9 +124,50 @@ feature_matrix_t = _opaque("aisle_feature_matrix")
 
 
 # --------------------------------------------------------------------------
+# Integer ranges of the C types (c_uint64 is c_size_t's type on LP64, so the
+# dict has one entry for both).
+# --------------------------------------------------------------------------
+INT_RANGES = {
+    c_int32: _ints.INT32,
+    c_uint32: _ints.UINT32,
+    c_int64: _ints.INT64,
+    c_uint64: _ints.UINT64,
+    c_size_t: (0, 2 ** (8 * ctypes.sizeof(c_size_t)) - 1),
+    c_uint8: _ints.UINT8,
+}
+
+
+class CheckedStructure(Structure):
+    """A Structure whose integer fields are range-checked on assignment.
+
+    ctypes stores ``s.field = 2**32 + 3`` into a uint32_t field as 3; here it
+    raises InvalidArgument "<Struct>.<field> = 4294967299 is outside [0,
+    4294967295]" (the struct's name without a trailing "T").
+    """
+
+    _int_fields = {}
+    _label = "struct"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._label = cls.__name__[:-1] if cls.__name__.endswith("T") else cls.__name__
+        cls._int_fields = {
+            name: INT_RANGES[ctype]
+            for name, ctype in cls.__dict__.get("_fields_", ())
+            if ctype in INT_RANGES
+        }
+
+    def __setattr__(self, name, value):
+        r = self._int_fields.get(name)
+        if r is not None and (type(value) is not int or value < r[0] or value > r[1]):
+            value = _ints.checked(value, "%s.%s" % (self._label, name), r[0], r[1])
+        super().__setattr__(name, value)
+
+
+# --------------------------------------------------------------------------
 # Structs (layouts mirror capi/aisle.h; each starts with `size`).
 # --------------------------------------------------------------------------
-class ItemSpec(Structure):
+class ItemSpec(CheckedStructure):
     _fields_ = [
         ("size", c_size_t),
         ("id", c_char_p),
@@ -131,7 +185,7 @@ class ItemSpec(Structure):
     ]
 
 
-class AnnOptions(Structure):
+class AnnOptions(CheckedStructure):
     _fields_ = [
         ("size", c_size_t),
         ("metric", c_int32),
@@ -143,7 +197,7 @@ class AnnOptions(Structure):
     ]
 
 
-class SearchParams(Structure):
+class SearchParams(CheckedStructure):
     _fields_ = [
         ("size", c_size_t),
         ("ef", c_size_t),
@@ -154,7 +208,7 @@ class SearchParams(Structure):
     ]
 
 
-class CovisitationOptions(Structure):
+class CovisitationOptions(CheckedStructure):
     _fields_ = [
         ("size", c_size_t),
         ("num_items", c_size_t),
@@ -164,7 +218,7 @@ class CovisitationOptions(Structure):
     ]
 
 
-class PopularityOptions(Structure):
+class PopularityOptions(CheckedStructure):
     _fields_ = [
         ("size", c_size_t),
         ("num_items", c_size_t),
@@ -176,7 +230,7 @@ class PopularityOptions(Structure):
     ]
 
 
-class EngineMetricsT(Structure):
+class EngineMetricsT(CheckedStructure):
     _fields_ = [
         ("size", c_size_t),
         ("requests", c_uint64),
@@ -203,7 +257,7 @@ class EngineMetricsT(Structure):
     ]
 
 
-class EngineOptionsT(Structure):
+class EngineOptionsT(CheckedStructure):
     _fields_ = [
         ("size", c_size_t),
         ("history_length", c_uint32),
@@ -219,7 +273,7 @@ class EngineOptionsT(Structure):
     ]
 
 
-class BreakerOptions(Structure):
+class BreakerOptions(CheckedStructure):
     _fields_ = [
         ("size", c_size_t),
         ("call_timeout_micros", c_int64),
@@ -230,7 +284,7 @@ class BreakerOptions(Structure):
     ]
 
 
-class ResponseCountsT(Structure):
+class ResponseCountsT(CheckedStructure):
     _fields_ = [
         ("size", c_size_t),
         ("candidates", c_uint32),
@@ -265,6 +319,12 @@ cstrs = P(c_char_p)
 
 missing = []
 
+#: The unchecked ctypes functions, by name (for indices the package computes).
+raw = types.SimpleNamespace()
+
+#: name -> (restype, C parameter names, argtypes), as declared below.
+PARAMS = {}
+
 
 class _Missing:
     """Stands in for a function an older library does not export."""
@@ -280,54 +340,141 @@ class _Missing:
         )
 
 
-def _decl(name, restype, *argtypes):
+def _checked(name, fn, names, argtypes):
+    """`fn` behind a check of its integer arguments (or `fn` itself if none)."""
+    specs = tuple(
+        (i, "%s: %s" % (name, names[i]), INT_RANGES[t][0], INT_RANGES[t][1], t is c_uint8)
+        for i, t in enumerate(argtypes)
+        if t in INT_RANGES
+    )
+    if not specs:
+        return fn
+
+    n = len(argtypes)
+
+    def fixed(args, i, where, lo, hi, flag):
+        v = _ints.checked(args[i], where, lo, hi, allow_bool=flag)  # raises unless int-like
+        return args[:i] + (v,) + args[i + 1 :]
+
+    if len(specs) == 1:  # most functions: one loop-free check
+        ((i, where, lo, hi, flag),) = specs
+
+        def call(*args):
+            if len(args) == n:
+                v = args[i]
+                if type(v) is not int or v < lo or v > hi:
+                    args = fixed(args, i, where, lo, hi, flag)
+            return fn(*args)  # ctypes reports a wrong number of arguments
+
+    else:
+
+        def call(*args):
+            if len(args) == n:
+                for i, where, lo, hi, flag in specs:
+                    v = args[i]
+                    if type(v) is not int or v < lo or v > hi:
+                        args = fixed(args, i, where, lo, hi, flag)
+            return fn(*args)  # ctypes reports a wrong number of arguments
+
+    call.__name__ = call.__qualname__ = name
+    call.__wrapped__ = fn
+    return call
+
+
+def _decl(name, restype, names, *argtypes):
+    names = tuple(names.split())
+    if len(names) != len(argtypes):
+        raise AssertionError("%s: %d parameter names for %d argtypes" % (name, len(names),
+                                                                       len(argtypes)))
+    PARAMS[name] = (restype, names, argtypes)
     try:
         fn = getattr(lib, name)
     except AttributeError:
         missing.append(name)
         globals()[name] = _Missing(name)
+        setattr(raw, name, globals()[name])
         return
     fn.restype = restype
     fn.argtypes = list(argtypes)
-    globals()[name] = fn
+    setattr(raw, name, fn)
+    globals()[name] = _checked(name, fn, names, argtypes)
 
 
 _DECLS = [
     # Library
-    ("aisle_version", cstr),
-    ("aisle_abi_version", i32),
-    ("aisle_last_error_message", cstr),
-    ("aisle_status_name", cstr, i32),
-    ("aisle_fallback_level_name", cstr, i32),
-    ("aisle_fallback_reason_name", cstr, i32),
-    ("aisle_tier_name", cstr, i32),
+    ("aisle_version", cstr, ""),
+    ("aisle_abi_version", i32, ""),
+    ("aisle_last_error_message", cstr, ""),
+    ("aisle_status_name", cstr, "code", i32),
+    ("aisle_fallback_level_name", cstr, "level", i32),
+    ("aisle_fallback_reason_name", cstr, "reason", i32),
+    ("aisle_tier_name", cstr, "tier", i32),
     # Catalog
-    ("aisle_catalog_builder_create", i32, i32, P(P(catalog_builder_t))),
-    ("aisle_catalog_builder_destroy", None, P(catalog_builder_t)),
-    ("aisle_catalog_builder_add_item", i32, P(catalog_builder_t), P(ItemSpec)),
-    ("aisle_catalog_builder_add_file", i32, P(catalog_builder_t), cstr),
-    ("aisle_catalog_builder_attach_embeddings_file", i32, P(catalog_builder_t), cstr),
-    ("aisle_catalog_builder_size", i32, P(catalog_builder_t), P(sz)),
-    ("aisle_catalog_builder_build", i32, P(catalog_builder_t), P(P(catalog_t))),
-    ("aisle_catalog_load", i32, cstr, cstr, P(P(catalog_t))),
-    ("aisle_catalog_create_synthetic", i32, sz, sz, u64, P(P(catalog_t))),
-    ("aisle_catalog_destroy", None, P(catalog_t)),
-    ("aisle_catalog_size", i32, P(catalog_t), P(sz)),
-    ("aisle_catalog_embedding_dim", i32, P(catalog_t), P(sz)),
-    ("aisle_catalog_find", i32, P(catalog_t), cstr, P(u32)),
-    ("aisle_catalog_item_id", i32, P(catalog_t), u32, P(P(c_char)), P(sz)),
-    ("aisle_catalog_item_embedding", i32, P(catalog_t), u32, P(P(f32)), P(sz)),
+    ("aisle_catalog_builder_create", i32, "embedding_dim out", i32, P(P(catalog_builder_t))),
+    ("aisle_catalog_builder_destroy", None, "builder", P(catalog_builder_t)),
+    ("aisle_catalog_builder_add_item", i32, "builder item", P(catalog_builder_t), P(ItemSpec)),
+    ("aisle_catalog_builder_add_file", i32, "builder path", P(catalog_builder_t), cstr),
+    (
+        "aisle_catalog_builder_attach_embeddings_file",
+        i32,
+        "builder path",
+        P(catalog_builder_t),
+        cstr,
+    ),
+    ("aisle_catalog_builder_size", i32, "builder out", P(catalog_builder_t), P(sz)),
+    ("aisle_catalog_builder_build", i32, "builder out", P(catalog_builder_t), P(P(catalog_t))),
+    ("aisle_catalog_load", i32, "items_path embeddings_path out", cstr, cstr, P(P(catalog_t))),
+    ("aisle_catalog_create_synthetic", i32, "items dim seed out", sz, sz, u64, P(P(catalog_t))),
+    ("aisle_catalog_destroy", None, "catalog", P(catalog_t)),
+    ("aisle_catalog_size", i32, "catalog out", P(catalog_t), P(sz)),
+    ("aisle_catalog_embedding_dim", i32, "catalog out", P(catalog_t), P(sz)),
+    ("aisle_catalog_find", i32, "catalog id out_index", P(catalog_t), cstr, P(u32)),
+    (
+        "aisle_catalog_item_id",
+        i32,
+        "catalog index out_data out_len",
+        P(catalog_t),
+        u32,
+        P(P(c_char)),
+        P(sz),
+    ),
+    (
+        "aisle_catalog_item_embedding",
+        i32,
+        "catalog index out_data out_len",
+        P(catalog_t),
+        u32,
+        P(P(f32)),
+        P(sz),
+    ),
     # ANN
-    ("aisle_ann_index_build", i32, P(f32), sz, sz, P(AnnOptions), P(P(ann_index_t))),
-    ("aisle_ann_index_build_from_catalog", i32, P(catalog_t), P(AnnOptions), P(P(ann_index_t))),
-    ("aisle_ann_index_save", i32, P(ann_index_t), cstr),
-    ("aisle_ann_index_load", i32, cstr, sz, P(P(ann_index_t))),
-    ("aisle_ann_index_destroy", None, P(ann_index_t)),
-    ("aisle_ann_index_size", i32, P(ann_index_t), P(sz)),
-    ("aisle_ann_index_dim", i32, P(ann_index_t), P(sz)),
+    (
+        "aisle_ann_index_build",
+        i32,
+        "data rows dim options out",
+        P(f32),
+        sz,
+        sz,
+        P(AnnOptions),
+        P(P(ann_index_t)),
+    ),
+    (
+        "aisle_ann_index_build_from_catalog",
+        i32,
+        "catalog options out",
+        P(catalog_t),
+        P(AnnOptions),
+        P(P(ann_index_t)),
+    ),
+    ("aisle_ann_index_save", i32, "index path", P(ann_index_t), cstr),
+    ("aisle_ann_index_load", i32, "path expected_dim out", cstr, sz, P(P(ann_index_t))),
+    ("aisle_ann_index_destroy", None, "index", P(ann_index_t)),
+    ("aisle_ann_index_size", i32, "index out", P(ann_index_t), P(sz)),
+    ("aisle_ann_index_dim", i32, "index out", P(ann_index_t), P(sz)),
     (
         "aisle_ann_index_search",
         i32,
+        "index query query_len k params out_items out_scores out_count",
         P(ann_index_t),
         P(f32),
         sz,
@@ -340,6 +487,7 @@ _DECLS = [
     (
         "aisle_ann_index_search_by_seeds",
         i32,
+        "index seeds seed_count k params out_items out_scores out_count",
         P(ann_index_t),
         P(u32),
         sz,
@@ -350,13 +498,24 @@ _DECLS = [
         P(sz),
     ),
     # Co-visitation
-    ("aisle_covisitation_create", i32, P(CovisitationOptions), P(P(covisitation_t))),
-    ("aisle_covisitation_destroy", None, P(covisitation_t)),
-    ("aisle_covisitation_add_log", i32, P(covisitation_t), P(u64), P(u32), P(i64), P(i32), sz),
-    ("aisle_covisitation_publish", i32, P(covisitation_t), P(u64)),
+    ("aisle_covisitation_create", i32, "options out", P(CovisitationOptions), P(P(covisitation_t))),
+    ("aisle_covisitation_destroy", None, "covisitation", P(covisitation_t)),
+    (
+        "aisle_covisitation_add_log",
+        i32,
+        "covisitation sessions items times_micros types count",
+        P(covisitation_t),
+        P(u64),
+        P(u32),
+        P(i64),
+        P(i32),
+        sz,
+    ),
+    ("aisle_covisitation_publish", i32, "covisitation out_version", P(covisitation_t), P(u64)),
     (
         "aisle_covisitation_retrieve",
         i32,
+        "covisitation seeds seed_count quota params out_items out_scores out_count",
         P(covisitation_t),
         P(u32),
         sz,
@@ -367,20 +526,34 @@ _DECLS = [
         P(sz),
     ),
     # Popularity
-    ("aisle_popularity_create", i32, P(PopularityOptions), P(P(popularity_t))),
+    ("aisle_popularity_create", i32, "options out", P(PopularityOptions), P(P(popularity_t))),
     (
         "aisle_popularity_create_for_catalog",
         i32,
+        "catalog options out",
         P(catalog_t),
         P(PopularityOptions),
         P(P(popularity_t)),
     ),
-    ("aisle_popularity_destroy", None, P(popularity_t)),
-    ("aisle_popularity_apply", i32, P(popularity_t), P(u64), P(u32), P(i64), P(i32), sz, u32),
-    ("aisle_popularity_publish", i32, P(popularity_t), P(u64)),
+    ("aisle_popularity_destroy", None, "popularity", P(popularity_t)),
+    (
+        "aisle_popularity_apply",
+        i32,
+        "popularity sessions items times_micros types count segment",
+        P(popularity_t),
+        P(u64),
+        P(u32),
+        P(i64),
+        P(i32),
+        sz,
+        u32,
+    ),
+    ("aisle_popularity_publish", i32, "popularity out_version", P(popularity_t), P(u64)),
     (
         "aisle_popularity_retrieve",
         i32,
+        "popularity mode categories category_count segment quota params"
+        " out_items out_scores out_count",
         P(popularity_t),
         i32,
         P(u32),
@@ -393,12 +566,21 @@ _DECLS = [
         P(sz),
     ),
     # Features
-    ("aisle_feature_schema_builder_create", i32, P(P(feature_schema_builder_t))),
-    ("aisle_feature_schema_builder_destroy", None, P(feature_schema_builder_t)),
-    ("aisle_feature_schema_builder_add_group", i32, P(feature_schema_builder_t), i32, f64, i32),
+    ("aisle_feature_schema_builder_create", i32, "out", P(P(feature_schema_builder_t))),
+    ("aisle_feature_schema_builder_destroy", None, "builder", P(feature_schema_builder_t)),
+    (
+        "aisle_feature_schema_builder_add_group",
+        i32,
+        "builder group max_age_seconds stale_policy",
+        P(feature_schema_builder_t),
+        i32,
+        f64,
+        i32,
+    ),
     (
         "aisle_feature_schema_builder_add_feature",
         i32,
+        "builder name group default_value source_bit",
         P(feature_schema_builder_t),
         cstr,
         i32,
@@ -408,18 +590,26 @@ _DECLS = [
     (
         "aisle_feature_schema_builder_build",
         i32,
+        "builder out",
         P(feature_schema_builder_t),
         P(P(feature_schema_t)),
     ),
-    ("aisle_feature_schema_destroy", None, P(feature_schema_t)),
-    ("aisle_feature_schema_size", i32, P(feature_schema_t), P(sz)),
-    ("aisle_feature_schema_column_of", i32, P(feature_schema_t), cstr, P(sz)),
-    ("aisle_feature_schema_name", i32, P(feature_schema_t), sz, P(cstr)),
-    ("aisle_item_feature_store_builder_create", i32, sz, P(P(item_feature_store_builder_t))),
-    ("aisle_item_feature_store_builder_destroy", None, P(item_feature_store_builder_t)),
+    ("aisle_feature_schema_destroy", None, "schema", P(feature_schema_t)),
+    ("aisle_feature_schema_size", i32, "schema out", P(feature_schema_t), P(sz)),
+    ("aisle_feature_schema_column_of", i32, "schema name out", P(feature_schema_t), cstr, P(sz)),
+    ("aisle_feature_schema_name", i32, "schema column out", P(feature_schema_t), sz, P(cstr)),
+    (
+        "aisle_item_feature_store_builder_create",
+        i32,
+        "num_items out",
+        sz,
+        P(P(item_feature_store_builder_t)),
+    ),
+    ("aisle_item_feature_store_builder_destroy", None, "builder", P(item_feature_store_builder_t)),
     (
         "aisle_item_feature_store_builder_add_column",
         i32,
+        "builder name values count built_at_micros",
         P(item_feature_store_builder_t),
         cstr,
         P(f32),
@@ -429,26 +619,46 @@ _DECLS = [
     (
         "aisle_item_feature_store_builder_build",
         i32,
+        "builder out",
         P(item_feature_store_builder_t),
         P(P(item_feature_store_t)),
     ),
-    ("aisle_item_feature_store_destroy", None, P(item_feature_store_t)),
-    ("aisle_item_feature_store_num_items", i32, P(item_feature_store_t), P(sz)),
-    ("aisle_item_feature_store_num_columns", i32, P(item_feature_store_t), P(sz)),
-    ("aisle_item_feature_store_column", i32, P(item_feature_store_t), cstr, P(P(f32)), P(sz)),
+    ("aisle_item_feature_store_destroy", None, "store", P(item_feature_store_t)),
+    ("aisle_item_feature_store_num_items", i32, "store out", P(item_feature_store_t), P(sz)),
+    ("aisle_item_feature_store_num_columns", i32, "store out", P(item_feature_store_t), P(sz)),
+    (
+        "aisle_item_feature_store_column",
+        i32,
+        "store name out_data out_len",
+        P(item_feature_store_t),
+        cstr,
+        P(P(f32)),
+        P(sz),
+    ),
     (
         "aisle_online_feature_store_create",
         i32,
+        "schema group out",
         P(feature_schema_t),
         i32,
         P(P(online_feature_store_t)),
     ),
-    ("aisle_online_feature_store_destroy", None, P(online_feature_store_t)),
-    ("aisle_online_feature_store_width", i32, P(online_feature_store_t), P(sz)),
-    ("aisle_online_feature_store_put", i32, P(online_feature_store_t), cstr, P(f32), sz, i64),
+    ("aisle_online_feature_store_destroy", None, "store", P(online_feature_store_t)),
+    ("aisle_online_feature_store_width", i32, "store out", P(online_feature_store_t), P(sz)),
+    (
+        "aisle_online_feature_store_put",
+        i32,
+        "store key values count at_micros",
+        P(online_feature_store_t),
+        cstr,
+        P(f32),
+        sz,
+        i64,
+    ),
     (
         "aisle_online_feature_store_read",
         i32,
+        "store key out_values out_stamps_micros count out_found",
         P(online_feature_store_t),
         cstr,
         P(f32),
@@ -457,46 +667,152 @@ _DECLS = [
         P(u8),
     ),
     # Models
-    ("aisle_model_load", i32, cstr, i32, P(P(model_t))),
-    ("aisle_model_parse", i32, c_char_p, sz, i32, P(P(model_t))),
-    ("aisle_model_destroy", None, P(model_t)),
-    ("aisle_model_num_features", i32, P(model_t), P(sz)),
-    ("aisle_model_num_outputs", i32, P(model_t), P(sz)),
-    ("aisle_model_feature_name", i32, P(model_t), sz, P(cstr)),
-    ("aisle_model_version", i32, P(model_t), P(cstr)),
-    ("aisle_model_predict", i32, P(model_t), P(f32), sz, sz, i32, P(f32), sz),
+    ("aisle_model_load", i32, "path format out", cstr, i32, P(P(model_t))),
+    ("aisle_model_parse", i32, "data len format out", c_char_p, sz, i32, P(P(model_t))),
+    ("aisle_model_destroy", None, "model", P(model_t)),
+    ("aisle_model_num_features", i32, "model out", P(model_t), P(sz)),
+    ("aisle_model_num_outputs", i32, "model out", P(model_t), P(sz)),
+    ("aisle_model_feature_name", i32, "model column out", P(model_t), sz, P(cstr)),
+    ("aisle_model_version", i32, "model out", P(model_t), P(cstr)),
+    (
+        "aisle_model_predict",
+        i32,
+        "model data rows cols output out out_len",
+        P(model_t),
+        P(f32),
+        sz,
+        sz,
+        i32,
+        P(f32),
+        sz,
+    ),
     # Pipelines
-    ("aisle_pipeline_builder_create", i32, cstr, P(P(pipeline_builder_t))),
-    ("aisle_pipeline_builder_destroy", None, P(pipeline_builder_t)),
-    ("aisle_pipeline_builder_set_kind", i32, P(pipeline_builder_t), i32),
-    ("aisle_pipeline_builder_add_source", i32, P(pipeline_builder_t), cstr, i32, u32, sz),
-    ("aisle_pipeline_builder_set_max_candidates", i32, P(pipeline_builder_t), u32),
-    ("aisle_pipeline_builder_set_ranker", i32, P(pipeline_builder_t), cstr, cstr),
-    ("aisle_pipeline_builder_set_inventory_reserve", i32, P(pipeline_builder_t), i32),
-    ("aisle_pipeline_builder_block_items", i32, P(pipeline_builder_t), cstrs, sz),
-    ("aisle_pipeline_builder_block_categories", i32, P(pipeline_builder_t), cstrs, sz),
-    ("aisle_pipeline_builder_add_pin", i32, P(pipeline_builder_t), cstr, u32, u8),
-    ("aisle_pipeline_builder_set_category_cap", i32, P(pipeline_builder_t), u32, sz, i32),
-    ("aisle_pipeline_builder_set_mmr", i32, P(pipeline_builder_t), f32),
-    ("aisle_pipeline_builder_set_exploration", i32, P(pipeline_builder_t), P(u32), sz, i64, u32),
-    ("aisle_pipeline_builder_set_ladder", i32, P(pipeline_builder_t), P(i32), sz),
-    ("aisle_pipeline_builder_set_campaign_set", i32, P(pipeline_builder_t), cstr),
-    ("aisle_pipeline_builder_set_default_k", i32, P(pipeline_builder_t), u32),
-    ("aisle_pipeline_builder_set_budget", i32, P(pipeline_builder_t), i64),
-    ("aisle_pipeline_builder_isolate_ranker", i32, P(pipeline_builder_t), i32),
+    ("aisle_pipeline_builder_create", i32, "surface out", cstr, P(P(pipeline_builder_t))),
+    ("aisle_pipeline_builder_destroy", None, "builder", P(pipeline_builder_t)),
+    ("aisle_pipeline_builder_set_kind", i32, "builder kind", P(pipeline_builder_t), i32),
+    (
+        "aisle_pipeline_builder_add_source",
+        i32,
+        "builder name kind quota ef",
+        P(pipeline_builder_t),
+        cstr,
+        i32,
+        u32,
+        sz,
+    ),
+    (
+        "aisle_pipeline_builder_set_max_candidates",
+        i32,
+        "builder max_candidates",
+        P(pipeline_builder_t),
+        u32,
+    ),
+    (
+        "aisle_pipeline_builder_set_ranker",
+        i32,
+        "builder model cheaper",
+        P(pipeline_builder_t),
+        cstr,
+        cstr,
+    ),
+    (
+        "aisle_pipeline_builder_set_inventory_reserve",
+        i32,
+        "builder reserve",
+        P(pipeline_builder_t),
+        i32,
+    ),
+    (
+        "aisle_pipeline_builder_block_items",
+        i32,
+        "builder ids count",
+        P(pipeline_builder_t),
+        cstrs,
+        sz,
+    ),
+    (
+        "aisle_pipeline_builder_block_categories",
+        i32,
+        "builder paths count",
+        P(pipeline_builder_t),
+        cstrs,
+        sz,
+    ),
+    (
+        "aisle_pipeline_builder_add_pin",
+        i32,
+        "builder item_id position force",
+        P(pipeline_builder_t),
+        cstr,
+        u32,
+        u8,
+    ),
+    (
+        "aisle_pipeline_builder_set_category_cap",
+        i32,
+        "builder max_per_category top_m depth",
+        P(pipeline_builder_t),
+        u32,
+        sz,
+        i32,
+    ),
+    ("aisle_pipeline_builder_set_mmr", i32, "builder lambda", P(pipeline_builder_t), f32),
+    (
+        "aisle_pipeline_builder_set_exploration",
+        i32,
+        "builder positions count new_item_window_micros budget",
+        P(pipeline_builder_t),
+        P(u32),
+        sz,
+        i64,
+        u32,
+    ),
+    (
+        "aisle_pipeline_builder_set_ladder",
+        i32,
+        "builder levels count",
+        P(pipeline_builder_t),
+        P(i32),
+        sz,
+    ),
+    ("aisle_pipeline_builder_set_campaign_set", i32, "builder name", P(pipeline_builder_t), cstr),
+    ("aisle_pipeline_builder_set_default_k", i32, "builder k", P(pipeline_builder_t), u32),
+    ("aisle_pipeline_builder_set_budget", i32, "builder budget_micros", P(pipeline_builder_t), i64),
+    ("aisle_pipeline_builder_isolate_ranker", i32, "builder on", P(pipeline_builder_t), i32),
     # Snapshots
-    ("aisle_snapshot_create", i32, cstr, P(P(snapshot_t))),
-    ("aisle_snapshot_destroy", None, P(snapshot_t)),
-    ("aisle_snapshot_set_catalog", i32, P(snapshot_t), P(catalog_t)),
-    ("aisle_snapshot_set_ann_index", i32, P(snapshot_t), P(ann_index_t)),
-    ("aisle_snapshot_set_item_features", i32, P(snapshot_t), P(item_feature_store_t)),
-    ("aisle_snapshot_set_feature_schema", i32, P(snapshot_t), P(feature_schema_t)),
-    ("aisle_snapshot_add_model", i32, P(snapshot_t), cstr, P(model_t)),
-    ("aisle_snapshot_add_pipeline", i32, P(snapshot_t), P(pipeline_builder_t)),
-    ("aisle_snapshot_add_campaign_set", i32, P(snapshot_t), cstr, cstrs, sz),
+    ("aisle_snapshot_create", i32, "version out", cstr, P(P(snapshot_t))),
+    ("aisle_snapshot_destroy", None, "snapshot", P(snapshot_t)),
+    ("aisle_snapshot_set_catalog", i32, "snapshot catalog", P(snapshot_t), P(catalog_t)),
+    ("aisle_snapshot_set_ann_index", i32, "snapshot index", P(snapshot_t), P(ann_index_t)),
+    (
+        "aisle_snapshot_set_item_features",
+        i32,
+        "snapshot store",
+        P(snapshot_t),
+        P(item_feature_store_t),
+    ),
+    (
+        "aisle_snapshot_set_feature_schema",
+        i32,
+        "snapshot schema",
+        P(snapshot_t),
+        P(feature_schema_t),
+    ),
+    ("aisle_snapshot_add_model", i32, "snapshot name model", P(snapshot_t), cstr, P(model_t)),
+    ("aisle_snapshot_add_pipeline", i32, "snapshot pipeline", P(snapshot_t), P(pipeline_builder_t)),
+    (
+        "aisle_snapshot_add_campaign_set",
+        i32,
+        "snapshot name ids count",
+        P(snapshot_t),
+        cstr,
+        cstrs,
+        sz,
+    ),
     (
         "aisle_snapshot_add_warm_interactions",
         i32,
+        "snapshot sessions items times_micros types count",
         P(snapshot_t),
         P(u64),
         P(u32),
@@ -505,23 +821,75 @@ _DECLS = [
         sz,
     ),
     # Engine
-    ("aisle_engine_create", i32, P(snapshot_t), P(P(engine_t))),
-    ("aisle_engine_create_with_options", i32, P(snapshot_t), P(EngineOptionsT), P(P(engine_t))),
-    ("aisle_engine_destroy", None, P(engine_t)),
-    ("aisle_engine_swap", i32, P(engine_t), P(snapshot_t)),
-    ("aisle_engine_snapshot_version", i32, P(engine_t), c_char_p, sz, P(sz)),
-    ("aisle_engine_recommend", i32, P(engine_t), P(request_t), P(P(response_t))),
-    ("aisle_engine_set_stock", i32, P(engine_t), cstr, i32),
-    ("aisle_engine_add_stock", i32, P(engine_t), cstr, i32),
-    ("aisle_engine_apply_interaction", i32, P(engine_t), cstr, cstr, cstr, i32, i64, u32),
-    ("aisle_engine_publish_live_state", i32, P(engine_t)),
-    ("aisle_engine_set_flag", i32, P(engine_t), cstr, i32, u8, cstr),
-    ("aisle_engine_set_source", i32, P(engine_t), cstr, cstr, u8, cstr),
-    ("aisle_engine_quality", i32, P(engine_t), cstr, P(f64)),
-    ("aisle_engine_metrics_read", i32, P(engine_t), P(EngineMetricsT)),
+    ("aisle_engine_create", i32, "snapshot out", P(snapshot_t), P(P(engine_t))),
+    (
+        "aisle_engine_create_with_options",
+        i32,
+        "snapshot options out",
+        P(snapshot_t),
+        P(EngineOptionsT),
+        P(P(engine_t)),
+    ),
+    ("aisle_engine_destroy", None, "engine", P(engine_t)),
+    ("aisle_engine_swap", i32, "engine snapshot", P(engine_t), P(snapshot_t)),
+    (
+        "aisle_engine_snapshot_version",
+        i32,
+        "engine buf buf_len out_len",
+        P(engine_t),
+        c_char_p,
+        sz,
+        P(sz),
+    ),
+    (
+        "aisle_engine_recommend",
+        i32,
+        "engine request out",
+        P(engine_t),
+        P(request_t),
+        P(P(response_t)),
+    ),
+    ("aisle_engine_set_stock", i32, "engine item_id stock", P(engine_t), cstr, i32),
+    ("aisle_engine_add_stock", i32, "engine item_id delta", P(engine_t), cstr, i32),
+    (
+        "aisle_engine_apply_interaction",
+        i32,
+        "engine user_id session_id item_id type at_micros segment",
+        P(engine_t),
+        cstr,
+        cstr,
+        cstr,
+        i32,
+        i64,
+        u32,
+    ),
+    ("aisle_engine_publish_live_state", i32, "engine", P(engine_t)),
+    (
+        "aisle_engine_set_flag",
+        i32,
+        "engine surface flag enabled actor",
+        P(engine_t),
+        cstr,
+        i32,
+        u8,
+        cstr,
+    ),
+    (
+        "aisle_engine_set_source",
+        i32,
+        "engine surface source enabled actor",
+        P(engine_t),
+        cstr,
+        cstr,
+        u8,
+        cstr,
+    ),
+    ("aisle_engine_quality", i32, "engine surface out", P(engine_t), cstr, P(f64)),
+    ("aisle_engine_metrics_read", i32, "engine out", P(engine_t), P(EngineMetricsT)),
     (
         "aisle_engine_register_scorer",
         i32,
+        "engine name fn user_data breaker",
         P(engine_t),
         cstr,
         SCORER_FN,
@@ -529,59 +897,77 @@ _DECLS = [
         P(BreakerOptions),
     ),
     # Requests
-    ("aisle_request_create", i32, cstr, P(P(request_t))),
-    ("aisle_request_destroy", None, P(request_t)),
-    ("aisle_request_set_surface", i32, P(request_t), cstr),
-    ("aisle_request_set_request_id", i32, P(request_t), cstr),
-    ("aisle_request_set_user_id", i32, P(request_t), cstr),
-    ("aisle_request_set_session_id", i32, P(request_t), cstr),
-    ("aisle_request_add_context", i32, P(request_t), cstr, cstr),
-    ("aisle_request_clear_context", i32, P(request_t)),
-    ("aisle_request_set_seed_items", i32, P(request_t), cstrs, sz),
-    ("aisle_request_set_cart_items", i32, P(request_t), cstrs, sz),
-    ("aisle_request_set_bought_items", i32, P(request_t), cstrs, sz),
-    ("aisle_request_set_search_candidates", i32, P(request_t), cstrs, sz),
-    ("aisle_request_set_user_vector", i32, P(request_t), P(f32), sz),
-    ("aisle_request_set_segment", i32, P(request_t), u32),
-    ("aisle_request_set_k", i32, P(request_t), u32),
-    ("aisle_request_set_budget", i32, P(request_t), i64),
+    ("aisle_request_create", i32, "surface out", cstr, P(P(request_t))),
+    ("aisle_request_destroy", None, "request", P(request_t)),
+    ("aisle_request_set_surface", i32, "request surface", P(request_t), cstr),
+    ("aisle_request_set_request_id", i32, "request request_id", P(request_t), cstr),
+    ("aisle_request_set_user_id", i32, "request user_id", P(request_t), cstr),
+    ("aisle_request_set_session_id", i32, "request session_id", P(request_t), cstr),
+    ("aisle_request_add_context", i32, "request key value", P(request_t), cstr, cstr),
+    ("aisle_request_clear_context", i32, "request", P(request_t)),
+    ("aisle_request_set_seed_items", i32, "request ids count", P(request_t), cstrs, sz),
+    ("aisle_request_set_cart_items", i32, "request ids count", P(request_t), cstrs, sz),
+    ("aisle_request_set_bought_items", i32, "request ids count", P(request_t), cstrs, sz),
+    ("aisle_request_set_search_candidates", i32, "request ids count", P(request_t), cstrs, sz),
+    ("aisle_request_set_user_vector", i32, "request values count", P(request_t), P(f32), sz),
+    ("aisle_request_set_segment", i32, "request segment", P(request_t), u32),
+    ("aisle_request_set_k", i32, "request k", P(request_t), u32),
+    ("aisle_request_set_budget", i32, "request budget_micros", P(request_t), i64),
     # Responses
-    ("aisle_response_destroy", None, P(response_t)),
+    ("aisle_response_destroy", None, "response", P(response_t)),
     # Training/serving parity
     (
         "aisle_engine_assemble_features",
         i32,
+        "engine request item_ids count out",
         P(engine_t),
         P(request_t),
         P(c_char_p),
         sz,
         P(P(feature_matrix_t)),
     ),
-    ("aisle_feature_matrix_destroy", None, P(feature_matrix_t)),
-    ("aisle_feature_matrix_shape", i32, P(feature_matrix_t), P(sz), P(sz)),
-    ("aisle_feature_matrix_values", i32, P(feature_matrix_t), P(P(c_float))),
-    ("aisle_feature_matrix_feature_name", i32, P(feature_matrix_t), sz, P(c_char_p)),
-    ("aisle_feature_matrix_retrieved", i32, P(feature_matrix_t), P(P(c_uint8))),
-    ("aisle_response_item_count", i32, P(response_t), P(sz)),
-    ("aisle_response_indices", i32, P(response_t), P(P(u32)), P(sz)),
-    ("aisle_response_scores", i32, P(response_t), P(P(f32)), P(sz)),
-    ("aisle_response_sources", i32, P(response_t), P(P(u32)), P(sz)),
-    ("aisle_response_item_id", i32, P(response_t), sz, P(cstr)),
-    ("aisle_response_item_reason", i32, P(response_t), sz, P(cstr)),
-    ("aisle_response_source_count", i32, P(response_t), P(sz)),
-    ("aisle_response_source_name", i32, P(response_t), sz, P(cstr)),
-    ("aisle_response_tier", i32, P(response_t), P(i32)),
-    ("aisle_response_fallback_level", i32, P(response_t), P(i32)),
-    ("aisle_response_fallback_reason", i32, P(response_t), P(i32)),
-    ("aisle_response_fallback_detail", i32, P(response_t), P(cstr)),
-    ("aisle_response_request_id", i32, P(response_t), P(cstr)),
-    ("aisle_response_snapshot_version", i32, P(response_t), P(cstr)),
-    ("aisle_response_ranker_version", i32, P(response_t), P(cstr)),
-    ("aisle_response_latency_micros", i32, P(response_t), i32, P(i64)),
-    ("aisle_response_quality", i32, P(response_t), P(f64)),
-    ("aisle_response_experiment_count", i32, P(response_t), P(sz)),
-    ("aisle_response_experiment", i32, P(response_t), sz, P(cstr), P(cstr), P(cstr), P(u8)),
-    ("aisle_response_counts_read", i32, P(response_t), P(ResponseCountsT)),
+    ("aisle_feature_matrix_destroy", None, "matrix", P(feature_matrix_t)),
+    ("aisle_feature_matrix_shape", i32, "matrix rows cols", P(feature_matrix_t), P(sz), P(sz)),
+    ("aisle_feature_matrix_values", i32, "matrix out", P(feature_matrix_t), P(P(c_float))),
+    (
+        "aisle_feature_matrix_feature_name",
+        i32,
+        "matrix i out",
+        P(feature_matrix_t),
+        sz,
+        P(c_char_p),
+    ),
+    ("aisle_feature_matrix_retrieved", i32, "matrix out", P(feature_matrix_t), P(P(c_uint8))),
+    ("aisle_response_item_count", i32, "response out", P(response_t), P(sz)),
+    ("aisle_response_indices", i32, "response out out_count", P(response_t), P(P(u32)), P(sz)),
+    ("aisle_response_scores", i32, "response out out_count", P(response_t), P(P(f32)), P(sz)),
+    ("aisle_response_sources", i32, "response out out_count", P(response_t), P(P(u32)), P(sz)),
+    ("aisle_response_item_id", i32, "response i out", P(response_t), sz, P(cstr)),
+    ("aisle_response_item_reason", i32, "response i out", P(response_t), sz, P(cstr)),
+    ("aisle_response_source_count", i32, "response out", P(response_t), P(sz)),
+    ("aisle_response_source_name", i32, "response i out", P(response_t), sz, P(cstr)),
+    ("aisle_response_tier", i32, "response out", P(response_t), P(i32)),
+    ("aisle_response_fallback_level", i32, "response out", P(response_t), P(i32)),
+    ("aisle_response_fallback_reason", i32, "response out", P(response_t), P(i32)),
+    ("aisle_response_fallback_detail", i32, "response out", P(response_t), P(cstr)),
+    ("aisle_response_request_id", i32, "response out", P(response_t), P(cstr)),
+    ("aisle_response_snapshot_version", i32, "response out", P(response_t), P(cstr)),
+    ("aisle_response_ranker_version", i32, "response out", P(response_t), P(cstr)),
+    ("aisle_response_latency_micros", i32, "response stage out", P(response_t), i32, P(i64)),
+    ("aisle_response_quality", i32, "response out", P(response_t), P(f64)),
+    ("aisle_response_experiment_count", i32, "response out", P(response_t), P(sz)),
+    (
+        "aisle_response_experiment",
+        i32,
+        "response i out_layer out_experiment out_variant out_in_experiment",
+        P(response_t),
+        sz,
+        P(cstr),
+        P(cstr),
+        P(cstr),
+        P(u8),
+    ),
+    ("aisle_response_counts_read", i32, "response out", P(response_t), P(ResponseCountsT)),
 ]
 
 for _d in _DECLS:

@@ -4,9 +4,9 @@ import dataclasses
 from ctypes import POINTER, byref, c_char, c_float, c_size_t, c_uint32, sizeof
 from typing import Dict, Optional, Sequence
 
-from . import _arrays, _lib, errors
+from . import _arrays, _ints, _lib, errors
 from ._handle import Handle, new_out
-from .constants import UNKNOWN_TIME
+from .constants import MAX_DIM, MAX_ITEMS, UNKNOWN_TIME
 
 _check = errors.check
 
@@ -71,8 +71,9 @@ class CatalogBuilder(Handle):
 
     def __init__(self, embedding_dim=-1):
         """`embedding_dim`: 0 for none, -1 to take it from the first item."""
+        dim = _ints.checked(embedding_dim, "CatalogBuilder: embedding_dim", -1, MAX_DIM)
         out = new_out(_lib.catalog_builder_t)
-        _check(_lib.aisle_catalog_builder_create(int(embedding_dim), byref(out)))
+        _check(_lib.aisle_catalog_builder_create(dim, byref(out)))
         super().__init__(out)
 
     def add(self, item=None, **fields):
@@ -88,17 +89,19 @@ class CatalogBuilder(Handle):
         keep = []
         spec = _lib.ItemSpec()
         spec.size = sizeof(_lib.ItemSpec)
-        spec.id = _arrays.encode(item.id, "item id")
-        spec.category = _arrays.encode(item.category, "category")
-        spec.brand = _arrays.encode(item.brand, "brand")
-        spec.title = _arrays.encode(item.title, "title")
+        spec.id = _arrays.encode(item.id, "Item.id")
+        spec.category = _arrays.encode(item.category, "Item.category")
+        spec.brand = _arrays.encode(item.brand, "Item.brand")
+        spec.title = _arrays.encode(item.title, "Item.title")
         spec.price = float(item.price)
-        spec.stock = int(item.stock)
-        spec.launch_time_micros = int(item.launch_time_micros)
+        spec.stock = _ints.checked(item.stock, "item %r: stock" % (item.id,), *_ints.INT32)
+        spec.launch_time_micros = _ints.checked(
+            item.launch_time_micros, "item %r: launch_time_micros" % (item.id,), *_ints.INT64
+        )
         if item.attributes:
-            keys, n, k1 = _arrays.strings(list(item.attributes.keys()), "attribute keys")
+            keys, n, k1 = _arrays.strings(list(item.attributes.keys()), "Item.attributes keys")
             vals, _, k2 = _arrays.strings(
-                [str(v) for v in item.attributes.values()], "attribute values"
+                [str(v) for v in item.attributes.values()], "Item.attributes values"
             )
             keep += [k1, k2]
             spec.attribute_keys = keys
@@ -115,14 +118,12 @@ class CatalogBuilder(Handle):
 
     def add_file(self, path):
         """Adds every item of a .csv / .jsonl / .ndjson file (see docs/catalog.md)."""
-        _check(_lib.aisle_catalog_builder_add_file(self._h, _arrays.encode(str(path), "path")))
+        _check(_lib.aisle_catalog_builder_add_file(self._h, _arrays.path(path)))
 
     def attach_embeddings_file(self, path):
         """Attaches every item's embedding from a .npy or AISLEEMB file."""
         _check(
-            _lib.aisle_catalog_builder_attach_embeddings_file(
-                self._h, _arrays.encode(str(path), "path")
-            )
+            _lib.aisle_catalog_builder_attach_embeddings_file(self._h, _arrays.path(path))
         )
 
     def __len__(self):
@@ -176,10 +177,8 @@ class Catalog(Handle):
         out = new_out(_lib.catalog_t)
         _check(
             _lib.aisle_catalog_load(
-                _arrays.encode(str(items_path), "items path"),
-                _arrays.encode(str(embeddings_path), "embeddings path")
-                if embeddings_path
-                else None,
+                _arrays.path(items_path, "items_path"),
+                _arrays.path(embeddings_path, "embeddings_path") if embeddings_path else None,
                 byref(out),
             )
         )
@@ -188,8 +187,11 @@ class Catalog(Handle):
     @classmethod
     def synthetic(cls, items, dim=0, seed=1):
         """A deterministic synthetic storefront; ids are "sku-0000000", ..."""
+        items = _ints.checked(items, "Catalog.synthetic: items", 1, MAX_ITEMS)
+        dim = _ints.checked(dim, "Catalog.synthetic: dim", 0, MAX_DIM)
+        seed = _ints.checked(seed, "Catalog.synthetic: seed", *_ints.UINT64)
         out = new_out(_lib.catalog_t)
-        _check(_lib.aisle_catalog_create_synthetic(int(items), int(dim), int(seed), byref(out)))
+        _check(_lib.aisle_catalog_create_synthetic(items, dim, seed, byref(out)))
         return cls(out)
 
     def __len__(self):
@@ -207,7 +209,7 @@ class Catalog(Handle):
     def find(self, item_id):
         """Dense index of an external id; NotFound naming it."""
         out = c_uint32()
-        _check(_lib.aisle_catalog_find(self._h, _arrays.encode(item_id, "item id"), byref(out)))
+        _check(_lib.aisle_catalog_find(self._h, _arrays.encode(item_id, "item_id"), byref(out)))
         return out.value
 
     def __contains__(self, item_id):
@@ -219,16 +221,23 @@ class Catalog(Handle):
 
     def item_id(self, index):
         """External id of item `index`; OutOfRange for a bad index."""
-        if index < 0:
-            raise errors.OutOfRange(errors.OUT_OF_RANGE, "item index %d is negative" % index)
+        index = _ints.index(index, "Catalog.item_id: index")
         data = POINTER(c_char)()
         n = c_size_t()
-        _check(_lib.aisle_catalog_item_id(self._h, int(index), byref(data), byref(n)))
+        _check(_lib.aisle_catalog_item_id(self._h, index, byref(data), byref(n)))
         return data[: n.value].decode("utf-8", "replace")
 
     def ids(self):
         """Every external id, in index order."""
-        return [self.item_id(i) for i in range(len(self))]
+        h = self._h
+        fn = _lib.raw.aisle_catalog_item_id  # indices below len(self): nothing to check
+        data = POINTER(c_char)()
+        n = c_size_t()
+        out = []
+        for i in range(len(self)):
+            _check(fn(h, i, byref(data), byref(n)))
+            out.append(data[: n.value].decode("utf-8", "replace"))
+        return out
 
     def indices(self, item_ids):
         """Dense indices of external ids (NotFound for the first unknown one)."""
@@ -239,11 +248,10 @@ class Catalog(Handle):
 
         FailedPrecondition without embeddings, OutOfRange for a bad index.
         """
-        if index < 0:
-            raise errors.OutOfRange(errors.OUT_OF_RANGE, "item index %d is negative" % index)
+        index = _ints.index(index, "Catalog.embedding: index")
         data = POINTER(c_float)()
         n = c_size_t()
-        _check(_lib.aisle_catalog_item_embedding(self._h, int(index), byref(data), byref(n)))
+        _check(_lib.aisle_catalog_item_embedding(self._h, index, byref(data), byref(n)))
         return _arrays.copy_borrowed(data, n.value, "float32")
 
     def embeddings(self):

@@ -5,6 +5,7 @@ string, case-insensitively (``metric="cosine"``, ``kind="search_rerank"``).
 """
 
 import enum
+import operator
 
 from . import errors
 
@@ -111,9 +112,27 @@ class Switch(enum.IntEnum):
 UNKNOWN_TIME = -(2**63)
 INVALID_ITEM = 2**32 - 1
 
+# Limits of integer arguments (AISLE_MAX_* in capi/aisle.h; a test checks
+# they agree). The package checks them before calling the library, with the
+# Python parameter's name; the library checks them again.
+MAX_ITEMS = 268435456  # items, rows, categories, entries of any list passed in
+MAX_DIM = 65536  # embedding dimension, user vector length
+MAX_K = 10000  # items a request or search asks for; a surface's default k
+MAX_POSITION = 9999  # 0-based pin and exploration positions
+MAX_QUOTA = 1048576  # source quota, max_candidates, top_n
+MAX_EF = 1048576  # HNSW ef, ef_construction, default_ef
+MAX_ANN_M = 10000  # HNSW degree m
+MAX_THREADS = 256  # ANN build threads, engine isolation threads
+MAX_ISOLATION_OUTSTANDING = 65536  # EngineOptions.isolation_max_outstanding
+MAX_HISTORY = 1024  # EngineOptions.history_length
+MAX_SEGMENTS = 65536  # popularity segments
+MAX_COVISITATION_DISTANCE = 64  # CoVisitation max_distance
+MAX_MODEL_BYTES = 2147483648  # Model.parse data
+
 
 def coerce(enum_cls, value, what):
-    """`value` (member, int or case-insensitive name) as a member of `enum_cls`."""
+    """`value` (member, integer or case-insensitive name) as a member of
+    `enum_cls`. A bool or a float is not an integer here."""
     if isinstance(value, enum_cls):
         return value
     if isinstance(value, str):
@@ -121,10 +140,10 @@ def coerce(enum_cls, value, what):
             return enum_cls[value.strip().upper().replace("-", "_")]
         except KeyError:
             pass
-    elif isinstance(value, int):
+    elif not isinstance(value, bool):
         try:
-            return enum_cls(value)
-        except ValueError:
+            return enum_cls(operator.index(value))
+        except (TypeError, ValueError):
             pass
     names = ", ".join(m.name.lower() for m in enum_cls)
     raise errors.InvalidArgument(

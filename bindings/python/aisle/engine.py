@@ -6,9 +6,18 @@ from ctypes import POINTER, byref, c_char_p, c_double, c_float, c_int32, c_int64
 from ctypes import c_uint8, c_uint32, create_string_buffer, sizeof
 from typing import Any, Dict, List
 
-from . import _arrays, _lib, errors
+from . import _arrays, _ints, _lib, errors
 from ._handle import Handle, new_out
 from .constants import (
+    MAX_DIM,
+    MAX_EF,
+    MAX_HISTORY,
+    MAX_K,
+    MAX_POSITION,
+    MAX_QUOTA,
+    MAX_SEGMENTS,
+    MAX_ISOLATION_OUTSTANDING,
+    MAX_THREADS,
     FallbackLevel,
     FallbackReason,
     InteractionType,
@@ -25,6 +34,10 @@ from .constants import (
 _check = errors.check
 _enc = _arrays.encode
 _dec = _arrays.decode
+_int = _ints.checked
+_INT32 = _ints.INT32
+_INT64 = _ints.INT64
+_raw = _lib.raw  # unchecked functions, for indices this module computes itself
 
 
 # ---------------------------------------------------------------------------
@@ -62,54 +75,64 @@ class Pipeline(Handle):
         return self
 
     def add_source(self, name, kind, quota, ef=0):
-        """A candidate source: stable name, kind ("ann", "covisitation", ...), quota."""
+        """A candidate source: stable name, kind ("ann", "covisitation", ...),
+        quota (1..MAX_QUOTA) and ANN search breadth (0 = the index default)."""
+        quota = _int(quota, "Pipeline.add_source: quota", 1, MAX_QUOTA)
+        ef = _int(ef, "Pipeline.add_source: ef", 0, MAX_EF)
         _check(
             _lib.aisle_pipeline_builder_add_source(
-                self._h, _enc(name, "source name"),
-                int(coerce(SourceKind, kind, "source '%s' kind" % name)), int(quota), int(ef),
+                self._h, _enc(name, "name"),
+                int(coerce(SourceKind, kind, "source '%s' kind" % name)), quota, ef,
             )
         )
         return self
 
     def set_max_candidates(self, n):
-        _check(_lib.aisle_pipeline_builder_set_max_candidates(self._h, int(n)))
+        """Candidates kept after merging the sources (1..MAX_QUOTA)."""
+        n = _int(n, "Pipeline.set_max_candidates: n", 1, MAX_QUOTA)
+        _check(_lib.aisle_pipeline_builder_set_max_candidates(self._h, n))
         return self
 
     def set_ranker(self, model, cheaper=None):
         """A snapshot model or registered scorer name, and an optional cheaper one."""
         _check(
             _lib.aisle_pipeline_builder_set_ranker(
-                self._h, _enc(model, "ranker"), _enc(cheaper, "cheaper ranker")
+                self._h, _enc(model, "model"), _enc(cheaper, "cheaper")
             )
         )
         return self
 
     def set_inventory_reserve(self, reserve):
-        _check(_lib.aisle_pipeline_builder_set_inventory_reserve(self._h, int(reserve)))
+        reserve = _int(reserve, "Pipeline.set_inventory_reserve: reserve", *_INT32)
+        _check(_lib.aisle_pipeline_builder_set_inventory_reserve(self._h, reserve))
         return self
 
     def block_items(self, ids):
-        arr, n, keep = _arrays.strings(ids, "blocked ids")
+        arr, n, keep = _arrays.strings(ids, "ids")
         _check(_lib.aisle_pipeline_builder_block_items(self._h, arr, n))
         return self
 
     def block_categories(self, paths):
-        arr, n, keep = _arrays.strings(paths, "blocked categories")
+        arr, n, keep = _arrays.strings(paths, "paths")
         _check(_lib.aisle_pipeline_builder_block_categories(self._h, arr, n))
         return self
 
     def add_pin(self, item_id, position, force=False):
+        """Pins an item at a 0-based position (0..MAX_POSITION)."""
+        position = _int(position, "Pipeline.add_pin: position", 0, MAX_POSITION)
         _check(
             _lib.aisle_pipeline_builder_add_pin(
-                self._h, _enc(item_id, "pinned id"), int(position), 1 if force else 0
+                self._h, _enc(item_id, "item_id"), position, 1 if force else 0
             )
         )
         return self
 
     def set_category_cap(self, max_per_category, top_m, depth=-1):
+        where = "Pipeline.set_category_cap: "
         _check(
             _lib.aisle_pipeline_builder_set_category_cap(
-                self._h, int(max_per_category), int(top_m), int(depth)
+                self._h, _int(max_per_category, where + "max_per_category", 1, _ints.UINT32[1]),
+                _int(top_m, where + "top_m", *_ints.UINT64), _int(depth, where + "depth", *_INT32)
             )
         )
         return self
@@ -119,12 +142,13 @@ class Pipeline(Handle):
         return self
 
     def set_exploration(self, positions, new_item_window_micros, budget):
-        ptr, n, keep = _arrays.vector(positions, "uint32", "exploration positions")
-        _check(
-            _lib.aisle_pipeline_builder_set_exploration(
-                self._h, ptr, n, int(new_item_window_micros), int(budget)
-            )
-        )
+        """Positions (0..MAX_POSITION, distinct) reserved for new items."""
+        where = "Pipeline.set_exploration: "
+        window = _int(new_item_window_micros, where + "new_item_window_micros", *_INT64)
+        budget = _int(budget, where + "budget", *_ints.UINT32)
+        ptr, n, keep = _arrays.vector(positions, "uint32", "positions", (0, MAX_POSITION))
+        _int(n, where + "len(positions)", 0, MAX_K)
+        _check(_lib.aisle_pipeline_builder_set_exploration(self._h, ptr, n, window, budget))
         return self
 
     def set_ladder(self, levels):
@@ -135,15 +159,18 @@ class Pipeline(Handle):
         return self
 
     def set_campaign_set(self, name):
-        _check(_lib.aisle_pipeline_builder_set_campaign_set(self._h, _enc(name, "campaign set")))
+        _check(_lib.aisle_pipeline_builder_set_campaign_set(self._h, _enc(name, "name")))
         return self
 
     def set_default_k(self, k):
-        _check(_lib.aisle_pipeline_builder_set_default_k(self._h, int(k)))
+        """Items served when a request says k = 0 (1..MAX_K)."""
+        k = _int(k, "Pipeline.set_default_k: k", 1, MAX_K)
+        _check(_lib.aisle_pipeline_builder_set_default_k(self._h, k))
         return self
 
     def set_budget(self, budget_micros):
-        _check(_lib.aisle_pipeline_builder_set_budget(self._h, int(budget_micros)))
+        budget_micros = _int(budget_micros, "Pipeline.set_budget: budget_micros", *_INT64)
+        _check(_lib.aisle_pipeline_builder_set_budget(self._h, budget_micros))
         return self
 
     def isolate_ranker(self, on=True):
@@ -189,7 +216,7 @@ class Snapshot(Handle):
         return self
 
     def add_model(self, name, model):
-        _check(_lib.aisle_snapshot_add_model(self._h, _enc(name, "model name"), model._h))
+        _check(_lib.aisle_snapshot_add_model(self._h, _enc(name, "name"), model._h))
         return self
 
     def add_pipeline(self, pipeline):
@@ -197,8 +224,8 @@ class Snapshot(Handle):
         return self
 
     def add_campaign_set(self, name, ids):
-        arr, n, keep = _arrays.strings(ids, "campaign ids")
-        _check(_lib.aisle_snapshot_add_campaign_set(self._h, _enc(name, "campaign set"), arr, n))
+        arr, n, keep = _arrays.strings(ids, "ids")
+        _check(_lib.aisle_snapshot_add_campaign_set(self._h, _enc(name, "name"), arr, n))
         return self
 
     def add_warm_interactions(self, items, times_micros, types=None, sessions=None):
@@ -281,40 +308,46 @@ class Request(Handle):
         return self
 
     def _ids(self, fn, ids, what):
+        # `fn` is unchecked: its only integer, the count, is the list's length.
         arr, n, keep = _arrays.strings(list(ids or ()), what)
         _check(fn(self._h, arr, n))
         return self
 
     def set_seed_items(self, ids):
-        return self._ids(_lib.aisle_request_set_seed_items, ids, "seed_items")
+        return self._ids(_raw.aisle_request_set_seed_items, ids, "seed_items")
 
     def set_cart_items(self, ids):
-        return self._ids(_lib.aisle_request_set_cart_items, ids, "cart_items")
+        return self._ids(_raw.aisle_request_set_cart_items, ids, "cart_items")
 
     def set_bought_items(self, ids):
-        return self._ids(_lib.aisle_request_set_bought_items, ids, "bought_items")
+        return self._ids(_raw.aisle_request_set_bought_items, ids, "bought_items")
 
     def set_search_candidates(self, ids):
-        return self._ids(_lib.aisle_request_set_search_candidates, ids, "search_candidates")
+        return self._ids(_raw.aisle_request_set_search_candidates, ids, "search_candidates")
 
     def set_user_vector(self, values):
-        """A user or query embedding (None or [] clears)."""
+        """A user or query embedding (None or [] clears; at most MAX_DIM values)."""
         ptr, n, keep = _arrays.vector(values, "float32", "user_vector")
+        _int(n, "Request.set_user_vector: len(values)", 0, MAX_DIM)
         _check(_lib.aisle_request_set_user_vector(self._h, ptr, n))
         return self
 
     def set_segment(self, segment):
-        _check(_lib.aisle_request_set_segment(self._h, int(segment)))
+        """Segment for the segment level (0 = none; at most MAX_SEGMENTS)."""
+        segment = _int(segment, "Request.set_segment: segment", 0, MAX_SEGMENTS)
+        _check(_lib.aisle_request_set_segment(self._h, segment))
         return self
 
     def set_k(self, k):
-        if k < 0:
-            raise errors.InvalidArgument(errors.INVALID_ARGUMENT, "k: %d is negative" % k)
-        _check(_lib.aisle_request_set_k(self._h, int(k)))
+        """Items wanted (0 = the surface's default; at most MAX_K, and the
+        surface's max_k is checked when the request is served)."""
+        k = _int(k, "Request.set_k: k", 0, MAX_K)
+        _check(_lib.aisle_request_set_k(self._h, k))
         return self
 
     def set_budget_micros(self, budget_micros):
-        _check(_lib.aisle_request_set_budget(self._h, int(budget_micros)))
+        budget_micros = _int(budget_micros, "Request.set_budget_micros: budget_micros", *_INT64)
+        _check(_lib.aisle_request_set_budget(self._h, budget_micros))
         return self
 
 
@@ -421,7 +454,7 @@ def _read_response(r):
     _check(_lib.aisle_response_source_count(r, byref(m)))
     names = []
     for i in range(m.value):
-        _check(_lib.aisle_response_source_name(r, i, byref(s)))
+        _check(_raw.aisle_response_source_name(r, i, byref(s)))
         names.append(_dec(s.value))
     items = []
     if count:
@@ -429,8 +462,8 @@ def _read_response(r):
         scores = sc[:count]
         sources = src[:count]
         sref = byref(s)
-        item_id_fn = _lib.aisle_response_item_id
-        reason_fn = _lib.aisle_response_item_reason
+        item_id_fn = _raw.aisle_response_item_id
+        reason_fn = _raw.aisle_response_item_reason
         for i in range(count):
             if item_id_fn(r, i, sref):
                 _check(item_id_fn(r, i, sref))
@@ -464,7 +497,7 @@ def _read_response(r):
     t = c_int64()
     tref = byref(t)
     for stage in _STAGES:
-        _check(_lib.aisle_response_latency_micros(r, stage, tref))
+        _check(_raw.aisle_response_latency_micros(r, stage, tref))
         lat[stage] = t.value
     q = c_double()
     _check(_lib.aisle_response_quality(r, byref(q)))
@@ -473,7 +506,7 @@ def _read_response(r):
     layer, exp, var, inx = c_char_p(), c_char_p(), c_char_p(), c_uint8()
     for i in range(m.value):
         _check(
-            _lib.aisle_response_experiment(r, i, byref(layer), byref(exp), byref(var), byref(inx))
+            _raw.aisle_response_experiment(r, i, byref(layer), byref(exp), byref(var), byref(inx))
         )
         exps.append(Experiment(_dec(layer.value), _dec(exp.value), _dec(var.value),
                                bool(inx.value)))
@@ -535,7 +568,7 @@ class EngineOptions:
     ``event_too_old="clamp"``; one more than ``event_max_lead_micros``
     (default 5 minutes) ahead of the engine's clock is applied at now, or
     refused with ``event_too_new="reject"``. Both are counted in metrics().
-    ``num_segments`` (default 64, at most 4096) bounds request/event segments.
+    ``num_segments`` (default 64, at most 65536) bounds request/event segments.
     """
 
     history_length: int = 0
@@ -602,16 +635,24 @@ class Engine(Handle):
                 options = EngineOptions(**options)
             o = _lib.EngineOptionsT()
             o.size = sizeof(_lib.EngineOptionsT)
-            o.history_length = int(options.history_length)
-            o.isolation_threads = int(options.isolation_threads)
-            o.isolation_max_outstanding = int(options.isolation_max_outstanding)
+            o.history_length = _int(options.history_length, "EngineOptions.history_length", 0,
+                                    MAX_HISTORY)
+            o.isolation_threads = _int(options.isolation_threads,
+                                       "EngineOptions.isolation_threads", 0, MAX_THREADS)
+            o.isolation_max_outstanding = _int(options.isolation_max_outstanding,
+                                               "EngineOptions.isolation_max_outstanding", 0,
+                                               MAX_ISOLATION_OUTSTANDING)
             o.no_threads = 1 if options.no_threads else 0
-            o.publish_every = int(options.publish_every)
-            o.event_max_age_micros = int(options.event_max_age_micros)
-            o.event_max_lead_micros = int(options.event_max_lead_micros)
+            o.publish_every = _int(options.publish_every, "EngineOptions.publish_every", -1,
+                                   _INT64[1])
+            o.event_max_age_micros = _int(options.event_max_age_micros,
+                                          "EngineOptions.event_max_age_micros", 0, _INT64[1])
+            o.event_max_lead_micros = _int(options.event_max_lead_micros,
+                                           "EngineOptions.event_max_lead_micros", 0, _INT64[1])
             o.event_too_old = _event_time_action(options.event_too_old, "event_too_old")
             o.event_too_new = _event_time_action(options.event_too_new, "event_too_new")
-            o.num_segments = int(options.num_segments)
+            o.num_segments = _int(options.num_segments, "EngineOptions.num_segments", 0,
+                                  MAX_SEGMENTS)
             _check(_lib.aisle_engine_create_with_options(snapshot._h, byref(o), byref(out)))
         super().__init__(out)
         self._scorers = {}  # name -> (trampoline, fn): kept alive as long as the engine
@@ -651,9 +692,11 @@ class Engine(Handle):
             n = c_size_t()
             _check(_lib.aisle_response_item_count(out, byref(n)))
             s = c_char_p()
+            sref = byref(s)
+            item_id_fn = _raw.aisle_response_item_id
             ids = []
             for i in range(n.value):
-                _check(_lib.aisle_response_item_id(out, i, byref(s)))
+                _check(item_id_fn(out, i, sref))
                 ids.append(s.value.decode("utf-8", "replace"))
             return ids
         finally:
@@ -677,7 +720,7 @@ class Engine(Handle):
             names = []
             s = c_char_p()
             for i in range(cols.value):
-                _check(_lib.aisle_feature_matrix_feature_name(out, i, byref(s)))
+                _check(_raw.aisle_feature_matrix_feature_name(out, i, byref(s)))
                 names.append(_arrays.decode(s.value))
             vals = POINTER(c_float)()
             _check(_lib.aisle_feature_matrix_values(out, byref(vals)))
@@ -707,10 +750,12 @@ class Engine(Handle):
         return _dec(buf.value)
 
     def set_stock(self, item_id, stock):
-        _check(_lib.aisle_engine_set_stock(self._h, _enc(item_id, "item id"), int(stock)))
+        stock = _int(stock, "Engine.set_stock: stock", *_INT32)
+        _check(_lib.aisle_engine_set_stock(self._h, _enc(item_id, "item_id"), stock))
 
     def add_stock(self, item_id, delta):
-        _check(_lib.aisle_engine_add_stock(self._h, _enc(item_id, "item id"), int(delta)))
+        delta = _int(delta, "Engine.add_stock: delta", *_INT32)
+        _check(_lib.aisle_engine_add_stock(self._h, _enc(item_id, "item_id"), delta))
 
     def apply_interaction(self, item_id, type=InteractionType.VIEW, at_micros=None, user_id=None,  # noqa: A002
                           session_id=None, segment=0):
@@ -721,12 +766,14 @@ class Engine(Handle):
         engine's event window is refused (InvalidArgument naming the item, the
         time and the window) or applied at the window's edge, as
         EngineOptions say; both are counted in metrics()."""
-        at = UNKNOWN_TIME if at_micros is None else int(at_micros)
+        at = UNKNOWN_TIME if at_micros is None else _int(
+            at_micros, "Engine.apply_interaction: at_micros", *_INT64)
+        segment = _int(segment, "Engine.apply_interaction: segment", 0, MAX_SEGMENTS)
         _check(
             _lib.aisle_engine_apply_interaction(
                 self._h, _enc(user_id, "user_id"), _enc(session_id, "session_id"),
-                _enc(item_id, "item id"), int(coerce(InteractionType, type, "interaction type")),
-                at, int(segment),
+                _enc(item_id, "item_id"), int(coerce(InteractionType, type, "interaction type")),
+                at, segment,
             )
         )
 
@@ -825,14 +872,17 @@ class Engine(Handle):
                 breaker = BreakerOptions(**breaker)
             b = _lib.BreakerOptions()
             b.size = sizeof(_lib.BreakerOptions)
-            b.call_timeout_micros = int(breaker.call_timeout_micros)
-            b.open_micros = int(breaker.open_micros)
-            b.min_requests = int(breaker.min_requests)
+            # Zero fields take the defaults; negative ones are errors.
+            b.call_timeout_micros = _int(breaker.call_timeout_micros,
+                                         "BreakerOptions.call_timeout_micros", 0, _INT64[1])
+            b.open_micros = _int(breaker.open_micros, "BreakerOptions.open_micros", 0, _INT64[1])
+            b.min_requests = _int(breaker.min_requests, "BreakerOptions.min_requests", 0,
+                                  _INT32[1])
             b.failure_rate = float(breaker.failure_rate)
-            b.consecutive_timeouts = int(breaker.consecutive_timeouts)
+            b.consecutive_timeouts = _int(breaker.consecutive_timeouts,
+                                          "BreakerOptions.consecutive_timeouts", 0, _INT32[1])
             b = byref(b)
-        _check(_lib.aisle_engine_register_scorer(self._h, _enc(name, "scorer name"), tramp, None,
-                                                 b))
+        _check(_lib.aisle_engine_register_scorer(self._h, _enc(name, "name"), tramp, None, b))
         self._scorers[name] = (tramp, fn)
 
     def _record_scorer_error(self, e):

@@ -12,7 +12,9 @@ item id or feature at fault)::
 
 Some subclasses also derive from the matching built-in exception
 (``InvalidArgument`` is a ``ValueError``, ``NotFound`` a ``LookupError``,
-``OutOfRange`` an ``IndexError``) so generic handlers keep working.
+``OutOfRange`` an ``IndexError``; ``InvalidArgumentType``, raised for a float
+or a str where an integer is expected, is an ``InvalidArgument`` and a
+``TypeError``) so generic handlers keep working.
 """
 
 from . import _lib
@@ -83,6 +85,12 @@ class Unknown(AisleError):
 
 class InvalidArgument(AisleError, ValueError):
     CODE = INVALID_ARGUMENT
+
+
+class InvalidArgumentType(InvalidArgument, TypeError):
+    """An argument of the wrong type where the package checks it itself (a
+    float, a str or a bool where an integer is expected): InvalidArgument
+    (code INVALID_ARGUMENT), and a TypeError too."""
 
 
 class DeadlineExceeded(AisleError):

@@ -5,9 +5,9 @@ import math
 from ctypes import POINTER, byref, c_char_p, c_float, c_size_t, c_uint8
 from typing import Any, Optional
 
-from . import _arrays, _lib, errors
+from . import _arrays, _ints, _lib, errors
 from ._handle import Handle, new_out
-from .constants import FeatureGroup, StalePolicy, coerce
+from .constants import MAX_ITEMS, FeatureGroup, StalePolicy, coerce
 
 _check = errors.check
 
@@ -90,10 +90,11 @@ class FeatureSchema(Handle):
                 _check(
                     _lib.aisle_feature_schema_builder_add_feature(
                         b,
-                        _arrays.encode(f.name, "feature name"),
+                        _arrays.encode(f.name, "Feature.name"),
                         int(coerce(FeatureGroup, f.group, "feature '%s' group" % f.name)),
                         float(f.default),
-                        int(f.source_bit),
+                        _ints.checked(f.source_bit, "feature %r: source_bit" % (f.name,),
+                                      *_ints.INT32),
                     )
                 )
             out = new_out(_lib.feature_schema_t)
@@ -112,14 +113,16 @@ class FeatureSchema(Handle):
         n = c_size_t()
         _check(
             _lib.aisle_feature_schema_column_of(
-                self._h, _arrays.encode(name, "feature name"), byref(n)
+                self._h, _arrays.encode(name, "name"), byref(n)
             )
         )
         return n.value
 
     def name(self, column):
+        """The name of a column; OutOfRange past the last."""
+        column = _ints.index(column, "FeatureSchema.name: column", _ints.UINT64[1])
         s = c_char_p()
-        _check(_lib.aisle_feature_schema_name(self._h, int(column), byref(s)))
+        _check(_lib.aisle_feature_schema_name(self._h, column, byref(s)))
         return _arrays.decode(s.value)
 
     @property
@@ -146,15 +149,18 @@ class ItemFeatureStore(Handle):
 
         InvalidArgument for a wrong count, an empty or duplicate name, or +-Inf.
         """
+        num_items = _ints.checked(num_items, "ItemFeatureStore: num_items", 0, MAX_ITEMS)
+        built_at_micros = _ints.checked(built_at_micros, "ItemFeatureStore: built_at_micros",
+                                        *_ints.INT64)
         b = new_out(_lib.item_feature_store_builder_t)
-        _check(_lib.aisle_item_feature_store_builder_create(int(num_items), byref(b)))
+        _check(_lib.aisle_item_feature_store_builder_create(num_items, byref(b)))
         try:
             items = columns.items() if hasattr(columns, "items") else columns
             for name, values in items:
                 ptr, n, keep = _arrays.vector(values, "float32", "column '%s'" % name)
                 _check(
                     _lib.aisle_item_feature_store_builder_add_column(
-                        b, _arrays.encode(name, "column name"), ptr, n, int(built_at_micros)
+                        b, _arrays.encode(name, "column name"), ptr, n, built_at_micros
                     )
                 )
                 del keep
@@ -182,7 +188,7 @@ class ItemFeatureStore(Handle):
         n = c_size_t()
         _check(
             _lib.aisle_item_feature_store_column(
-                self._h, _arrays.encode(name, "column name"), byref(data), byref(n)
+                self._h, _arrays.encode(name, "name"), byref(data), byref(n)
             )
         )
         return _arrays.copy_borrowed(data, n.value, "float32")
@@ -226,10 +232,11 @@ class OnlineFeatureStore(Handle):
 
     def put(self, key, values, at_micros):
         """Writes all `width` values of `key`; InvalidArgument for a wrong count or NaN."""
+        at_micros = _ints.checked(at_micros, "OnlineFeatureStore.put: at_micros", *_ints.INT64)
         ptr, n, keep = _arrays.vector(values, "float32", "values of '%s'" % key)
         _check(
             _lib.aisle_online_feature_store_put(
-                self._h, _arrays.encode(key, "key"), ptr, n, int(at_micros)
+                self._h, _arrays.encode(key, "key"), ptr, n, at_micros
             )
         )
         del keep

@@ -3,9 +3,9 @@
 import os
 from ctypes import byref, c_char_p, c_size_t
 
-from . import _arrays, _lib, errors
+from . import _arrays, _ints, _lib, errors
 from ._handle import Handle, new_out
-from .constants import ModelFormat, Output, coerce
+from .constants import MAX_ITEMS, MAX_MODEL_BYTES, ModelFormat, Output, coerce
 
 _check = errors.check
 
@@ -51,7 +51,7 @@ class Model(Handle):
         """
         fmt = _guess_format(path) if format is None else coerce(ModelFormat, format, "format")
         out = new_out(_lib.model_t)
-        _check(_lib.aisle_model_load(_arrays.encode(str(path), "path"), int(fmt), byref(out)))
+        _check(_lib.aisle_model_load(_arrays.path(path), int(fmt), byref(out)))
         return cls(out)
 
     @classmethod
@@ -60,6 +60,7 @@ class Model(Handle):
         if isinstance(data, str):
             data = data.encode("utf-8")
         data = bytes(data)
+        _ints.checked(len(data), "Model.parse: len(data)", 0, MAX_MODEL_BYTES)
         fmt = coerce(ModelFormat, format, "format")
         out = new_out(_lib.model_t)
         _check(_lib.aisle_model_parse(data, len(data), int(fmt), byref(out)))
@@ -78,8 +79,10 @@ class Model(Handle):
         return n.value
 
     def feature_name(self, column):
+        """The feature name of a column ("" when unnamed); OutOfRange past the last."""
+        column = _ints.index(column, "Model.feature_name: column", _ints.UINT64[1])
         s = c_char_p()
-        _check(_lib.aisle_model_feature_name(self._h, int(column), byref(s)))
+        _check(_lib.aisle_model_feature_name(self._h, column, byref(s)))
         return _arrays.decode(s.value)
 
     @property
@@ -103,6 +106,7 @@ class Model(Handle):
         """
         out_kind = int(coerce(Output, output, "output"))
         ptr, rows, cols, keep = _arrays.matrix(features, "features")
+        _ints.checked(rows, "Model.predict: rows of features", 0, MAX_ITEMS)
         k = self.num_outputs
         res = _arrays.Output(rows * k, "float32")
         _check(_lib.aisle_model_predict(self._h, ptr, rows, cols, out_kind, res.ptr, rows * k))

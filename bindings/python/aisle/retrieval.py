@@ -4,9 +4,23 @@ import dataclasses
 from ctypes import POINTER, byref, c_size_t, c_uint32, c_uint64, cast, sizeof
 from typing import Any
 
-from . import _arrays, _lib, errors
+from . import _arrays, _ints, _lib, errors
 from ._handle import Handle, new_out
-from .constants import InteractionType, Metric, PopularityMode, coerce
+from .constants import (
+    MAX_ANN_M,
+    MAX_COVISITATION_DISTANCE,
+    MAX_DIM,
+    MAX_EF,
+    MAX_ITEMS,
+    MAX_K,
+    MAX_QUOTA,
+    MAX_SEGMENTS,
+    MAX_THREADS,
+    InteractionType,
+    Metric,
+    PopularityMode,
+    coerce,
+)
 
 _check = errors.check
 
@@ -26,12 +40,12 @@ class SearchResult:
         return [(int(i), float(s)) for i, s in zip(self.items, self.scores)]
 
 
-def _search_params(ef, allowed, exclude, keep):
+def _search_params(where, ef, allowed, exclude, keep):
     if ef is None and allowed is None and exclude is None:
         return None
     p = _lib.SearchParams()
     p.size = sizeof(_lib.SearchParams)
-    p.ef = int(ef or 0)
+    p.ef = 0 if ef is None else _ints.checked(ef, where + ": ef", 0, MAX_EF)
     if allowed is not None:
         ptr, n, k = _arrays.vector(allowed, "uint32", "allowed")
         keep.append(k)
@@ -70,15 +84,15 @@ class AnnIndex(Handle):
     _what = "AnnIndex"
 
     @staticmethod
-    def _options(metric, m, ef_construction, default_ef, threads, seed):
+    def _options(where, metric, m, ef_construction, default_ef, threads, seed):
         o = _lib.AnnOptions()
         o.size = sizeof(_lib.AnnOptions)
         o.metric = coerce(Metric, metric, "metric")
-        o.threads = int(threads)
-        o.m = int(m)
-        o.ef_construction = int(ef_construction)
-        o.default_ef = int(default_ef)
-        o.seed = int(seed)
+        o.threads = _ints.checked(threads, where + ": threads", 0, MAX_THREADS)
+        o.m = _ints.checked(m, where + ": m", 0, MAX_ANN_M)
+        o.ef_construction = _ints.checked(ef_construction, where + ": ef_construction", 0, MAX_EF)
+        o.default_ef = _ints.checked(default_ef, where + ": default_ef", 0, MAX_EF)
+        o.seed = _ints.checked(seed, where + ": seed", *_ints.UINT64)
         return o
 
     @classmethod
@@ -92,8 +106,8 @@ class AnnIndex(Handle):
         default_ef 64, 1 thread). InvalidArgument naming row and column for
         NaN/Inf or a zero row under cosine.
         """
-        o = cls._options(metric, m, ef_construction, default_ef, threads, seed)
-        ptr, rows, dim, keep = _arrays.matrix(data, "ANN data")
+        o = cls._options("AnnIndex.build", metric, m, ef_construction, default_ef, threads, seed)
+        ptr, rows, dim, keep = _arrays.matrix(data, "data")
         out = new_out(_lib.ann_index_t)
         _check(_lib.aisle_ann_index_build(ptr, rows, dim, byref(o), byref(out)))
         del keep
@@ -105,7 +119,8 @@ class AnnIndex(Handle):
         threads=0, seed=0,
     ):
         """Builds over a catalog's embeddings (FailedPrecondition without any)."""
-        o = cls._options(metric, m, ef_construction, default_ef, threads, seed)
+        o = cls._options("AnnIndex.from_catalog", metric, m, ef_construction, default_ef,
+                         threads, seed)
         out = new_out(_lib.ann_index_t)
         _check(_lib.aisle_ann_index_build_from_catalog(catalog._h, byref(o), byref(out)))
         return cls(out)
@@ -113,16 +128,14 @@ class AnnIndex(Handle):
     @classmethod
     def load(cls, path, expected_dim=0):
         """Reads an index written by :meth:`save` (checksummed AISLEANN file)."""
+        dim = _ints.checked(expected_dim, "AnnIndex.load: expected_dim", 0, MAX_DIM)
         out = new_out(_lib.ann_index_t)
-        _check(
-            _lib.aisle_ann_index_load(_arrays.encode(str(path), "path"), int(expected_dim),
-                                      byref(out))
-        )
+        _check(_lib.aisle_ann_index_load(_arrays.path(path), dim, byref(out)))
         return cls(out)
 
     def save(self, path):
         """Writes the index atomically."""
-        _check(_lib.aisle_ann_index_save(self._h, _arrays.encode(str(path), "path")))
+        _check(_lib.aisle_ann_index_save(self._h, _arrays.path(path)))
 
     def __len__(self):
         n = c_size_t()
@@ -142,24 +155,24 @@ class AnnIndex(Handle):
         them. InvalidArgument for a wrong dimension, NaN, or an index outside
         the index.
         """
+        k = _ints.checked(k, "AnnIndex.search: k", 0, MAX_K)
         keep = []
         q, qn, qk = _arrays.vector(query, "float32", "query")
-        params = _search_params(ef, allowed, exclude, keep)
+        params = _search_params("AnnIndex.search", ef, allowed, exclude, keep)
         h = self._h
         return _run_topk(
-            lambda it, sc, n: _lib.aisle_ann_index_search(h, q, qn, int(k), params, it, sc, n), k
+            lambda it, sc, n: _lib.aisle_ann_index_search(h, q, qn, k, params, it, sc, n), k
         )
 
     def search_by_seeds(self, seeds, k=10, ef=None, allowed=None, exclude=None):
         """As search, with the mean of the seed items' vectors (seeds never returned)."""
+        k = _ints.checked(k, "AnnIndex.search_by_seeds: k", 0, MAX_K)
         keep = []
         s, sn, sk = _arrays.vector(seeds, "uint32", "seeds")
-        params = _search_params(ef, allowed, exclude, keep)
+        params = _search_params("AnnIndex.search_by_seeds", ef, allowed, exclude, keep)
         h = self._h
         return _run_topk(
-            lambda it, sc, n: _lib.aisle_ann_index_search_by_seeds(
-                h, s, sn, int(k), params, it, sc, n
-            ),
+            lambda it, sc, n: _lib.aisle_ann_index_search_by_seeds(h, s, sn, k, params, it, sc, n),
             k,
         )
 
@@ -198,12 +211,16 @@ class CoVisitation(Handle):
     _what = "CoVisitation"
 
     def __init__(self, num_items, max_distance=0, window_micros=0, top_n=0):
+        """Zero options take the defaults (max_distance 5, a 1-hour window,
+        top_n 50); window_micros < 0 means no window."""
         o = _lib.CovisitationOptions()
         o.size = sizeof(_lib.CovisitationOptions)
-        o.num_items = int(num_items)
-        o.max_distance = int(max_distance)
-        o.window_micros = int(window_micros)
-        o.top_n = int(top_n)
+        o.num_items = _ints.checked(num_items, "CoVisitation: num_items", 1, MAX_ITEMS)
+        o.max_distance = _ints.checked(max_distance, "CoVisitation: max_distance", 0,
+                                       MAX_COVISITATION_DISTANCE)
+        o.window_micros = _ints.checked(window_micros, "CoVisitation: window_micros",
+                                        *_ints.INT64)
+        o.top_n = _ints.checked(top_n, "CoVisitation: top_n", 0, MAX_QUOTA)
         out = new_out(_lib.covisitation_t)
         _check(_lib.aisle_covisitation_create(byref(o), byref(out)))
         super().__init__(out)
@@ -222,14 +239,13 @@ class CoVisitation(Handle):
 
     def retrieve(self, seeds, quota=10, allowed=None, exclude=None):
         """Items co-visited with `seeds` (weights summed), up to `quota`."""
+        quota = _ints.checked(quota, "CoVisitation.retrieve: quota", 0, MAX_QUOTA)
         keep = []
         s, sn, sk = _arrays.vector(seeds, "uint32", "seeds")
-        params = _search_params(None, allowed, exclude, keep)
+        params = _search_params("CoVisitation.retrieve", None, allowed, exclude, keep)
         h = self._h
         return _run_topk(
-            lambda it, sc, n: _lib.aisle_covisitation_retrieve(
-                h, s, sn, int(quota), params, it, sc, n
-            ),
+            lambda it, sc, n: _lib.aisle_covisitation_retrieve(h, s, sn, quota, params, it, sc, n),
             quota,
         )
 
@@ -250,27 +266,30 @@ class Popularity(Handle):
     _what = "Popularity"
 
     @staticmethod
-    def _options(num_items, num_segments, half_life_micros, top_n, keep, item_categories=None,
-                 num_categories=0):
+    def _options(where, num_items, num_segments, half_life_micros, top_n, keep,
+                 item_categories=None, num_categories=0):
         o = _lib.PopularityOptions()
         o.size = sizeof(_lib.PopularityOptions)
-        o.num_items = int(num_items)
+        if num_items is not None:  # None: taken from a catalog
+            o.num_items = _ints.checked(num_items, where + ": num_items", 1, MAX_ITEMS)
         if item_categories is not None:
             ptr, n, k = _arrays.vector(item_categories, "uint32", "item_categories")
             keep.append(k)
             o.item_categories = ptr
-        o.num_categories = int(num_categories)
-        o.num_segments = int(num_segments)
-        o.half_life_micros = int(half_life_micros)
-        o.top_n = int(top_n)
+        o.num_categories = _ints.checked(num_categories, where + ": num_categories", 0,
+                                         MAX_ITEMS)
+        o.num_segments = _ints.checked(num_segments, where + ": num_segments", 0, MAX_SEGMENTS)
+        o.half_life_micros = _ints.checked(half_life_micros, where + ": half_life_micros",
+                                           *_ints.INT64)
+        o.top_n = _ints.checked(top_n, where + ": top_n", 0, MAX_QUOTA)
         return o
 
     def __init__(self, num_items, item_categories=None, num_categories=0, num_segments=0,
                  half_life_micros=0, top_n=0, _ptr=None):
         if _ptr is None:
             keep = []
-            o = self._options(num_items, num_segments, half_life_micros, top_n, keep,
-                              item_categories, num_categories)
+            o = self._options("Popularity", num_items, num_segments, half_life_micros, top_n,
+                              keep, item_categories, num_categories)
             _ptr = new_out(_lib.popularity_t)
             _check(_lib.aisle_popularity_create(byref(o), byref(_ptr)))
         super().__init__(_ptr)
@@ -279,15 +298,17 @@ class Popularity(Handle):
     def for_catalog(cls, catalog, num_segments=0, half_life_micros=0, top_n=0):
         """Categories (leaf category indices) taken from the catalog."""
         keep = []
-        o = cls._options(0, num_segments, half_life_micros, top_n, keep)
+        o = cls._options("Popularity.for_catalog", None, num_segments, half_life_micros, top_n,
+                         keep)
         out = new_out(_lib.popularity_t)
         _check(_lib.aisle_popularity_create_for_catalog(catalog._h, byref(o), byref(out)))
         return cls(0, _ptr=out)
 
     def apply(self, items, times_micros, types=None, sessions=None, segment=0):
         """Counts events in the global, category and `segment` (0 = none) scopes."""
+        segment = _ints.checked(segment, "Popularity.apply: segment", 0, MAX_SEGMENTS)
         (se, it, tm, ty, n), keep = _interaction_columns(items, times_micros, types, sessions)
-        _check(_lib.aisle_popularity_apply(self._h, se, it, tm, ty, n, int(segment)))
+        _check(_lib.aisle_popularity_apply(self._h, se, it, tm, ty, n, segment))
         del keep
 
     def publish(self):
@@ -298,14 +319,16 @@ class Popularity(Handle):
     def retrieve(self, quota=10, mode=PopularityMode.POPULAR, categories=None, segment=0,
                  allowed=None, exclude=None):
         """Most popular (scoped to `categories`, else `segment`, else global) or trending."""
+        quota = _ints.checked(quota, "Popularity.retrieve: quota", 0, MAX_QUOTA)
+        segment = _ints.checked(segment, "Popularity.retrieve: segment", 0, MAX_SEGMENTS)
         keep = []
         c, cn, ck = _arrays.vector(categories, "uint32", "categories")
-        params = _search_params(None, allowed, exclude, keep)
+        params = _search_params("Popularity.retrieve", None, allowed, exclude, keep)
         md = int(coerce(PopularityMode, mode, "mode"))
         h = self._h
         return _run_topk(
             lambda it, sc, n: _lib.aisle_popularity_retrieve(
-                h, md, c, cn, int(segment), int(quota), params, it, sc, n
+                h, md, c, cn, segment, quota, params, it, sc, n
             ),
             quota,
         )

@@ -99,9 +99,9 @@ def test_refused_event_leaves_no_trace_in_any_table():
 # --------------------------------------------------------------- resources
 
 @pytest.mark.parametrize("field,value,needle", [
-    ("history_length", 5000, "history_length = 5000 is outside [0, 1000]"),
-    ("isolation_threads", 100000, "threads = 100000 is outside [1, 256]"),
-    ("num_segments", 5000, "num_segments = 5000"),
+    ("history_length", 5000, "history_length = 5000 is outside [0, 1024]"),
+    ("isolation_threads", 100000, "isolation_threads = 100000 is outside [0, 256]"),
+    ("num_segments", 70000, "num_segments = 70000"),
     ("event_max_age_micros", -5, "event_max_age_micros = -5"),
 ])
 def test_absurd_engine_options_fail_cleanly_naming_the_option(field, value, needle):

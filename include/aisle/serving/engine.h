@@ -65,8 +65,8 @@ using HostScorer = std::function<absl::Status(MatrixView features, absl::Span<fl
 
 // Bounds on EngineOptions (Create refuses values beyond them, naming the
 // option, its value and the range).
-inline constexpr uint32_t kMaxHistoryLength = 1000;
-inline constexpr uint32_t kMaxSegments = 4096;
+inline constexpr uint32_t kMaxHistoryLength = 1024;
+inline constexpr uint32_t kMaxSegments = 65536;
 
 struct EngineOptions {
   const Clock* clock = &Clock::Real();
