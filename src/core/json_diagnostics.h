@@ -252,8 +252,10 @@ inline std::string Reason(const std::string& message) {
 // "<what>:<line>:<column> (byte <offset>): <path>: <reason>" for a text that
 // does not parse (path omitted at the root). A number too large for a double
 // is reported as "number <text> overflows a double".
+// `first_line` and `first_byte` place `text` in a larger file (one line of
+// a JSONL file).
 inline std::string DescribeJsonParseError(absl::string_view text, absl::string_view what,
-                                          size_t first_line = 1) {
+                                          size_t first_line = 1, size_t first_byte = 0) {
   const char* cursor = text.data();
   json_detail::PathSax sax(text.data(), &cursor, nullptr);
   json_detail::RunSax(text, sax, &cursor);
@@ -269,7 +271,8 @@ inline std::string DescribeJsonParseError(absl::string_view text, absl::string_v
     reason = absl::StrCat("malformed JSON: ", json_detail::Reason(sax.error_message));
   }
   if (at > text.size()) at = text.size();
-  return absl::StrCat(what, ":", JsonLineColumn(text, at, first_line), " (byte ", at, "): ",
+  return absl::StrCat(what, ":", JsonLineColumn(text, at, first_line), " (byte ",
+                      first_byte + at, "): ",
                       sax.error_path.empty() ? "" : absl::StrCat(sax.error_path, ": "), reason);
 }
 
