@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "aisle/core/event_time.h"
 #include "retrieval/covisitation_scratch.h"
 
 namespace aisle::retrieval {
@@ -84,10 +85,13 @@ absl::Status CheckItem(const Interaction& e, size_t num_items, absl::string_view
   }
   const auto t = static_cast<uint8_t>(e.type);
   if (t >= kNumInteractionTypes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "co-visitation: ", where, ": unknown interaction type ", int{t}, " for item ", e.item));
+    return absl::InvalidArgumentError(absl::StrCat("co-visitation: ", where,
+                                                   ": unknown interaction type ", int{t},
+                                                   " for item index ", e.item));
   }
-  return absl::OkStatus();
+  // Times are subtracted from each other: an insane one would overflow.
+  return CheckTimeMicros(e.time_micros, absl::StrCat("co-visitation: ", where, ": item index ",
+                                                     e.item, " (session ", e.session, ")"));
 }
 
 int64_t AbsDiff(int64_t a, int64_t b) { return a > b ? a - b : b - a; }
