@@ -57,9 +57,11 @@ class LiveInventory {
   };
 
   // `num_items` items, all with stock 0 and reserved 0. `capacity` (at least
-  // num_items) bounds Grow().
+  // num_items) bounds Grow(). Both must be below 2^32-1 (FromStock checks it
+  // and returns a Status; this constructor cannot).
   explicit LiveInventory(size_t num_items, size_t capacity = 0);
-  // Stock from a snapshot column; InvalidArgument naming the first negative.
+  // Stock from a snapshot column; InvalidArgument naming the first negative,
+  // or a capacity outside [0, 2^32-1).
   static absl::StatusOr<std::unique_ptr<LiveInventory>> FromStock(absl::Span<const int32_t> stock,
                                                                   size_t capacity = 0);
   // A new inventory for a renumbered catalog: new item i takes old item
