@@ -574,6 +574,11 @@ absl::StatusOr<GbdtModel> ParseBinaryImpl(absl::string_view bytes, absl::string_
   // Text (a LightGBM model, JSON of any kind) is never a legacy binary: say
   // what it is instead of reporting it as a truncated binary.
   const internal::ModelFormat format = internal::SniffModelFormat(bytes);
+  if (format == internal::ModelFormat::kXgboostJson) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": this looks like an XGBoost JSON model, not an XGBoost legacy binary model; parse "
+              "it with ParseXgboostJson (LoadXgboostModelFile tells the two apart)"));
+  }
   if (format != internal::ModelFormat::kXgboostBinary && format != internal::ModelFormat::kUnknown) {
     return internal::WrongFormatError(what, format, "an XGBoost legacy binary model");
   }

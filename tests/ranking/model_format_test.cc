@@ -130,6 +130,15 @@ TEST(ModelFormat, XgboostJsonGivenAsAisleLinearJsonSaysWhichParser) {
              "this looks like an aisle linear model");
 }
 
+TEST(ModelFormat, XgboostJsonGivenToTheBinaryParserSaysWhichParser) {
+  const std::string path = testing::RankingFixture("xgb_binary_logistic.json");
+  auto bytes = ReadFileToString(path);
+  ASSERT_TRUE(bytes.ok());
+  ExpectSays(ParseXgboostBinary("\n  " + *bytes, "m.json"),
+             "m.json: this looks like an XGBoost JSON model, not an XGBoost legacy binary model; "
+             "parse it with ParseXgboostJson");
+}
+
 TEST(ModelFormat, TextThatIsNoModelIsNotCalledATruncatedBinary) {
   ExpectSays(ParseXgboostBinary("hello, world\n", "m.bin"),
              "m.bin: this looks like text that is not a model aisle knows, not an XGBoost legacy "
