@@ -1,6 +1,7 @@
 #include "aisle/catalog/catalog_builder.h"
 
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <string>
 #include <utility>
@@ -10,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "aisle/core/event_time.h"
+#include "aisle/core/external_id.h"
 #include "aisle/core/status_macros.h"
 
 namespace aisle::catalog {
@@ -28,18 +31,26 @@ const char* NonFiniteName(float v) { return std::isnan(v) ? "NaN" : "Inf"; }
 
 CatalogBuilder::CatalogBuilder(CatalogBuilderOptions options)
     : options_(options), dim_(options.embedding_dim < -1 ? -1 : options.embedding_dim) {
-  if (options_.expected_items > 0) {
-    const size_t n = options_.expected_items;
-    catalog_.ids_.reserve(n);
-    catalog_.titles_.reserve(n);
-    catalog_.index_.reserve(n);
-    catalog_.category_.reserve(n);
-    catalog_.brand_.reserve(n);
-    catalog_.price_.reserve(n);
-    catalog_.stock_.reserve(n);
-    catalog_.launch_micros_.reserve(n);
-    catalog_.attr_offsets_.reserve(n + 1);
-    if (dim_ > 0) catalog_.embeddings_.reserve(n * size_t(dim_));
+  // expected_items is only a hint: a value beyond what a catalog can hold, or
+  // than memory allows, pre-sizes nothing (a constructor cannot fail).
+  const size_t n = options_.expected_items;
+  if (n > 0 && n < size_t{kInvalidItem}) {
+    try {
+      catalog_.ids_.reserve(n);
+      catalog_.titles_.reserve(n);
+      catalog_.index_.reserve(n);
+      catalog_.category_.reserve(n);
+      catalog_.brand_.reserve(n);
+      catalog_.price_.reserve(n);
+      catalog_.stock_.reserve(n);
+      catalog_.launch_micros_.reserve(n);
+      catalog_.attr_offsets_.reserve(n + 1);
+      if (dim_ > 0 && n <= (size_t{1} << 36) / size_t(dim_)) {
+        catalog_.embeddings_.reserve(n * size_t(dim_));
+      }
+    } catch (const std::exception&) {
+      catalog_ = Catalog();
+    }
   }
 }
 
@@ -65,9 +76,13 @@ absl::StatusOr<CatalogBuilder::TempCategory> CatalogBuilder::ResolveCategory(con
             absl::StrCat(ItemName(item, position), ": category path level ", l + 1, " is empty"));
       }
       if (level.find('>') != absl::string_view::npos) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            ItemName(item, position), ": category level '", level, "' contains the separator '>'"));
+        return absl::InvalidArgumentError(absl::StrCat(ItemName(item, position),
+                                                       ": category level '", PrintableId(level),
+                                                       "' contains the separator '>'"));
       }
+      AISLE_RETURN_IF_ERROR(CheckExternalId(
+          absl::StripAsciiWhitespace(level),
+          absl::StrCat(ItemName(item, position), ": field 'category' level ", l + 1)));
     }
     TempCategory node = kNoNode;
     for (absl::string_view level : item.category_path) {
@@ -88,13 +103,17 @@ absl::StatusOr<CatalogBuilder::TempCategory> CatalogBuilder::ResolveCategory(con
     const absl::string_view level = absl::StripAsciiWhitespace(
         raw.substr(start, end == absl::string_view::npos ? absl::string_view::npos : end - start));
     if (level.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(ItemName(item, position), ": category '", raw,
-                                                     "' has an empty level ", levels_.size() + 1));
+      return absl::InvalidArgumentError(absl::StrCat(ItemName(item, position), ": category '",
+                                                     PrintableId(raw), "' has an empty level ",
+                                                     levels_.size() + 1));
     }
     if (sep != '>' && level.find('>') != absl::string_view::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(ItemName(item, position), ": category level '", level, "' contains '>'"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          ItemName(item, position), ": category level '", PrintableId(level), "' contains '>'"));
     }
+    AISLE_RETURN_IF_ERROR(CheckExternalId(
+        level, absl::StrCat(ItemName(item, position), ": field 'category' level ",
+                            levels_.size() + 1)));
     levels_.push_back(level);
     if (end == absl::string_view::npos) break;
     start = end + 1;
@@ -122,6 +141,9 @@ absl::Status CatalogBuilder::AddItem(const ItemSpec& item) {
   if (item.id.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("item #", position, ": empty id"));
   }
+  // The id rule (docs/catalog.md): 1..1024 bytes of UTF-8 text without
+  // control characters, so that every id can be passed back as a C string.
+  AISLE_RETURN_IF_ERROR(CheckExternalId(item.id, absl::StrCat("item #", position, ": field 'id'")));
   if (position >= size_t{kInvalidItem}) {
     return absl::ResourceExhaustedError(
         absl::StrCat("item '", item.id, "': catalog is full (", position, " items)"));
@@ -133,6 +155,19 @@ absl::Status CatalogBuilder::AddItem(const ItemSpec& item) {
   if (item.price < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("item '", item.id, "': negative price ", item.price));
+  }
+  // Names that filters and rules look up by string follow the id rule too.
+  if (!item.brand.empty() && catalog_.brand_by_name_.find(item.brand) ==
+                                 catalog_.brand_by_name_.end()) {
+    AISLE_RETURN_IF_ERROR(
+        CheckExternalId(item.brand, absl::StrCat("item '", item.id, "': field 'brand'")));
+  }
+  // Launch time: unknown (InfinitePast, or INT64_MIN microseconds), or a sane time.
+  const bool unknown_launch = item.launch_time == absl::InfinitePast() ||
+                              item.launch_time == absl::FromUnixMicros(Catalog::kUnknownTime);
+  if (!unknown_launch) {
+    AISLE_RETURN_IF_ERROR(
+        CheckTime(item.launch_time, absl::StrCat("item '", item.id, "': field 'launch_time'")));
   }
   int dim = dim_;
   if (dim == -1 && position == 0) dim = static_cast<int>(item.embedding.size());
@@ -159,6 +194,16 @@ absl::Status CatalogBuilder::AddItem(const ItemSpec& item) {
     if (key.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("item '", item.id, "': attribute #", a, " has an empty key"));
+    }
+    if (catalog_.attr_key_by_name_.find(key) == catalog_.attr_key_by_name_.end()) {
+      AISLE_RETURN_IF_ERROR(CheckExternalId(
+          key, absl::StrCat("item '", item.id, "': attribute #", a, " key")));
+    }
+    const absl::string_view value = item.attributes[a].value;
+    if (!value.empty() &&
+        catalog_.attr_value_by_name_.find(value) == catalog_.attr_value_by_name_.end()) {
+      AISLE_RETURN_IF_ERROR(CheckExternalId(
+          value, absl::StrCat("item '", item.id, "': attribute '", key, "' value")));
     }
     for (size_t b = 0; b < a; ++b) {
       if (item.attributes[b].key == key) {
@@ -234,14 +279,19 @@ absl::Status CatalogBuilder::AddItem(const ItemSpec& item) {
 }
 
 absl::Status CatalogBuilder::AttachEmbeddings(EmbeddingMatrix m) {
-  if (m.dim == 0 || m.data.size() != m.rows * m.dim) {
-    return absl::InvalidArgumentError(absl::StrCat("embedding matrix: ", m.rows, " rows x ", m.dim,
-                                                   " dims needs ", m.rows * m.dim, " floats, has ",
-                                                   m.data.size()));
+  // rows x dim must be exactly the floats given (checked without overflow).
+  if (m.dim == 0 || m.rows > m.data.size() / m.dim || m.data.size() != m.rows * m.dim) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "embedding matrix: rows = ", m.rows, " x dim = ", m.dim, " does not match the ",
+        m.data.size(), " floats given (dim must be >= 1 and rows x dim = the float count)"));
   }
   if (!m.ids.empty() && m.ids.size() != m.rows) {
     return absl::InvalidArgumentError(
         absl::StrCat("embedding matrix: ", m.rows, " rows but ", m.ids.size(), " ids"));
+  }
+  for (size_t r = 0; r < m.ids.size(); ++r) {
+    AISLE_RETURN_IF_ERROR(
+        CheckExternalId(m.ids[r], absl::StrCat("embedding matrix row ", r, ": field 'id'")));
   }
   if (any_item_embedding_) {
     return absl::FailedPreconditionError(

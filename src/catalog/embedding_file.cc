@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "aisle/core/blob.h"
+#include "aisle/core/external_id.h"
 #include "aisle/core/file.h"
 #include "aisle/core/status_macros.h"
 #include "read_whole_file.h"
@@ -168,9 +169,12 @@ absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view bytes, size_t file_si
     return Bad(what, absl::StrCat(".npy array must be 2-D (rows x dim), shape is ", shape));
   }
   const uint64_t rows = dims[0], dim = dims[1];
-  if (dim == 0) return Bad(what, ".npy array has dimension 0");
+  if (dim == 0) return Bad(what, ".npy header field 'shape' has dimension 0");
   if (dim > (uint64_t{1} << 31) || (rows != 0 && rows > (uint64_t{1} << 40) / dim)) {
-    return Bad(what, absl::StrCat(".npy shape ", shape, " is too large"));
+    return Bad(what, absl::StrCat(".npy header field 'shape' is ", shape, ": rows ", rows,
+                                  " x dim ", dim,
+                                  " is outside the accepted range (dim <= 2^31, rows x dim <= "
+                                  "2^40): corrupt header"));
   }
   NpyHeader h;
   h.rows = rows;
@@ -180,8 +184,9 @@ absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view bytes, size_t file_si
   const uint64_t need = rows * dim * itemsize;
   if (file_size < h.data_start || file_size - h.data_start != need) {
     const uint64_t have = file_size < h.data_start ? 0 : file_size - h.data_start;
-    return Bad(what, absl::StrCat(".npy data is ", have, " bytes, shape ", shape, " of ", descr,
-                                  " needs ", need, have < need ? " (truncated)" : ""));
+    return Bad(what, absl::StrCat(".npy data is ", have, " bytes, header field 'shape' ", shape,
+                                  " of ", descr, " needs ", need,
+                                  have < need ? " (truncated file or corrupt header)" : ""));
   }
   return h;
 }
@@ -262,9 +267,16 @@ absl::StatusOr<std::string> EncodeEmbeddingBlob(MatrixView m,
     return absl::InvalidArgumentError(
         absl::StrCat("AISLEEMB: dimension ", m.cols, " must be in [1, 2^32)"));
   }
+  if (m.rows > (uint64_t{1} << 40) / m.cols) {
+    return absl::InvalidArgumentError(absl::StrCat("AISLEEMB: rows ", m.rows, " x dim ", m.cols,
+                                                   " is outside the accepted range (<= 2^40)"));
+  }
   if (!ids.empty() && ids.size() != m.rows) {
     return absl::InvalidArgumentError(
         absl::StrCat("AISLEEMB: ", ids.size(), " ids for ", m.rows, " rows"));
+  }
+  for (size_t r = 0; r < ids.size(); ++r) {
+    AISLE_RETURN_IF_ERROR(CheckExternalId(ids[r], absl::StrCat("AISLEEMB row ", r, ": field 'id'")));
   }
   std::string payload;
   size_t id_bytes = 0;
@@ -299,29 +311,41 @@ absl::StatusOr<EmbeddingMatrix> ParseEmbeddingBlob(absl::string_view bytes,
   const uint32_t flags = LoadLe<uint32_t>(p.data() + 12);
   if (dim == 0) return Bad(what, "AISLEEMB dimension is 0");
   if ((flags & ~1u) != 0) return Bad(what, absl::StrCat("AISLEEMB unknown flags ", flags));
-  if (rows > (uint64_t{1} << 40) / dim) {
-    return Bad(what, absl::StrCat("AISLEEMB shape ", rows, " x ", dim, " is too large"));
-  }
   p.remove_prefix(16);
+  if (rows > (uint64_t{1} << 40) / dim) {
+    return Bad(what, absl::StrCat("AISLEEMB header field 'rows' = ", rows, " x field 'dim' = ",
+                                  dim, " is more than 2^40 values: corrupt header"));
+  }
   std::vector<std::string> ids;
   if (flags & 1u) {
-    if (rows > p.size() / 4) return Bad(what, "AISLEEMB ids are truncated");
+    // Each id takes at least its 4-byte length: more rows than that is a
+    // corrupt header (checked before anything is sized from it).
+    if (rows > p.size() / 4) {
+      return Bad(what, absl::StrCat("AISLEEMB header field 'rows' = ", rows, ", but the ",
+                                    p.size(), " payload bytes after the header hold at most ",
+                                    p.size() / 4, " ids: corrupt header or truncated file"));
+    }
     ids.reserve(rows);
     for (uint64_t r = 0; r < rows; ++r) {
       if (p.size() < 4) return Bad(what, absl::StrCat("AISLEEMB id of row ", r, " is truncated"));
       const uint32_t len = LoadLe<uint32_t>(p.data());
       p.remove_prefix(4);
       if (p.size() < len) {
-        return Bad(what, absl::StrCat("AISLEEMB id of row ", r, " is truncated"));
+        return Bad(what, absl::StrCat("AISLEEMB id of row ", r, " is truncated (length ", len,
+                                      ", ", p.size(), " bytes left)"));
       }
       ids.emplace_back(p.substr(0, len));
+      AISLE_RETURN_IF_ERROR(
+          CheckExternalId(ids.back(), absl::StrCat(what, ": AISLEEMB row ", r, ": field 'id'")));
       p.remove_prefix(len);
     }
   }
   const uint64_t need = rows * dim * 4;
   if (p.size() != need) {
     return Bad(what, absl::StrCat("AISLEEMB float data is ", p.size(), " bytes, ", rows, " x ", dim,
-                                  " needs ", need));
+                                  " needs ", need, " (header fields 'rows' x 'dim'): ",
+                                  p.size() < need ? "truncated file or corrupt header"
+                                                  : "trailing bytes or corrupt header"));
   }
   AISLE_ASSIGN_OR_RETURN(EmbeddingMatrix m, AllocMatrix(rows, dim, what));
   std::memcpy(m.data.data(), p.data(), need);

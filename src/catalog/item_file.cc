@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -14,8 +15,11 @@
 #include "absl/time/time.h"
 #include "aisle/catalog/csv_reader.h"
 #include "aisle/catalog/embedding_file.h"
+#include "aisle/core/event_time.h"
+#include "aisle/core/external_id.h"
 #include "aisle/core/file.h"
 #include "aisle/core/status_macros.h"
+#include "core/json_diagnostics.h"
 #include "nlohmann/json.hpp"
 #include "read_whole_file.h"
 
@@ -39,26 +43,45 @@ absl::Status AtLine(const absl::Status& s, absl::string_view what, size_t line) 
   return absl::Status(s.code(), absl::StrCat(what, ":", line, ": ", s.message()));
 }
 
-bool ParseFloat(absl::string_view s, float& out) {
+// Parses a whole cell as a float or int32; on failure `why` says whether the
+// text is not a number or a number out of the type's range.
+template <typename T>
+bool ParseNumber(absl::string_view s, T& out, const char*& why) {
   s = absl::StripAsciiWhitespace(s);
+  why = "not a number";
   if (s.empty()) return false;
   if (s.front() == '+') s.remove_prefix(1);
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (ec == std::errc::result_out_of_range && ptr == s.data() + s.size()) {
+    why = std::is_same_v<T, float> ? "out of range for a float" : "out of range for int32";
+    return false;
+  }
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
-bool ParseInt32(absl::string_view s, int32_t& out) {
-  s = absl::StripAsciiWhitespace(s);
-  if (s.empty()) return false;
-  if (s.front() == '+') s.remove_prefix(1);
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && ptr == s.data() + s.size();
+// Checks an id cell against the id rule (docs/catalog.md).
+absl::Status CheckIdField(absl::string_view id, absl::string_view what, size_t line) {
+  return CheckExternalId(id, absl::StrCat(what, ":", line, ": field 'id'"));
 }
 
-// Unix seconds (integer or decimal) or RFC 3339. Empty = unknown.
+// A launch time read from a file: unknown, or a sane time.
+absl::Status CheckLaunchTime(absl::Time t, absl::string_view text, absl::string_view what,
+                             size_t line) {
+  if (t == absl::InfinitePast()) return absl::OkStatus();
+  absl::Status s = CheckTime(t, absl::StrCat(what, ":", line, ": field 'launch_time'"));
+  if (s.ok()) return s;
+  return absl::InvalidArgumentError(absl::StrCat(
+      s.message(), " (written as '", text.substr(0, 40),
+      "'; leave the field empty, or write -9223372036854775808, for an unknown launch time)"));
+}
+
+// INT64_MIN, aisle's "no time" value, as an integer in a file.
+constexpr absl::string_view kUnknownTimeText = "-9223372036854775808";
+
+// Unix seconds (integer or decimal) or RFC 3339. Empty (or INT64_MIN) = unknown.
 bool ParseLaunchTime(absl::string_view s, absl::Time& out, std::string& err) {
   s = absl::StripAsciiWhitespace(s);
-  if (s.empty()) {
+  if (s.empty() || s == kUnknownTimeText) {
     out = absl::InfinitePast();
     return true;
   }
@@ -93,13 +116,13 @@ bool ParseLaunchTime(absl::string_view s, absl::Time& out, std::string& err) {
   return absl::ParseTime(absl::RFC3339_full, std::string(s), &out, &err);
 }
 
-// Narrows a JSON number to float; out-of-range values become +-Inf (which
-// the builder then rejects, naming the item) instead of undefined behaviour.
-float ToFloat(const Json& v) {
+// Narrows a JSON number to float; false when it is outside float's range
+// (instead of undefined behaviour).
+bool ToFloat(const Json& v, float& out) {
   const double d = v.get<double>();
-  if (d > 3.4028234663852886e38) return INFINITY;
-  if (d < -3.4028234663852886e38) return -INFINITY;
-  return static_cast<float>(d);
+  if (!(d >= -3.4028234663852886e38 && d <= 3.4028234663852886e38)) return false;
+  out = static_cast<float>(d);
+  return true;
 }
 
 }  // namespace
@@ -156,21 +179,28 @@ absl::Status AddItemsFromCsv(absl::string_view text, absl::string_view what,
     }
     ItemSpec item;
     item.id = f[known[kId]];
-    if (!ParseFloat(f[known[kPrice]], item.price)) {
+    AISLE_RETURN_IF_ERROR(CheckIdField(item.id, what, line));
+    const char* why = "";
+    if (!ParseNumber(f[known[kPrice]], item.price, why)) {
       return FieldError(what, line, "price",
-                        absl::StrCat("cannot parse '", f[known[kPrice]], "' as a number"));
+                        absl::StrCat("cannot parse '", PrintableId(f[known[kPrice]]),
+                                     "' as a number (", why, ")"));
     }
-    if (!ParseInt32(f[known[kStock]], item.stock)) {
+    if (!ParseNumber(f[known[kStock]], item.stock, why)) {
       return FieldError(what, line, "stock",
-                        absl::StrCat("cannot parse '", f[known[kStock]], "' as a 32-bit integer"));
+                        absl::StrCat("cannot parse '", PrintableId(f[known[kStock]]),
+                                     "' as a 32-bit integer (", why, ")"));
     }
     if (known[kCategory] >= 0) item.category = f[known[kCategory]];
     if (known[kBrand] >= 0) item.brand = absl::StripAsciiWhitespace(f[known[kBrand]]);
     if (known[kTitle] >= 0) item.title = f[known[kTitle]];
-    if (known[kLaunchTime] >= 0 && !ParseLaunchTime(f[known[kLaunchTime]], item.launch_time, err)) {
-      return FieldError(what, line, "launch_time",
-                        absl::StrCat("cannot parse '", f[known[kLaunchTime]],
-                                     "' as unix seconds or RFC 3339 (", err, ")"));
+    if (known[kLaunchTime] >= 0) {
+      if (!ParseLaunchTime(f[known[kLaunchTime]], item.launch_time, err)) {
+        return FieldError(what, line, "launch_time",
+                          absl::StrCat("cannot parse '", PrintableId(f[known[kLaunchTime]]),
+                                       "' as unix seconds or RFC 3339 (", err, ")"));
+      }
+      AISLE_RETURN_IF_ERROR(CheckLaunchTime(item.launch_time, f[known[kLaunchTime]], what, line));
     }
     attrs.clear();
     for (const auto& [c, name] : attr_columns) {
@@ -202,15 +232,15 @@ absl::Status AddItemsFromJsonl(absl::string_view text, absl::string_view what,
     ++line;
     size_t end = text.find('\n', pos);
     if (end == absl::string_view::npos) end = text.size();
-    const absl::string_view raw = absl::StripAsciiWhitespace(text.substr(pos, end - pos));
+    const absl::string_view whole = text.substr(pos, end - pos);
+    const size_t line_start = pos;
     pos = end + 1;
-    if (raw.empty()) continue;
-    Json obj;
-    try {
-      obj = Json::parse(raw.begin(), raw.end());
-    } catch (const Json::exception& e) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ":", line, ": invalid JSON: ", e.what()));
+    if (absl::StripAsciiWhitespace(whole).empty()) continue;
+    Json obj = Json::parse(whole.begin(), whole.end(), nullptr, /*allow_exceptions=*/false);
+    if (obj.is_discarded()) {
+      // "items.jsonl:3:17 (byte 120): price: number 1e999 overflows a double"
+      return absl::InvalidArgumentError(::aisle::internal::DescribeJsonParseError(
+          whole, what, line, line_start));
     }
     if (!obj.is_object()) {
       return absl::InvalidArgumentError(
@@ -218,6 +248,7 @@ absl::Status AddItemsFromJsonl(absl::string_view text, absl::string_view what,
     }
     ItemSpec item;
     bool has_id = false, has_price = false, has_stock = false;
+    std::string overflow_field;  // the first number too large for a float
     levels.clear();
     attr_strings.clear();
     attrs.clear();
@@ -228,6 +259,7 @@ absl::Status AddItemsFromJsonl(absl::string_view text, absl::string_view what,
       if (key == "id") {
         if (v.is_string()) {
           item.id = v.get_ref<const std::string&>();
+          AISLE_RETURN_IF_ERROR(CheckIdField(item.id, what, line));
         } else if (v.is_number_integer()) {
           id_string = v.dump();
           item.id = id_string;
@@ -240,7 +272,7 @@ absl::Status AddItemsFromJsonl(absl::string_view text, absl::string_view what,
         if (!v.is_number()) {
           return FieldError(what, line, key, absl::StrCat("expected a number, got ", v.dump()));
         }
-        item.price = ToFloat(v);
+        if (!ToFloat(v, item.price) && overflow_field.empty()) overflow_field = key;
         has_price = true;
       } else if (key == "stock") {
         if (!v.is_number_integer() || v.get<int64_t>() < INT32_MIN ||
@@ -276,7 +308,13 @@ absl::Status AddItemsFromJsonl(absl::string_view text, absl::string_view what,
         }
       } else if (key == "launch_time") {
         if (v.is_number_integer()) {
-          item.launch_time = absl::FromUnixSeconds(v.get<int64_t>());
+          // INT64_MIN is aisle's "no time" value: unknown, like null.
+          item.launch_time = v.is_number_unsigned() || v.get<int64_t>() != INT64_MIN
+                                 ? absl::FromUnixSeconds(v.get<int64_t>())
+                                 : absl::InfinitePast();
+          if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX}) {
+            item.launch_time = absl::InfiniteFuture();
+          }
         } else if (v.is_number()) {
           const double secs = v.get<double>();
           if (!(std::fabs(secs) < 9.2e12)) {
@@ -294,6 +332,7 @@ absl::Status AddItemsFromJsonl(absl::string_view text, absl::string_view what,
           return FieldError(what, line, key,
                             absl::StrCat("expected a number or a string, got ", v.type_name()));
         }
+        AISLE_RETURN_IF_ERROR(CheckLaunchTime(item.launch_time, v.dump(), what, line));
       } else if (key == "attributes") {
         if (v.is_null()) continue;
         if (!v.is_object()) {
@@ -333,7 +372,11 @@ absl::Status AddItemsFromJsonl(absl::string_view text, absl::string_view what,
             return FieldError(what, line, absl::StrCat("embedding[", d, "]"),
                               absl::StrCat("expected a number, got ", v[d].dump()));
           }
-          embedding.push_back(ToFloat(v[d]));
+          float x = 0.0f;
+          if (!ToFloat(v[d], x) && overflow_field.empty()) {
+            overflow_field = absl::StrCat("embedding[", d, "]");
+          }
+          embedding.push_back(x);
         }
         item.embedding = embedding;
       } else if (!options.ignore_unknown_fields) {
@@ -343,6 +386,15 @@ absl::Status AddItemsFromJsonl(absl::string_view text, absl::string_view what,
     if (!has_id) return FieldError(what, line, "id", "missing");
     if (!has_price) return FieldError(what, line, "price", "missing");
     if (!has_stock) return FieldError(what, line, "stock", "missing");
+    if (!overflow_field.empty()) {
+      // Named once the item's id is known: "items.jsonl:3: item 'a': field
+      // 'embedding[0]': 1e300 is out of range for a float".
+      const size_t at = ::aisle::internal::LocateJsonValue(whole, overflow_field);
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ":", line, ": item '", item.id, "': field '", overflow_field, "': ",
+          at == std::string::npos ? "value" : ::aisle::internal::JsonTokenAt(whole, at),
+          " is out of range for a float"));
+    }
     const absl::Status s = builder.AddItem(item);
     if (!s.ok()) return AtLine(s, what, line);
   }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "aisle/catalog/catalog_builder.h"
+#include "aisle/core/event_time.h"
 #include "aisle/core/status_macros.h"
 
 namespace aisle::catalog {
@@ -125,7 +126,65 @@ std::vector<ItemIndex> PopularityOrder(size_t items, uint64_t seed) {
   return order;
 }
 
+// Every size is checked before anything is allocated from it.
+absl::Status ValidateOptions(const SyntheticCatalogOptions& o) {
+  auto out_of_range = [](absl::string_view field, auto value, absl::string_view range) {
+    return absl::InvalidArgumentError(absl::StrCat("synthetic catalog: SyntheticCatalogOptions.",
+                                                   field, " = ", value, " is outside ", range));
+  };
+  if (o.items == 0 || o.items >= size_t{kInvalidItem}) {
+    return out_of_range("items", o.items, "[1, 2^32-1)");
+  }
+  if (o.dim > kMaxSyntheticDim) return out_of_range("dim", o.dim, "[0, 65536]");
+  if (o.dim > 0 && o.items > kMaxSyntheticFloats / o.dim) {
+    return out_of_range("items x dim", absl::StrCat(o.items, " x ", o.dim), "[0, 2^34] floats");
+  }
+  const std::pair<absl::string_view, size_t> levels[] = {{"top_categories", o.top_categories},
+                                                         {"mid_categories", o.mid_categories},
+                                                         {"leaf_categories", o.leaf_categories}};
+  for (const auto& [name, n] : levels) {
+    if (n == 0 || n > 4096) return out_of_range(name, n, "[1, 4096]");
+  }
+  const size_t leaves = o.top_categories * o.mid_categories * o.leaf_categories;
+  if (leaves > (size_t{1} << 20)) {
+    return out_of_range("top x mid x leaf categories", leaves, "[1, 2^20]");
+  }
+  if (o.dim > 0 && leaves > kMaxSyntheticFloats / o.dim) {
+    return out_of_range("leaf categories x dim", absl::StrCat(leaves, " x ", o.dim),
+                        "[0, 2^34] floats");
+  }
+  if (o.brands > (size_t{1} << 24)) return out_of_range("brands", o.brands, "[0, 2^24]");
+  const std::pair<absl::string_view, double> fractions[] = {
+      {"sold_out_fraction", o.sold_out_fraction}, {"new_item_fraction", o.new_item_fraction}};
+  for (const auto& [name, f] : fractions) {
+    if (!(f >= 0.0 && f <= 1.0)) return out_of_range(name, f, "[0, 1]");
+  }
+  const std::pair<absl::string_view, double> finite[] = {{"price_log_mean", o.price_log_mean},
+                                                         {"price_log_sigma", o.price_log_sigma},
+                                                         {"cluster_spread", o.cluster_spread},
+                                                         {"zipf_exponent", o.zipf_exponent}};
+  for (const auto& [name, v] : finite) {
+    if (!std::isfinite(v)) return out_of_range(name, v, "the finite numbers");
+  }
+  const std::pair<absl::string_view, absl::Duration> spans[] = {
+      {"new_item_window", o.new_item_window}, {"launch_span", o.launch_span}};
+  for (const auto& [name, d] : spans) {
+    if (d < absl::ZeroDuration() || d > absl::Hours(24 * 365 * 100)) {
+      return out_of_range(name, absl::FormatDuration(d), "[0, 100 years]");
+    }
+  }
+  // Launch times are drawn in [now - launch_span, now]: all of them must be sane.
+  AISLE_RETURN_IF_ERROR(CheckTime(o.now, "synthetic catalog: SyntheticCatalogOptions.now"));
+  AISLE_RETURN_IF_ERROR(CheckTime(o.now - std::max(o.launch_span, o.new_item_window),
+                                  "synthetic catalog: SyntheticCatalogOptions.now - launch_span"));
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status ValidateSyntheticCatalogOptions(const SyntheticCatalogOptions& options) {
+  return ValidateOptions(options);
+}
 
 SyntheticPopularity::SyntheticPopularity(std::vector<ItemIndex> by_rank, double exponent)
     : by_rank_(std::move(by_rank)), sampler_(by_rank_.size(), exponent) {
@@ -138,16 +197,14 @@ SyntheticPopularity::SyntheticPopularity(std::vector<ItemIndex> by_rank, double 
 }
 
 SyntheticPopularity MakeSyntheticPopularity(const SyntheticCatalogOptions& options) {
+  // Options MakeSyntheticCatalog would refuse give an empty popularity
+  // (Sample() then returns kInvalidItem) rather than an unbounded allocation.
+  if (!ValidateOptions(options).ok()) return SyntheticPopularity({}, 1.0);
   return SyntheticPopularity(PopularityOrder(options.items, options.seed), options.zipf_exponent);
 }
 
 absl::StatusOr<Catalog> MakeSyntheticCatalog(const SyntheticCatalogOptions& o) {
-  if (o.items == 0) return absl::InvalidArgumentError("synthetic catalog: items must be > 0");
-  if (o.top_categories == 0 || o.mid_categories == 0 || o.leaf_categories == 0) {
-    return absl::InvalidArgumentError(absl::StrCat("synthetic catalog: category shape ",
-                                                   o.top_categories, " x ", o.mid_categories, " x ",
-                                                   o.leaf_categories, " has an empty level"));
-  }
+  AISLE_RETURN_IF_ERROR(ValidateOptions(o));
   const size_t leaves = o.top_categories * o.mid_categories * o.leaf_categories;
   const size_t brands = std::max<size_t>(o.brands, 1);
   Rng rng(o.seed);

@@ -5,7 +5,9 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "aisle/core/external_id.h"
 #include "aisle/core/ids.h"
+#include "aisle/core/status_macros.h"
 
 namespace aisle::features {
 
@@ -101,6 +103,8 @@ absl::StatusOr<FeatureSchema> FeatureSchemaBuilder::Build() && {
     if (f.name.empty()) {
       return absl::InvalidArgumentError(absl::StrFormat("feature #%d has an empty name", i));
     }
+    // Models bind to these names and the C API passes them as C strings.
+    AISLE_RETURN_IF_ERROR(CheckExternalId(f.name, absl::StrFormat("feature #%d: name", i)));
     const size_t g = static_cast<size_t>(f.group);
     if (g >= kNumFeatureGroups) {
       return absl::InvalidArgumentError(

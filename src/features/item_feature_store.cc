@@ -11,6 +11,8 @@
 
 #include "absl/strings/str_format.h"
 #include "aisle/core/blob.h"
+#include "aisle/core/event_time.h"
+#include "aisle/core/external_id.h"
 #include "aisle/core/status_macros.h"
 
 namespace aisle::features {
@@ -87,11 +89,19 @@ absl::StatusOr<std::shared_ptr<const ItemFeatureStore>> ItemFeatureStore::Deseri
   uint64_t num_items = 0, num_columns = 0;
   AISLE_RETURN_IF_ERROR(r.Get(&num_items, "num_items"));
   AISLE_RETURN_IF_ERROR(r.Get(&num_columns, "num_columns"));
+  if (num_items > kMaxItemFeatureStoreItems) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: item feature store header field 'num_items' = %d is outside [0, 2^32-1): corrupt "
+        "header",
+        std::string(what), num_items));
+  }
   // Each column needs at least its header (12 bytes): bounds num_columns by
   // the payload before anything is allocated.
   if (num_columns > r.remaining() / 12) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: num_columns %d does not fit in the payload", std::string(what), num_columns));
+        "%s: item feature store header field 'num_columns' = %d, but the %d payload bytes left "
+        "hold at most %d column headers: corrupt header or truncated file",
+        std::string(what), num_columns, r.remaining(), r.remaining() / 12));
   }
   ItemFeatureStoreBuilder builder(num_items);
   std::vector<std::pair<std::string, absl::Time>> headers;
@@ -111,50 +121,83 @@ absl::StatusOr<std::shared_ptr<const ItemFeatureStore>> ItemFeatureStore::Deseri
   }
   const size_t want = num_columns * num_items * sizeof(float);
   if (r.remaining() != want) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s: column data is %d bytes, expected %d (%d columns x %d items)",
-                        std::string(what), r.remaining(), want, num_columns, num_items));
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: column data is %d bytes, expected %d (header fields 'num_columns' = %d x "
+        "'num_items' = %d): truncated file or corrupt header",
+        std::string(what), r.remaining(), want, num_columns, num_items));
   }
   absl::string_view data;
   AISLE_RETURN_IF_ERROR(r.GetBytes(want, &data, "column data"));
-  std::vector<float> column(num_items);
+  std::vector<float> column(num_columns == 0 ? 0 : num_items);
   for (uint64_t c = 0; c < num_columns; ++c) {
     std::memcpy(column.data(), data.data() + c * num_items * sizeof(float),
                 num_items * sizeof(float));
     absl::Status s = builder.AddColumn(headers[c].first, column, headers[c].second);
     if (!s.ok()) {
-      return absl::InvalidArgumentError(absl::StrFormat("%s: %s", std::string(what), s.message()));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s: column %d: %s", std::string(what), c, s.message()));
     }
   }
   return std::move(builder).Build();
 }
 
+namespace {
+
+absl::Status CheckNumItems(size_t num_items) {
+  if (num_items > kMaxItemFeatureStoreItems) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "item feature store: num_items = %d is outside [0, 2^32-1)", num_items));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ItemFeatureStoreBuilder::AddColumn(absl::string_view name,
                                                 absl::Span<const float> values,
                                                 absl::Time built_at) {
+  AISLE_RETURN_IF_ERROR(CheckNumItems(num_items_));
   const std::string n(name);
   if (n.empty()) return absl::InvalidArgumentError("item feature column has an empty name");
+  AISLE_RETURN_IF_ERROR(CheckExternalId(
+      name, absl::StrFormat("item feature column #%d: name", store_->names_.size())));
   if (values.size() != num_items_) {
     return absl::InvalidArgumentError(
         absl::StrFormat("item feature column '%s' has %d values, expected one per item (%d)", n,
                         values.size(), num_items_));
   }
+  AISLE_RETURN_IF_ERROR(
+      CheckTime(built_at, absl::StrFormat("item feature column '%s': built_at", n)));
+  if (!item_ids_.empty() && item_ids_.size() != num_items_) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "item feature store: %d item ids given for %d items", item_ids_.size(), num_items_));
+  }
   for (size_t i = 0; i < values.size(); ++i) {
     if (std::isinf(values[i])) {
+      const std::string item =
+          item_ids_.empty() ? absl::StrFormat("item index %d", i)
+                            : absl::StrFormat("item '%s' (index %d)", PrintableId(item_ids_[i]), i);
       return absl::InvalidArgumentError(absl::StrFormat(
-          "item feature column '%s': item %d has an infinite value %f", n, i, values[i]));
+          "item feature column '%s': %s has an infinite value %f", n, item, values[i]));
     }
   }
   if (!store_->by_name_.emplace(n, store_->names_.size()).second) {
     return absl::InvalidArgumentError(absl::StrFormat("item feature column '%s' added twice", n));
   }
+  try {
+    store_->data_.insert(store_->data_.end(), values.begin(), values.end());
+  } catch (const std::bad_alloc&) {
+    store_->by_name_.erase(n);
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "item feature column '%s': cannot allocate %d more values", n, values.size()));
+  }
   store_->names_.push_back(n);
   store_->built_at_.push_back(built_at);
-  store_->data_.insert(store_->data_.end(), values.begin(), values.end());
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<const ItemFeatureStore>> ItemFeatureStoreBuilder::Build() && {
+  AISLE_RETURN_IF_ERROR(CheckNumItems(num_items_));
   store_->num_items_ = num_items_;
   // The item-major copy, transposed in blocks of items so both sides stay in
   // cache.

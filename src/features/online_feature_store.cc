@@ -4,12 +4,17 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <string>
 #include <thread>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "aisle/core/blob.h"
+#include "aisle/core/event_time.h"
+#include "aisle/core/external_id.h"
+#include "aisle/core/status_macros.h"
 
 namespace aisle::features {
 namespace {
@@ -23,6 +28,13 @@ inline uint64_t Mix(uint64_t x) {
   x *= 0x94d049bb133111ebULL;
   x ^= x >> 31;
   return x;
+}
+
+// Slots per shard for a number of keys (at most 3/4 full); keys <= 2^24.
+size_t InitialCapacity(size_t keys) { return std::bit_ceil(std::max<size_t>(8, keys * 4 / 3 + 1)); }
+
+std::string HashName(uint64_t key) {
+  return absl::StrFormat("0x%016x (a KeyOf hash; pass the id itself to see it)", key);
 }
 
 inline uint32_t FloatBits(float f) { return std::bit_cast<uint32_t>(f); }
@@ -73,7 +85,7 @@ OnlineFeatureStore::OnlineFeatureStore(std::vector<std::string> names,
                                        size_t initial_keys_per_shard)
     : names_(std::move(names)) {
   for (size_t i = 0; i < names_.size(); ++i) by_name_.emplace(names_[i], i);
-  const size_t cap = std::bit_ceil(std::max<size_t>(8, initial_keys_per_shard * 4 / 3 + 1));
+  const size_t cap = InitialCapacity(initial_keys_per_shard);
   for (Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
     shard.tables.push_back(std::make_unique<Table>(cap, names_.size()));
@@ -86,19 +98,46 @@ OnlineFeatureStore::~OnlineFeatureStore() = default;
 absl::StatusOr<std::unique_ptr<OnlineFeatureStore>> OnlineFeatureStore::Create(
     std::vector<std::string> names, size_t initial_keys_per_shard) {
   if (names.empty()) return absl::InvalidArgumentError("online feature store has no features");
+  if (names.size() > kMaxOnlineFeatures) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "online feature store: %d features is outside [1, %d]", names.size(), kMaxOnlineFeatures));
+  }
   absl::flat_hash_map<std::string, size_t> seen;
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i].empty()) {
       return absl::InvalidArgumentError(
           absl::StrFormat("online feature store: feature #%d has an empty name", i));
     }
+    AISLE_RETURN_IF_ERROR(
+        CheckExternalId(names[i], absl::StrFormat("online feature store: feature #%d name", i)));
     if (!seen.emplace(names[i], i).second) {
       return absl::InvalidArgumentError(
           absl::StrFormat("online feature store: duplicate feature name '%s'", names[i]));
     }
   }
-  return std::unique_ptr<OnlineFeatureStore>(
-      new OnlineFeatureStore(std::move(names), initial_keys_per_shard));
+  if (initial_keys_per_shard > kMaxInitialKeysPerShard) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "online feature store: initial_keys_per_shard = %d is outside [0, 2^24]",
+        initial_keys_per_shard));
+  }
+  // What the constructor allocates up front: per shard, `cap` slots of a key,
+  // a sequence number and width values and stamps.
+  const size_t cap = InitialCapacity(initial_keys_per_shard);
+  const size_t bytes = kNumShards * cap * (12 + 12 * names.size());
+  if (bytes > kMaxInitialBytes) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "online feature store: initial_keys_per_shard = %d x %d features needs %d bytes up "
+        "front, more than the %d allowed; start smaller (tables double as keys arrive)",
+        initial_keys_per_shard, names.size(), bytes, kMaxInitialBytes));
+  }
+  try {
+    return std::unique_ptr<OnlineFeatureStore>(
+        new OnlineFeatureStore(std::move(names), initial_keys_per_shard));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "online feature store: out of memory for %d initial keys per shard",
+        initial_keys_per_shard));
+  }
 }
 
 absl::StatusOr<std::unique_ptr<OnlineFeatureStore>> OnlineFeatureStore::ForGroup(
@@ -166,23 +205,36 @@ size_t OnlineFeatureStore::FindOrInsertLocked(Shard& shard, uint64_t key) {
   return slot;
 }
 
+absl::Status OnlineFeatureStore::Update(absl::string_view id,
+                                        absl::Span<const FeatureUpdate> updates, absl::Time at) {
+  return UpdateNamed(KeyOf(id), absl::StrCat("'", PrintableId(id), "'"), updates, at);
+}
+
 absl::Status OnlineFeatureStore::Update(uint64_t key, absl::Span<const FeatureUpdate> updates,
                                         absl::Time at) {
+  return UpdateNamed(key, HashName(key), updates, at);
+}
+
+absl::Status OnlineFeatureStore::UpdateNamed(uint64_t key, absl::string_view key_name,
+                                             absl::Span<const FeatureUpdate> updates,
+                                             absl::Time at) {
   if (key == kReservedKey) {
     return absl::InvalidArgumentError("online feature store: key 0xffffffffffffffff is reserved");
   }
   for (const FeatureUpdate& u : updates) {
     if (u.column >= width()) {
       return absl::InvalidArgumentError(
-          absl::StrFormat("online feature store: update of key %d names column %d, width is %d",
-                          key, u.column, width()));
+          absl::StrFormat("online feature store: update of key %s names column %d, width is %d",
+                          key_name, u.column, width()));
     }
     if (!std::isfinite(u.value)) {
       return absl::InvalidArgumentError(
-          absl::StrFormat("online feature store: update of key %d sets feature '%s' to %f", key,
-                          names_[u.column], u.value));
+          absl::StrFormat("online feature store: update of key %s sets feature '%s' to %f",
+                          key_name, names_[u.column], u.value));
     }
   }
+  AISLE_RETURN_IF_ERROR(
+      CheckTime(at, absl::StrFormat("online feature store: update of key %s", key_name)));
   const int64_t stamp = absl::ToUnixNanos(at);
   Shard& shard = shards_[Mix(key) >> 58];
   absl::MutexLock lock(&shard.mu);
@@ -202,16 +254,26 @@ absl::Status OnlineFeatureStore::Update(uint64_t key, absl::Span<const FeatureUp
   return absl::OkStatus();
 }
 
+absl::Status OnlineFeatureStore::Put(absl::string_view id, absl::Span<const float> values,
+                                     absl::Time at) {
+  return PutNamed(KeyOf(id), absl::StrCat("'", PrintableId(id), "'"), values, at);
+}
+
 absl::Status OnlineFeatureStore::Put(uint64_t key, absl::Span<const float> values, absl::Time at) {
+  return PutNamed(key, HashName(key), values, at);
+}
+
+absl::Status OnlineFeatureStore::PutNamed(uint64_t key, absl::string_view key_name,
+                                          absl::Span<const float> values, absl::Time at) {
   if (values.size() != width()) {
     return absl::InvalidArgumentError(
-        absl::StrFormat("online feature store: Put of key %d has %d values, width is %d", key,
-                        values.size(), width()));
+        absl::StrFormat("online feature store: Put of key %s has %d values, width is %d",
+                        key_name, values.size(), width()));
   }
   // The write path (event application) may allocate; the read path never does.
   std::vector<FeatureUpdate> updates(values.size());
   for (size_t c = 0; c < values.size(); ++c) updates[c] = {c, values[c]};
-  return Update(key, updates, at);
+  return UpdateNamed(key, key_name, updates, at);
 }
 
 bool OnlineFeatureStore::Read(uint64_t key, absl::Span<float> values,

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "aisle/core/external_id.h"
 
 namespace aisle::policy {
 
@@ -56,6 +58,12 @@ RuleSetBuilder& RuleSetBuilder::AddCampaign(Campaign campaign) {
 
 namespace {
 
+// The item as the rule named it: "item 'sku-2'" or "item index 2".
+std::string RefLabel(const ItemRef& ref) {
+  if (!ref.id.empty()) return absl::StrCat("item '", PrintableId(ref.id), "'");
+  return absl::StrCat("item index ", ref.index == kInvalidItem ? int64_t{-1} : int64_t{ref.index});
+}
+
 std::string ScopeLabel(const std::string& campaign) {
   return campaign.empty() ? std::string("base rules") : absl::StrCat("campaign '", campaign, "'");
 }
@@ -64,13 +72,14 @@ absl::StatusOr<ItemIndex> ResolveItem(const RuleCatalog& cat, const ItemRef& ref
                                       const std::string& rule) {
   if (!ref.id.empty()) {
     if (!cat.resolve_item) {
-      return absl::InvalidArgumentError(absl::StrCat("rule '", rule, "' names item '", ref.id,
+      return absl::InvalidArgumentError(absl::StrCat("rule '", rule, "' names item '",
+                                                     PrintableId(ref.id),
                                                      "' but no item resolver was given"));
     }
     std::optional<ItemIndex> i = cat.resolve_item(ref.id);
     if (!i.has_value() || *i >= cat.num_items) {
       return absl::NotFoundError(
-          absl::StrCat("rule '", rule, "': item '", ref.id, "' is not in the catalog"));
+          absl::StrCat("rule '", rule, "': item '", PrintableId(ref.id), "' is not in the catalog"));
     }
     return *i;
   }
@@ -88,13 +97,15 @@ absl::StatusOr<CategoryIndex> ResolveCategory(const RuleCatalog& cat, const Cate
   const size_t n = cat.categories.num_categories();
   if (!ref.id.empty()) {
     if (!cat.resolve_category) {
-      return absl::InvalidArgumentError(absl::StrCat("rule '", rule, "' names category '", ref.id,
+      return absl::InvalidArgumentError(absl::StrCat("rule '", rule, "' names category '",
+                                                     PrintableId(ref.id),
                                                      "' but no category resolver was given"));
     }
     std::optional<CategoryIndex> c = cat.resolve_category(ref.id);
     if (!c.has_value() || *c >= n) {
       return absl::NotFoundError(
-          absl::StrCat("rule '", rule, "': category '", ref.id, "' is not in the category tree"));
+          absl::StrCat("rule '", rule, "': category '", PrintableId(ref.id),
+                       "' is not in the category tree"));
     }
     return *c;
   }
@@ -132,7 +143,7 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSetBuilder::Build() && {
   rs.scopes_.push_back({});  // base
 
   auto add_pins = [&](const std::vector<PinRule>& pins, uint32_t scope) -> absl::Status {
-    absl::flat_hash_map<ItemIndex, std::string> by_item;
+    absl::flat_hash_map<ItemIndex, std::pair<std::string, std::string>> by_item;  // name, label
     absl::flat_hash_map<uint32_t, std::string> by_slot;
     for (const PinRule& p : pins) {
       const uint32_t id = static_cast<uint32_t>(rs.names_.size());
@@ -140,9 +151,12 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSetBuilder::Build() && {
       absl::StatusOr<ItemIndex> item = ResolveItem(catalog_, p.item, name);
       if (!item.ok()) return item.status();
       const std::string where = ScopeLabel(rs.scopes_[scope].name);
-      if (auto [it, fresh] = by_item.emplace(*item, name); !fresh) {
-        return absl::InvalidArgumentError(absl::StrCat("pins '", it->second, "' and '", name,
-                                                       "' both pin item ", *item, " in ", where));
+      if (auto [it, fresh] = by_item.emplace(*item, std::make_pair(name, RefLabel(p.item)));
+          !fresh) {
+        // Named as each rule named the item (its id when it gave one).
+        return absl::InvalidArgumentError(absl::StrCat(
+            "pins '", it->second.first, "' (", it->second.second, ") and '", name, "' (",
+            RefLabel(p.item), ") pin the same item (item index ", *item, ") in ", where));
       }
       if (auto [it, fresh] = by_slot.emplace(p.position, name); !fresh) {
         return absl::InvalidArgumentError(absl::StrCat("pins '", it->second, "' and '", name,

@@ -12,7 +12,8 @@ absl::Status CategoryView::Validate() const {
     const CategoryIndex c = item_category[i];
     if (c != kInvalidCategory && c >= n) {
       return absl::InvalidArgumentError(
-          absl::StrCat("item ", i, " has category ", c, " but the tree has ", n, " categories"));
+          absl::StrCat("item index ", i, " has category ", c, " but the tree has ", n,
+                       " categories"));
     }
   }
   for (size_t c = 0; c < n; ++c) {

@@ -81,7 +81,7 @@ absl::Status MmrDiversifier::Apply(std::vector<Candidate>& ranked, size_t k,
   const size_t dim = embeddings_.cols;
   for (const Candidate& c : ranked) {
     if (c.item >= embeddings_.rows) {
-      return absl::InvalidArgumentError(absl::StrCat("MMR: candidate item ", c.item,
+      return absl::InvalidArgumentError(absl::StrCat("MMR: candidate item index ", c.item,
                                                      " has no embedding row (matrix has ",
                                                      embeddings_.rows, " rows)"));
     }

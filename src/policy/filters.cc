@@ -15,7 +15,7 @@ absl::Status CheckRules(const CategoryView& view, const PolicyRules& rules, cons
       scope != nullptr ? std::string(scope) : absl::StrCat("surface ", surface);
   for (ItemIndex i : rules.blocked_items) {
     if (i >= view.num_items()) {
-      return absl::NotFoundError(absl::StrCat("policy rules (", where, "): blocked item ", i,
+      return absl::NotFoundError(absl::StrCat("policy rules (", where, "): blocked item index ", i,
                                               " is not in the catalog (", view.num_items(),
                                               " items)"));
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <new>
 
 #include "absl/strings/str_cat.h"
 
@@ -16,7 +17,20 @@ LiveInventory::LiveInventory(size_t num_items, size_t capacity)
 
 absl::StatusOr<std::unique_ptr<LiveInventory>> LiveInventory::FromStock(
     absl::Span<const int32_t> stock, size_t capacity) {
-  auto inv = std::make_unique<LiveInventory>(stock.size(), capacity);
+  // The level table is sized max(items, capacity): bound it to the ItemIndex
+  // range before allocating.
+  if (capacity >= size_t{kInvalidItem} || stock.size() >= size_t{kInvalidItem}) {
+    return absl::InvalidArgumentError(absl::StrCat("live inventory: capacity = ", capacity,
+                                                   " (", stock.size(),
+                                                   " items) is outside [0, 2^32-1)"));
+  }
+  std::unique_ptr<LiveInventory> inv;
+  try {
+    inv = std::make_unique<LiveInventory>(stock.size(), capacity);
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "live inventory: cannot allocate levels for ", std::max(stock.size(), capacity), " items"));
+  }
   for (size_t i = 0; i < stock.size(); ++i) {
     inv->levels_[i].store(Pack({stock[i], 0}), std::memory_order_relaxed);
   }

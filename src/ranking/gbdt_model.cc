@@ -88,7 +88,16 @@ void GbdtModel::Transform(absl::Span<double> v) const {
 }
 
 absl::Status GbdtModel::Validate() const {
-  if (num_outputs == 0) return absl::InvalidArgumentError("GBDT model: num_outputs is 0");
+  // Bounds on the sizes a model sets: per-feature and per-output tables are
+  // allocated from them (binding, needed-feature masks, accumulators).
+  if (num_outputs == 0 || num_outputs >= kMaxGbdtOutputs) {
+    return absl::InvalidArgumentError(absl::StrCat("GBDT model: num_outputs ", num_outputs,
+                                                   " is outside [1, ", kMaxGbdtOutputs, ")"));
+  }
+  if (num_features >= kMaxGbdtFeatures) {
+    return absl::InvalidArgumentError(absl::StrCat("GBDT model: num_features ", num_features,
+                                                   " is outside [0, 2^30)"));
+  }
   if (!base_margin.empty() && base_margin.size() != num_outputs) {
     return absl::InvalidArgumentError(absl::StrCat("GBDT model: ", base_margin.size(),
                                                    " base margins for ", num_outputs, " outputs"));

@@ -433,6 +433,7 @@ absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::Create(const GbdtModel& 
 
 absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::BindByName(
     const GbdtModel& model, absl::Span<const std::string> layout_names, GbdtRankerOptions options) {
+  AISLE_RETURN_IF_ERROR(model.Validate());  // bounds num_features before it sizes the mask
   if (model.feature_names.empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("GBDT model (", model.source, ") carries no feature names; bind it by index"));
@@ -445,6 +446,7 @@ absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::BindByName(
 
 absl::StatusOr<std::unique_ptr<GbdtRanker>> GbdtRanker::BindIdentity(const GbdtModel& model,
                                                                      GbdtRankerOptions options) {
+  AISLE_RETURN_IF_ERROR(model.Validate());  // bounds num_features before it sizes the binding
   return Create(model, IdentityBinding(model.num_features), std::move(options));
 }
 

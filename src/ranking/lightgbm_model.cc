@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <exception>
 #include <map>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "aisle/core/blob.h"
 #include "aisle/core/file.h"
 #include "aisle/core/status_macros.h"
+#include "ranking/model_format.h"
 
 namespace aisle::ranking {
 namespace {
@@ -32,9 +34,15 @@ class Parser {
  public:
   explicit Parser(absl::string_view what) : what_(what) {}
 
+  // "<what>:<line>: <msg>", or "<what>: <msg>" when line is 0.
   absl::Status Error(size_t line, absl::string_view msg) const {
+    if (line == 0) return absl::InvalidArgumentError(absl::StrCat(what_, ": ", msg));
     return absl::InvalidArgumentError(absl::StrCat(what_, ":", line, ": ", msg));
   }
+  absl::Status Unsupported(size_t line, absl::string_view msg) const {
+    return absl::FailedPreconditionError(absl::StrCat(what_, ":", line, ": ", msg));
+  }
+  const std::string& what() const { return what_; }
 
   absl::StatusOr<const Field*> Get(const Section& s, absl::string_view key, size_t section_line,
                                    absl::string_view where) const {
@@ -50,20 +58,27 @@ class Parser {
                                          size_t section_line, absl::string_view where) const {
     AISLE_ASSIGN_OR_RETURN(const Field* f, Get(s, key, section_line, where));
     std::vector<T> out;
-    if (count != SIZE_MAX) out.reserve(count);
+    // A count read from the file is only a hint: the line itself bounds how
+    // many values it can hold (one digit and one space each).
+    if (count != SIZE_MAX) out.reserve(std::min(count, f->value.size() / 2 + 1));
     for (absl::string_view tok : absl::StrSplit(f->value, ' ', absl::SkipEmpty())) {
       T v;
       bool ok;
       if constexpr (std::is_same_v<T, double>) {
         ok = absl::SimpleAtod(tok, &v);
-      } else if constexpr (std::is_same_v<T, uint32_t>) {
-        ok = absl::SimpleAtoi(tok, &v);
       } else {
         ok = absl::SimpleAtoi(tok, &v);
       }
       if (!ok) {
+        const bool digits = !tok.empty() && tok.find_first_not_of("+-0123456789") ==
+                                                absl::string_view::npos;
         return Error(f->line,
-                     absl::StrCat(where, ": field ", key, ": \"", tok, "\" is not a valid number"));
+                     absl::StrCat(where, ": field ", key, ": \"", tok.substr(0, 40), "\" ",
+                                  digits ? absl::StrCat("is out of range for ",
+                                                        std::is_same_v<T, uint32_t>
+                                                            ? "a 32-bit unsigned integer"
+                                                            : "a 64-bit integer")
+                                         : "is not a valid number"));
       }
       out.push_back(v);
     }
@@ -93,13 +108,14 @@ absl::Status SetObjective(const std::string& objective, GbdtModel& m, const Pars
   for (size_t i = 1; i < parts.size(); ++i) {
     absl::string_view part = parts[i];
     if (absl::ConsumePrefix(&part, "sigmoid:")) {
-      if (!absl::SimpleAtod(part, &sigmoid) || !(sigmoid > 0)) {
-        return p.Error(line, absl::StrCat("objective \"", objective, "\": bad sigmoid parameter"));
+      if (!absl::SimpleAtod(part, &sigmoid) || !(sigmoid > 0) || std::isinf(sigmoid)) {
+        return p.Error(line, absl::StrCat("field objective: \"", objective, "\": sigmoid ",
+                                          part, " is not a finite number > 0"));
       }
     }
     if (parts[i] == "sqrt") {
-      return absl::FailedPreconditionError(
-          absl::StrCat("objective \"", objective, "\": reg_sqrt output is not supported"));
+      return p.Unsupported(line, absl::StrCat("field objective: \"", objective,
+                                              "\": reg_sqrt output is not supported"));
     }
   }
   m.sigmoid_alpha = sigmoid;
@@ -116,10 +132,20 @@ absl::Status SetObjective(const std::string& objective, GbdtModel& m, const Pars
              name == "rank_xendcg" || name == "custom" || name == "none" || name.empty()) {
     m.transform = GbdtTransform::kIdentity;
   } else {
-    return absl::FailedPreconditionError(
-        absl::StrCat("unsupported LightGBM objective \"", objective, "\""));
+    return p.Unsupported(line,
+                         absl::StrCat("field objective: unsupported LightGBM objective \"",
+                                      objective, "\""));
   }
   return absl::OkStatus();
+}
+
+// The k-th space-separated token of a field's value, as written.
+std::string LeafText(absl::string_view value, size_t k) {
+  size_t i = 0;
+  for (absl::string_view tok : absl::StrSplit(value, ' ', absl::SkipEmpty())) {
+    if (i++ == k) return std::string(tok.substr(0, 40));
+  }
+  return "?";
 }
 
 absl::StatusOr<GbdtTree> ParseTree(const Section& s, size_t tree_line, size_t t,
@@ -127,10 +153,12 @@ absl::StatusOr<GbdtTree> ParseTree(const Section& s, size_t tree_line, size_t t,
   const std::string where = absl::StrCat("tree ", t);
   AISLE_ASSIGN_OR_RETURN(int64_t num_leaves, p.Int(s, "num_leaves", tree_line, where));
   if (num_leaves < 1 || num_leaves > (1 << 24)) {
-    return p.Error(tree_line, absl::StrCat(where, ": num_leaves ", num_leaves));
+    return p.Error(s.at("num_leaves").line, absl::StrCat(where, ": field num_leaves: ", num_leaves,
+                                                         " is outside [1, 2^24]"));
   }
   if (auto it = s.find("is_linear"); it != s.end() && it->second.value != "0") {
-    return absl::FailedPreconditionError(absl::StrCat(where, ": linear trees are not supported"));
+    return p.Unsupported(it->second.line,
+                         absl::StrCat(where, ": field is_linear: linear trees are not supported"));
   }
   AISLE_ASSIGN_OR_RETURN(std::vector<double> leaf_value,
                          p.Numbers<double>(s, "leaf_value", num_leaves, tree_line, where));
@@ -142,8 +170,12 @@ absl::StatusOr<GbdtTree> ParseTree(const Section& s, size_t tree_line, size_t t,
     leaf.kind = GbdtNodeKind::kLeaf;
     leaf.leaf_value = leaf_value[l];
     if (!std::isfinite(leaf_value[l])) {
+      const std::string text = LeafText(s.at("leaf_value").value, static_cast<size_t>(l));
+      const bool written_finite = text.find_first_of("nNiI") == std::string::npos;
       return p.Error(s.at("leaf_value").line,
-                     absl::StrCat(where, " leaf ", l, ": leaf value is not finite"));
+                     absl::StrCat(where, " leaf ", l, ": field leaf_value: value ", text,
+                                  written_finite ? " overflows a double" : " is not finite",
+                                  " (leaf value is not finite)"));
     }
   }
   if (internal == 0) return tree;
@@ -156,6 +188,12 @@ absl::StatusOr<GbdtTree> ParseTree(const Section& s, size_t tree_line, size_t t,
   int64_t num_cat = 0;
   if (s.count("num_cat")) {
     AISLE_ASSIGN_OR_RETURN(num_cat, p.Int(s, "num_cat", tree_line, where));
+    // Each categorical split has its own bitset: at most one per split.
+    if (num_cat < 0 || num_cat > internal) {
+      return p.Error(s.at("num_cat").line,
+                     absl::StrCat(where, ": field num_cat: ", num_cat, " is outside [0, ",
+                                  internal, "] (the tree has ", internal, " splits)"));
+    }
   }
   std::vector<int64_t> cat_boundaries;
   std::vector<uint32_t> cat_threshold;
@@ -230,6 +268,13 @@ absl::StatusOr<GbdtTree> ParseTree(const Section& s, size_t tree_line, size_t t,
 
 absl::StatusOr<GbdtModel> ParseImpl(absl::string_view text, absl::string_view what) {
   Parser p(what);
+  // Another kind of model (or JSON, or binary data) is reported as such, not
+  // as a malformed LightGBM file.
+  const internal::ModelFormat format = internal::SniffModelFormat(text);
+  if (format != internal::ModelFormat::kLightgbmText &&
+      format != internal::ModelFormat::kOtherText) {
+    return internal::WrongFormatError(what, format, "a LightGBM text model");
+  }
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   Section header;
   std::vector<std::pair<size_t, Section>> trees;  // (line of "Tree=", fields)
@@ -266,23 +311,32 @@ absl::StatusOr<GbdtModel> ParseImpl(absl::string_view text, absl::string_view wh
   }
   GbdtModel m;
   m.source = "lightgbm-text";
-  AISLE_ASSIGN_OR_RETURN(int64_t max_feature_idx, p.Int(header, "max_feature_idx", 1, "header"));
+  // Header fields: a missing one has no line (the error says "header"); a bad
+  // value names its own field and line.
+  AISLE_ASSIGN_OR_RETURN(int64_t max_feature_idx, p.Int(header, "max_feature_idx", 0, "header"));
   if (max_feature_idx < -1 || max_feature_idx >= (1 << 30)) {
     return p.Error(header.at("max_feature_idx").line,
-                   absl::StrCat("max_feature_idx ", max_feature_idx, " out of range"));
+                   absl::StrCat("header: field max_feature_idx: ", max_feature_idx,
+                                " is outside [-1, 2^30)"));
   }
   m.num_features = static_cast<uint32_t>(max_feature_idx + 1);
   int64_t num_class = 1, per_iter = 1;
   if (header.count("num_class")) {
-    AISLE_ASSIGN_OR_RETURN(num_class, p.Int(header, "num_class", 1, "header"));
+    AISLE_ASSIGN_OR_RETURN(num_class, p.Int(header, "num_class", 0, "header"));
+    if (num_class < 1 || num_class >= 65536) {
+      return p.Error(header.at("num_class").line,
+                     absl::StrCat("header: field num_class: ", num_class, " is outside [1, 65536)"));
+    }
   }
   if (header.count("num_tree_per_iteration")) {
-    AISLE_ASSIGN_OR_RETURN(per_iter, p.Int(header, "num_tree_per_iteration", 1, "header"));
+    AISLE_ASSIGN_OR_RETURN(per_iter, p.Int(header, "num_tree_per_iteration", 0, "header"));
+    if (per_iter < 1 || per_iter >= 65536) {
+      return p.Error(header.at("num_tree_per_iteration").line,
+                     absl::StrCat("header: field num_tree_per_iteration: ", per_iter,
+                                  " is outside [1, 65536)"));
+    }
   } else {
     per_iter = num_class;
-  }
-  if (per_iter < 1 || per_iter >= 65536 || num_class < 1) {
-    return p.Error(1, absl::StrCat("num_tree_per_iteration ", per_iter, " out of range"));
   }
   m.num_outputs = static_cast<uint32_t>(per_iter);
   if (auto it = header.find("objective"); it != header.end()) {
@@ -292,8 +346,11 @@ absl::StatusOr<GbdtModel> ParseImpl(absl::string_view text, absl::string_view wh
   if (auto it = header.find("feature_names"); it != header.end()) {
     m.feature_names = absl::StrSplit(it->second.value, ' ', absl::SkipEmpty());
     if (m.feature_names.size() != m.num_features) {
-      return p.Error(it->second.line, absl::StrCat(m.feature_names.size(), " feature_names for ",
-                                                   m.num_features, " features"));
+      return p.Error(it->second.line,
+                     absl::StrCat("header: field feature_names: ", m.feature_names.size(),
+                                  " names for ", m.num_features, " features (max_feature_idx=",
+                                  max_feature_idx, " on line ",
+                                  header.at("max_feature_idx").line, ")"));
     }
   }
   if (auto it = header.find("tree_sizes"); it != header.end()) {
@@ -301,8 +358,9 @@ absl::StatusOr<GbdtModel> ParseImpl(absl::string_view text, absl::string_view wh
                                 absl::StrSplit(it->second.value, ' ', absl::SkipEmpty()))
                                 .size();
     if (expected != trees.size()) {
-      return p.Error(it->second.line, absl::StrCat("tree_sizes lists ", expected, " trees but ",
-                                                   trees.size(), " were found (truncated file?)"));
+      return p.Error(it->second.line,
+                     absl::StrCat("header: field tree_sizes lists ", expected, " trees but ",
+                                  trees.size(), " were found (truncated file?)"));
     }
   }
   m.base_margin.assign(m.num_outputs, 0.0);
@@ -326,6 +384,8 @@ absl::StatusOr<GbdtModel> ParseLightgbmText(absl::string_view text, absl::string
       return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
     }
     return m;
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat(what, ": out of memory while loading"));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": ", e.what()));
   }

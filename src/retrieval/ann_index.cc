@@ -531,7 +531,7 @@ absl::Status AnnIndex::Impl::SearchLocked(const float* q, const VectorSearchPara
 absl::Status AnnIndex::Impl::AddLocked(ItemIndex item, const float* prepared) {
   if (item == kInvalidItem) return absl::InvalidArgumentError("item index kInvalidItem");
   if (item < item_to_internal.size() && item_to_internal[item] != kNoInternal) {
-    return absl::AlreadyExistsError(absl::StrCat("item ", item, " is already in the index"));
+    return absl::AlreadyExistsError(absl::StrCat("item index ", item, " is already in the index"));
   }
   try {
     if (hnsw->cur_element_count >= hnsw->max_elements_) {
@@ -541,9 +541,10 @@ absl::Status AnnIndex::Impl::AddLocked(ItemIndex item, const float* prepared) {
     if (item >= item_to_internal.size()) item_to_internal.resize(size_t{item} + 1, kNoInternal);
     item_to_internal[item] = internal;
   } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(absl::StrCat("out of memory adding item ", item));
+    return absl::ResourceExhaustedError(absl::StrCat("out of memory adding item index ", item));
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("hnswlib failed adding item ", item, ": ", e.what()));
+    return absl::InternalError(
+        absl::StrCat("hnswlib failed adding item index ", item, ": ", e.what()));
   }
   ++info.count;
   return absl::OkStatus();
@@ -575,7 +576,13 @@ absl::StatusOr<std::unique_ptr<AnnIndex>> AnnIndex::Build(MatrixView embeddings,
         absl::StrCat("dimension ", embeddings.cols, " exceeds ", kMaxDim));
   }
   if (embeddings.rows >= kInvalidItem) {
-    return absl::InvalidArgumentError(absl::StrCat(embeddings.rows, " rows is too many"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "embeddings have ", embeddings.rows, " rows, outside [0, 2^32-1) (the ItemIndex range)"));
+  }
+  // hnswlib sizes its tables from the capacity (and multiplies it unchecked).
+  if (o.capacity >= kInvalidItem) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("option capacity = ", o.capacity, " is outside [0, 2^32-1)"));
   }
   AISLE_RETURN_IF_ERROR(internal::ValidateEmbeddings(embeddings, o.metric));
 
@@ -719,6 +726,14 @@ absl::StatusOr<std::unique_ptr<AnnIndex>> AnnIndex::Deserialize(absl::string_vie
                                                    info.count, " items, the caller expects ",
                                                    options.expected_count));
   }
+  if (options.capacity >= kInvalidItem) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": load option capacity = ", options.capacity, " is outside [0, 2^32-1)"));
+  }
+  if (info.count >= kInvalidItem) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": header field 'count' = ", info.count,
+                                                   " is outside [0, 2^32-1): corrupt header"));
+  }
   AISLE_ASSIGN_OR_RETURN(HnswImage image, ValidateHnswImage(hnsw_bytes, info, what));
   AISLE_ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create());
   AISLE_RETURN_IF_ERROR(WriteFileAtomically(tmp.path(), hnsw_bytes));
@@ -760,10 +775,10 @@ absl::StatusOr<std::unique_ptr<AnnIndex>> AnnIndex::Deserialize(absl::string_vie
 
 absl::Status AnnIndex::Add(ItemIndex item, absl::Span<const float> vector) {
   AISLE_RETURN_IF_ERROR(
-      internal::ValidateVector(vector, impl_->info.dim, absl::StrCat("vector of item ", item)));
+      internal::ValidateVector(vector, impl_->info.dim, absl::StrCat("vector of item index ", item)));
   std::vector<float> prepared;
   AISLE_RETURN_IF_ERROR(internal::PrepareQuery(impl_->info.metric, vector, prepared,
-                                               absl::StrCat("vector of item ", item)));
+                                               absl::StrCat("vector of item index ", item)));
   absl::MutexLock lock(&impl_->mu);
   return impl_->AddLocked(item, prepared.data());
 }
@@ -796,7 +811,7 @@ absl::Status AnnIndex::SearchBySeeds(absl::Span<const ItemIndex> seeds,
   const Hnsw& h = *impl_->hnsw;
   for (ItemIndex seed : seeds) {
     if (seed >= impl_->item_to_internal.size() || impl_->item_to_internal[seed] == kNoInternal) {
-      return absl::NotFoundError(absl::StrCat("seed item ", seed, " is not in the index"));
+      return absl::NotFoundError(absl::StrCat("seed item index ", seed, " is not in the index"));
     }
     const char* raw = h.getDataByInternalId(impl_->item_to_internal[seed]);
     for (size_t d = 0; d < dim; ++d) {
@@ -816,7 +831,7 @@ absl::Status AnnIndex::SearchBySeeds(absl::Span<const ItemIndex> seeds,
 absl::Status AnnIndex::GetVector(ItemIndex item, std::vector<float>& out) const {
   absl::ReaderMutexLock lock(&impl_->mu);
   if (item >= impl_->item_to_internal.size() || impl_->item_to_internal[item] == kNoInternal) {
-    return absl::NotFoundError(absl::StrCat("item ", item, " is not in the index"));
+    return absl::NotFoundError(absl::StrCat("item index ", item, " is not in the index"));
   }
   const char* raw = impl_->hnsw->getDataByInternalId(impl_->item_to_internal[item]);
   out.resize(impl_->info.dim);

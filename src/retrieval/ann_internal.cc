@@ -69,14 +69,16 @@ absl::Status ValidateEmbeddings(MatrixView m, Metric metric) {
     double norm = 0;
     for (size_t c = 0; c < m.cols; ++c) {
       if (!std::isfinite(row[c])) {
-        return absl::InvalidArgumentError(absl::StrCat("embedding of item ", r, " component ", c,
-                                                       " is not finite (", row[c], ")"));
+        return absl::InvalidArgumentError(absl::StrCat("embedding of item index ", r,
+                                                       " component ", c, " is not finite (",
+                                                       row[c], ")"));
       }
       norm += double(row[c]) * row[c];
     }
     if (metric == Metric::kCosine && norm == 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat("embedding of item ", r, " is zero and cannot be normalized for cosine"));
+          absl::StrCat("embedding of item index ", r,
+                       " is zero and cannot be normalized for cosine"));
     }
   }
   return absl::OkStatus();

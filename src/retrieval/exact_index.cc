@@ -22,6 +22,10 @@ absl::StatusOr<ExactIndex> ExactIndex::Build(MatrixView embeddings, Metric metri
     return absl::InvalidArgumentError(
         absl::StrCat("unknown metric value ", static_cast<int>(metric)));
   }
+  if (embeddings.rows >= kInvalidItem) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "embeddings have ", embeddings.rows, " rows, outside [0, 2^32-1) (the ItemIndex range)"));
+  }
   AISLE_RETURN_IF_ERROR(internal::ValidateEmbeddings(embeddings, metric));
   ExactIndex index;
   index.metric_ = metric;
@@ -60,7 +64,7 @@ absl::Status ExactIndex::SearchBySeeds(absl::Span<const ItemIndex> seeds,
   for (ItemIndex seed : seeds) {
     if (seed >= rows_) {
       return absl::NotFoundError(
-          absl::StrCat("seed item ", seed, " is not in the index (size ", rows_, ")"));
+          absl::StrCat("seed item index ", seed, " is not in the index (size ", rows_, ")"));
     }
     const float* row = data_.data() + size_t{seed} * dim_;
     for (size_t d = 0; d < dim_; ++d) s.query[d] += row[d];

@@ -6,6 +6,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "aisle/core/event_time.h"
+#include "aisle/core/external_id.h"
 #include "aisle/core/file.h"
 #include "aisle/core/status_macros.h"
 
@@ -106,17 +108,28 @@ absl::StatusOr<std::vector<Interaction>> ParseYoochooseTsv(absl::string_view tex
     rec.type = options.type;
     if (!absl::SimpleAtoi(session_s, &rec.session)) {
       return absl::InvalidArgumentError(absl::StrCat(what, ":", line_no, ": SessionId \"",
-                                                     session_s, "\" is not an unsigned integer"));
+                                                     PrintableId(session_s),
+                                                     "\" is not an unsigned integer"));
     }
     if (item_s.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(what, ":", line_no, ": empty ItemId"));
     }
+    // Item ids follow the catalog's id rule (docs/catalog.md).
+    AISLE_RETURN_IF_ERROR(
+        CheckExternalId(item_s, absl::StrCat(what, ":", line_no, ": field 'ItemId'")));
     if (!ParseEpochSecondsToMicros(time_s, rec.time_micros)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(what, ":", line_no, ": Time \"", time_s,
+          absl::StrCat(what, ":", line_no, ": Time \"", PrintableId(time_s),
                        "\" is not non-negative epoch seconds (e.g. 1396860669.277)"));
     }
+    AISLE_RETURN_IF_ERROR(CheckTimeMicros(
+        rec.time_micros, absl::StrCat(what, ":", line_no, ": field 'Time' (\"", time_s, "\")")));
     if (options.add_unknown_items) {
+      if (ids.size() >= size_t{kInvalidItem} && ids.Find(item_s) == kInvalidItem) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat(what, ":", line_no, ": ItemId \"", item_s,
+                         "\" would be item index 2^32-1, past the ItemIndex range"));
+      }
       rec.item = ids.Add(item_s);
     } else {
       rec.item = ids.Find(item_s);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -11,12 +12,28 @@
 
 namespace aisle::retrieval {
 
-CandidateMerger::CandidateMerger(size_t num_items) : stamp_(num_items, 0), slot_(num_items, 0) {}
-
 absl::Status CandidateMerger::Merge(absl::Span<const SourceCandidates> sources, size_t max_total,
                                     MergedCandidates& out) {
   out.candidates.clear();
   out.source_scores.clear();
+  if (slot_.size() != num_items_) {
+    // First call: size the de-duplication table (once per merger).
+    if (num_items_ >= size_t{kInvalidItem}) {
+      out.source_names.clear();
+      return absl::InvalidArgumentError(absl::StrCat(
+          "merge: CandidateMerger num_items = ", num_items_, " is outside [0, 2^32-1)"));
+    }
+    try {
+      stamp_.assign(num_items_, 0);
+      slot_.assign(num_items_, 0);
+    } catch (const std::bad_alloc&) {
+      stamp_.clear();
+      slot_.clear();
+      out.source_names.clear();
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "merge: cannot allocate the de-duplication table for num_items = ", num_items_));
+    }
+  }
   const size_t ns = sources.size();
   if (ns > static_cast<size_t>(kMaxSources)) {
     out.source_names.clear();
@@ -37,7 +54,7 @@ absl::Status CandidateMerger::Merge(absl::Span<const SourceCandidates> sources, 
             "merge: source '", sources[j].name, "' rank ", r, ": ",
             c.item >= n
                 ? absl::StrCat("item index ", c.item, " is outside the catalog of ", n, " items")
-                : absl::StrCat("item ", c.item, " has a NaN score")));
+                : absl::StrCat("item index ", c.item, " has a NaN score")));
       }
     }
   }

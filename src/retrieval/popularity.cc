@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "aisle/core/event_time.h"
+#include "aisle/core/status_macros.h"
 #include "retrieval/covisitation_scratch.h"
 
 namespace aisle::retrieval {
@@ -40,6 +41,14 @@ absl::Status ValidateOptions(const PopularityOptions& o) {
   if (o.num_items == 0 || o.num_items >= size_t{kInvalidItem}) {
     return absl::InvalidArgumentError(
         absl::StrCat("PopularityOptions.num_items must be in [1, 2^32-2], got ", o.num_items));
+  }
+  if (o.num_categories > kMaxPopularityCategories) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "PopularityOptions.num_categories must be in [0, 2^24], got ", o.num_categories));
+  }
+  if (o.num_segments > kMaxPopularitySegments) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "PopularityOptions.num_segments must be in [0, 2^16], got ", o.num_segments));
   }
   if (!o.item_categories.empty() && o.item_categories.size() != o.num_items) {
     return absl::InvalidArgumentError(
@@ -92,10 +101,12 @@ absl::Status ValidateOptions(const PopularityOptions& o) {
 absl::StatusOr<std::unique_ptr<PopularityIndex>> PopularityIndex::Create(
     PopularityOptions options) {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
+  const size_t num_items = options.num_items;
   try {
     return std::unique_ptr<PopularityIndex>(new PopularityIndex(std::move(options)));
   } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError("popularity: out of memory");
+    return absl::ResourceExhaustedError(
+        absl::StrCat("popularity: out of memory for num_items = ", num_items));
   }
 }
 
@@ -192,17 +203,17 @@ absl::Status PopularityIndex::Apply(const Interaction& event, uint32_t segment) 
   if (segment > options_.num_segments) {
     return absl::InvalidArgumentError(absl::StrCat("popularity: segment ", segment,
                                                    " is not in [0, ", options_.num_segments,
-                                                   "] (item ", event.item, ")"));
+                                                   "] (item index ", event.item, ")"));
   }
   const auto type = static_cast<uint8_t>(event.type);
   if (type >= kNumInteractionTypes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("popularity: unknown interaction type ", int{type}, " for item ", event.item));
+    return absl::InvalidArgumentError(absl::StrCat("popularity: unknown interaction type ",
+                                                   int{type}, " for item index ", event.item));
   }
-  if (!IsSaneTimeMicros(event.time_micros)) {
-    return CheckTimeMicros(event.time_micros, absl::StrCat("popularity: event for item index ",
-                                                           event.item));
-  }
+  // Decay exponents are computed from time differences: an insane time would
+  // overflow them.
+  AISLE_RETURN_IF_ERROR(CheckTimeMicros(
+      event.time_micros, absl::StrCat("popularity: event on item index ", event.item)));
   const double w = options_.type_weights[type];
   const ItemIndex item = event.item;
   int64_t t = event.time_micros;

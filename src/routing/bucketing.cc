@@ -8,13 +8,13 @@
 namespace aisle::routing {
 
 std::vector<double> GetEqualWeights(int n) {
-  if (n <= 0) return {};
+  if (n <= 0 || n > kMaxVariations) return {};
   return std::vector<double>(static_cast<size_t>(n), 1.0 / n);
 }
 
 std::vector<BucketRange> GetBucketRanges(int num_variations, double coverage,
                                          absl::Span<const double> weights) {
-  if (num_variations <= 0) return {};
+  if (num_variations <= 0 || num_variations > kMaxVariations) return {};
   // `!(coverage >= 0)` also maps NaN to 0.
   if (!(coverage >= 0.0)) {
     coverage = 0.0;

@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "aisle/core/status_macros.h"
+#include "core/json_diagnostics.h"
 #include "nlohmann/json.hpp"
 
 namespace aisle::routing {
@@ -76,11 +77,11 @@ absl::StatusOr<ColdStartPolicy> ColdStartPolicy::FromJson(absl::string_view json
     return absl::InvalidArgumentError(absl::StrCat("cold-start policy: ", where, ": ", what));
   };
   try {
-    json root;
-    try {
-      root = json::parse(json_text.begin(), json_text.end());
-    } catch (const json::parse_error& e) {
-      return invalid("JSON", e.what());
+    json root = json::parse(json_text.begin(), json_text.end(), nullptr,
+                            /*allow_exceptions=*/false);
+    if (root.is_discarded()) {
+      return absl::InvalidArgumentError(
+          ::aisle::internal::DescribeJsonParseError(json_text, "cold-start policy: JSON"));
     }
     if (!root.is_object()) return invalid("(root)", "must be an object");
     for (auto it = root.begin(); it != root.end(); ++it) {

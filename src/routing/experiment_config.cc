@@ -12,8 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "aisle/core/external_id.h"
 #include "aisle/core/file.h"
 #include "aisle/core/status_macros.h"
+#include "aisle/routing/bucketing.h"
+#include "core/json_diagnostics.h"
 #include "nlohmann/json.hpp"
 
 namespace aisle::routing {
@@ -39,7 +42,14 @@ bool SurfacesDisjoint(const ExperimentSpec& a, const ExperimentSpec& b) {
   return true;
 }
 
+// Keys, surfaces and unit ids are ids (aisle/core/external_id.h): UTF-8
+// text without control characters, 1..1024 bytes.
+absl::Status CheckId(absl::string_view id, const std::string& where) {
+  return CheckExternalId(id, absl::StrCat("experiment config: ", where));
+}
+
 absl::Status ValidateExperiment(const ExperimentSpec& e, const std::string& where) {
+  if (!e.key.empty()) AISLE_RETURN_IF_ERROR(CheckId(e.key, where + ".key"));
   if (e.hash_version != 1 && e.hash_version != 2) {
     return Invalid(where + ".hash_version", absl::StrCat("must be 1 or 2, got ", e.hash_version,
                                                          " (experiment '", e.key, "')"));
@@ -61,6 +71,7 @@ absl::Status ValidateExperiment(const ExperimentSpec& e, const std::string& wher
     if (e.surfaces[s].empty()) {
       return Invalid(absl::StrCat(where, ".surfaces[", s, "]"), "empty surface name");
     }
+    AISLE_RETURN_IF_ERROR(CheckId(e.surfaces[s], absl::StrCat(where, ".surfaces[", s, "]")));
     if (!surfaces.insert(e.surfaces[s]).second) {
       return Invalid(absl::StrCat(where, ".surfaces[", s, "]"),
                      absl::StrCat("duplicate surface '", e.surfaces[s], "'"));
@@ -69,12 +80,18 @@ absl::Status ValidateExperiment(const ExperimentSpec& e, const std::string& wher
   if (e.variants.empty()) {
     return Invalid(where + ".variants", absl::StrCat("experiment '", e.key, "' has no variants"));
   }
+  if (e.variants.size() > static_cast<size_t>(kMaxVariations)) {
+    return Invalid(where + ".variants",
+                   absl::StrCat("experiment '", e.key, "' has ", e.variants.size(),
+                                " variants, outside [1, ", kMaxVariations, "]"));
+  }
   absl::flat_hash_set<std::string> variant_keys;
   double sum = 0.0;
   for (size_t v = 0; v < e.variants.size(); ++v) {
     const VariantSpec& var = e.variants[v];
     const std::string vpath = absl::StrCat(where, ".variants[", v, "]");
     if (var.key.empty()) return Invalid(vpath + ".key", "empty variant key");
+    AISLE_RETURN_IF_ERROR(CheckId(var.key, vpath + ".key"));
     if (!variant_keys.insert(var.key).second) {
       return Invalid(vpath + ".key", absl::StrCat("duplicate variant key '", var.key,
                                                   "' in experiment '", e.key, "'"));
@@ -101,6 +118,7 @@ absl::Status ValidateExperiment(const ExperimentSpec& e, const std::string& wher
   absl::flat_hash_set<std::string> forced_units;
   for (const auto& [unit, variant] : e.forced_variants) {
     if (unit.empty()) return Invalid(where + ".forced_variants", "empty unit id");
+    AISLE_RETURN_IF_ERROR(CheckId(unit, where + ".forced_variants"));
     if (!forced_units.insert(unit).second) {
       return Invalid(where + ".forced_variants", absl::StrCat("unit '", unit, "' forced twice"));
     }
@@ -123,6 +141,7 @@ absl::Status ValidateExperimentConfig(const ExperimentConfig& config) {
     const LayerSpec& layer = config.layers[l];
     const std::string lpath = absl::StrCat("layers[", l, "]");
     if (layer.key.empty()) return Invalid(lpath + ".key", "empty layer key");
+    AISLE_RETURN_IF_ERROR(CheckId(layer.key, lpath + ".key"));
     if (auto [it, fresh] = layer_keys.emplace(layer.key, l); !fresh) {
       return Invalid(lpath + ".key", absl::StrCat("duplicate layer key '", layer.key,
                                                   "' (also layers[", it->second, "])"));
@@ -355,11 +374,13 @@ absl::StatusOr<LayerSpec> ParseLayer(const json& j, const std::string& path) {
 absl::StatusOr<ExperimentConfig> ParseExperimentConfig(absl::string_view json_text) {
   ExperimentConfig config;
   try {
-    json root;
-    try {
-      root = json::parse(json_text.begin(), json_text.end());
-    } catch (const json::parse_error& e) {
-      return Invalid("JSON", e.what());  // names line and column
+    json root = json::parse(json_text.begin(), json_text.end(), nullptr,
+                            /*allow_exceptions=*/false);
+    if (root.is_discarded()) {
+      // "experiment config: JSON:5:45 (byte 200): layers[0].experiments[0].coverage: number
+      // 1e999 overflows a double" (nlohmann's own overflow error has no position).
+      return absl::InvalidArgumentError(
+          ::aisle::internal::DescribeJsonParseError(json_text, "experiment config: JSON"));
     }
     AISLE_RETURN_IF_ERROR(Reader::CheckKeys(root, "(root)", {"version", "layers"}));
     int version = 1;

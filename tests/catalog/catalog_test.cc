@@ -411,5 +411,24 @@ TEST(Catalog, SurvivesMove) {
   EXPECT_EQ(b.attribute(1, "size"), "L");
 }
 
+TEST(CatalogBuilder, AttachedMatrixWhoseShapeOverflowsIsRejected) {
+  CatalogBuilder b;
+  ASSERT_TRUE(b.AddItem({.id = "a", .price = 1}).ok());
+  // rows x dim wraps around to the 2 floats given.
+  EmbeddingMatrix m{.rows = (size_t{1} << 63) + 1, .dim = 2, .data = {1.0f, 2.0f}};
+  const absl::Status s = b.AttachEmbeddings(std::move(m));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("embedding matrix: rows = 9223372036854775809 x dim = 2 "
+                                     "does not match the 2 floats given"));
+}
+
+TEST(CatalogBuilder, AbsurdExpectedItemsIsOnlyAHint) {
+  CatalogBuilder b({.embedding_dim = 4, .expected_items = size_t{1} << 62});
+  ASSERT_TRUE(b.AddItem({.id = "a", .price = 1, .embedding = std::vector<float>{1, 2, 3, 4}}).ok());
+  auto c = b.Build();
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->size(), 1u);
+}
+
 }  // namespace
 }  // namespace aisle::catalog

@@ -1,6 +1,7 @@
 #include "aisle/catalog/embedding_file.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -142,12 +143,13 @@ TEST(Npy, FileRoundTripLargerThanReadPrefix) {
 
 TEST(EmbeddingBlob, RoundTripsWithIdsThroughFile) {
   std::vector<float> data = {1, 2, 3, 4};
-  const absl::string_view ids[] = {"sku-b", ""};
+  // Ids follow the catalog's id rule (non-empty UTF-8 text), so they round trip.
+  const absl::string_view ids[] = {"sku-b", "sku-\xC3\xA9t\xC3\xA9"};
   const std::string path = absl::StrCat(::testing::TempDir(), "/emb_roundtrip.aemb");
   ASSERT_TRUE(WriteEmbeddingBlobFile(path, MatrixView(data.data(), 2, 2), ids).ok());
   absl::StatusOr<EmbeddingMatrix> m = ReadEmbeddingFile(path);
   ASSERT_TRUE(m.ok()) << m.status();
-  EXPECT_THAT(m->ids, ElementsAre("sku-b", ""));
+  EXPECT_THAT(m->ids, ElementsAre("sku-b", "sku-\xC3\xA9t\xC3\xA9"));
   EXPECT_EQ(m->data, data);
 }
 
@@ -231,6 +233,52 @@ TEST(EmbeddingFile, UnknownMagicAndMissingFile) {
   EXPECT_THAT(m.status().message(), HasSubstr("unknown magic"));
   m = ReadEmbeddingFile("/nonexistent/emb.npy");
   EXPECT_EQ(m.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(Npy, HeaderClaimingAbsurdShapeIsCorruptNamingFileAndField) {
+  const std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 4), }";
+  std::string bytes = "\x93NUMPY\x01";
+  bytes.push_back('\0');
+  const uint16_t len = static_cast<uint16_t>(header.size());
+  bytes.append(reinterpret_cast<const char*>(&len), 2);
+  bytes += header;
+  bytes.append(1024, '\0');
+  absl::StatusOr<EmbeddingMatrix> m = ParseNpy(bytes, "big.npy");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("big.npy: .npy header field 'shape' is (1099511627776, 4): rows "
+                        "1099511627776 x dim 4 is outside the accepted range"));
+  // Within the range but not backed by the file.
+  bytes.replace(bytes.find("1099511627776"), 13, "1000000000   ");
+  m = ParseNpy(bytes, "big.npy");
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("big.npy: .npy data is 1024 bytes, header field 'shape' (1000000000   , "
+                        "4) of <f4 needs 16000000000 (truncated file or corrupt header)"));
+}
+
+TEST(EmbeddingBlob, HeaderClaimingAbsurdRowCountIsCorruptNamingFileAndField) {
+  std::string payload(16, '\0');
+  const uint64_t rows = uint64_t{1} << 40;
+  const uint32_t dim = 1, flags = 1;
+  std::memcpy(&payload[0], &rows, 8);
+  std::memcpy(&payload[8], &dim, 4);
+  std::memcpy(&payload[12], &flags, 4);
+  payload.append(1024, '\0');
+  auto m = ParseEmbeddingBlob(WrapBlob("AISLEEMB", 1, payload), "big.aemb");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("big.aemb: AISLEEMB header field 'rows' = 1099511627776, but the 1024 "
+                        "payload bytes after the header hold at most 256 ids: corrupt header or "
+                        "truncated file"));
+  const uint64_t huge = uint64_t{1} << 41;
+  std::memcpy(&payload[0], &huge, 8);
+  m = ParseEmbeddingBlob(WrapBlob("AISLEEMB", 1, payload), "big.aemb");
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("big.aemb: AISLEEMB header field 'rows' = 2199023255552 x field 'dim' = "
+                        "1 is more than 2^40 values: corrupt header"));
 }
 
 }  // namespace

@@ -168,7 +168,9 @@ TEST(ItemJsonl, InvalidJsonNamesLine) {
   absl::StatusOr<Catalog> c =
       FromJsonl("{\"id\": \"a\", \"price\": 1, \"stock\": 1}\n{\"id\": \"b\", \"price\": }\n");
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(c.status().message(), HasSubstr("items.jsonl:2: invalid JSON"));
+  // Line, column and byte offset in the file, the field being read, and why.
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("items.jsonl:2:22 (byte 57): price: malformed JSON: syntax error"));
 }
 
 TEST(ItemJsonl, WrongTypesNameField) {
@@ -205,7 +207,10 @@ TEST(ItemJsonl, EmbeddingErrorsNameLineAndItem) {
       "{\"id\": \"b\", \"price\": 1, \"stock\": 1, \"embedding\": [1, 2, 3]}\n");
   EXPECT_THAT(c.status().message(), HasSubstr("items.jsonl:2: item 'b': embedding has 3 values"));
   c = FromJsonl("{\"id\": \"a\", \"price\": 1, \"stock\": 1, \"embedding\": [1e300]}\n");
-  EXPECT_THAT(c.status().message(), HasSubstr("item 'a': embedding[0] is Inf"));
+  // The value as written, its field and the item (was "item 'a': embedding[0] is Inf").
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("items.jsonl:1: item 'a': field 'embedding[0]': 1e300 is out of range "
+                        "for a float"));
 }
 
 TEST(LoadCatalog, CsvWithNpyEmbeddings) {

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "aisle/catalog/catalog.h"
 #include "gtest/gtest.h"
@@ -148,6 +151,44 @@ TEST(SyntheticPopularity, ZipfWeightsAndSampling) {
 TEST(SyntheticCatalog, RejectsZeroItemsAndEmptyLevel) {
   EXPECT_FALSE(MakeSyntheticCatalog({.items = 0}).ok());
   EXPECT_FALSE(MakeSyntheticCatalog({.items = 10, .mid_categories = 0}).ok());
+}
+
+TEST(SyntheticCatalog, AbsurdSizesAreRejectedNamingFieldValueAndRange) {
+  auto c = MakeSyntheticCatalog({.items = size_t{1} << 40});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find(
+                "SyntheticCatalogOptions.items = 1099511627776 is outside [1, 2^32-1)"),
+            std::string::npos)
+      << c.status();
+  c = MakeSyntheticCatalog({.items = 1000000, .dim = 1000000});
+  EXPECT_NE(c.status().message().find("SyntheticCatalogOptions.dim = 1000000 is outside"),
+            std::string::npos)
+      << c.status();
+  c = MakeSyntheticCatalog({.items = 1 << 30, .dim = 64});
+  EXPECT_NE(c.status().message().find("items x dim = 1073741824 x 64 is outside [0, 2^34]"),
+            std::string::npos)
+      << c.status();
+  c = MakeSyntheticCatalog({.items = 10, .top_categories = size_t{1} << 40});
+  EXPECT_NE(c.status().message().find("top_categories = 1099511627776 is outside [1, 4096]"),
+            std::string::npos)
+      << c.status();
+  c = MakeSyntheticCatalog({.items = 10, .brands = size_t{1} << 40});
+  EXPECT_NE(c.status().message().find("brands = 1099511627776 is outside [0, 2^24]"),
+            std::string::npos)
+      << c.status();
+  c = MakeSyntheticCatalog({.items = 10, .launch_span = absl::InfiniteDuration()});
+  EXPECT_NE(c.status().message().find("launch_span = inf is outside [0, 100 years]"),
+            std::string::npos)
+      << c.status();
+  c = MakeSyntheticCatalog({.items = 10, .now = absl::FromUnixSeconds(int64_t{1} << 40)});
+  EXPECT_NE(c.status().message().find("SyntheticCatalogOptions.now: time "), std::string::npos)
+      << c.status();
+  // The popularity for refused options is empty instead of an unbounded allocation.
+  const SyntheticPopularity p = MakeSyntheticPopularity({.items = size_t{1} << 62});
+  EXPECT_TRUE(p.by_rank().empty());
+  std::mt19937_64 rng(1);
+  EXPECT_EQ(p.Sample(rng), kInvalidItem);
 }
 
 }  // namespace

@@ -153,5 +153,18 @@ TEST(FeatureSchemaBuilder, RejectsEmptySchemaAndEmptyName) {
   EXPECT_THAT(s.message(), HasSubstr("feature #0 has an empty name"));
 }
 
+TEST(FeatureSchema, FeatureNameFollowsTheIdRule) {
+  FeatureSchemaBuilder b;
+  b.AddGroup(FeatureGroup::kItem, {});
+  b.AddFeature({.name = "price", .group = FeatureGroup::kItem});
+  b.AddFeature({.name = "\xC0\xAFprice", .group = FeatureGroup::kItem});  // an overlong '/'
+  auto s = std::move(b).Build();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.status().message(),
+              HasSubstr("feature #1: name: id '\\xC0\\xAFprice' is not valid UTF-8 (byte 0xC0 at "
+                        "byte 0)"));
+}
+
 }  // namespace
 }  // namespace aisle::features

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "aisle/core/blob.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -48,7 +50,8 @@ TEST(ItemFeatureStoreBuilder, RejectsWrongLengthDuplicateAndInfinite) {
   EXPECT_THAT(s.message(), HasSubstr("'price' added twice"));
   s = b.AddColumn("age", std::vector<float>{1, std::numeric_limits<float>::infinity()}, kT0);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("'age': item 1 has an infinite value"));
+  // Without item ids the index is named as such (was "item 1").
+  EXPECT_THAT(s.message(), HasSubstr("'age': item index 1 has an infinite value"));
   EXPECT_EQ(b.AddColumn("", std::vector<float>{1, 2}, kT0).code(),
             absl::StatusCode::kInvalidArgument);
 }
@@ -112,6 +115,102 @@ TEST(ItemFeatureStore, DeserializeRejectsCorruptAndTruncatedBlobs) {
   s = ItemFeatureStore::Deserialize(bytes.substr(0, bytes.size() - 4), "items.ifs").status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("items.ifs"));
+}
+
+// --- hostile input: ids, sizes and times ---
+
+TEST(ItemFeatureStoreBuilder, InfiniteValueNamesTheItemIdWhenIdsAreGiven) {
+  const absl::string_view ids[] = {"sku-a", "sku-b"};
+  ItemFeatureStoreBuilder b(2, ids);
+  const absl::Status s =
+      b.AddColumn("age", std::vector<float>{1, -std::numeric_limits<float>::infinity()}, kT0);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("item feature column 'age': item 'sku-b' (index 1) has an "
+                                     "infinite value -inf"));
+}
+
+TEST(ItemFeatureStoreBuilder, ColumnNameFollowsTheIdRule) {
+  ItemFeatureStoreBuilder b(1);
+  const absl::Status s = b.AddColumn(std::string("pri\0ce", 6), std::vector<float>{1}, kT0);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("item feature column #0: name: id 'pri\\x00ce' has control "
+                                     "character 0x00 (NUL) at byte 3"));
+}
+
+TEST(ItemFeatureStoreBuilder, BuiltAtMustBeASaneTime) {
+  ItemFeatureStoreBuilder b(1);
+  absl::Status s = b.AddColumn("price", std::vector<float>{1}, absl::InfiniteFuture());
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("item feature column 'price': built_at: time is "
+                                     "infinite-future, not a point in time"));
+  s = b.AddColumn("price", std::vector<float>{1}, absl::FromUnixSeconds(int64_t{1} << 40));
+  EXPECT_THAT(s.message(), HasSubstr("is outside [1900-01-01, 2400-01-01)"));
+}
+
+TEST(ItemFeatureStoreBuilder, AbsurdItemCountIsRejectedNamingIt) {
+  ItemFeatureStoreBuilder b(size_t{1} << 40);
+  auto store = std::move(b).Build();
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(store.status().message(),
+              HasSubstr("item feature store: num_items = 1099511627776 is outside [0, 2^32-1)"));
+}
+
+// An AISLEIFS payload: header, one column header, then the floats.
+std::string Payload(uint64_t num_items, uint64_t num_columns, const std::string& name,
+                    int64_t built_at_nanos, size_t float_bytes) {
+  std::string p;
+  auto put = [&p](const void* v, size_t n) { p.append(static_cast<const char*>(v), n); };
+  put(&num_items, 8);
+  put(&num_columns, 8);
+  const uint32_t len = static_cast<uint32_t>(name.size());
+  put(&len, 4);
+  p += name;
+  put(&built_at_nanos, 8);
+  p.append(float_bytes, '\0');
+  return p;
+}
+
+TEST(ItemFeatureStore, FileHeaderCountsThePayloadCannotBackAreCorrupt) {
+  const int64_t t = absl::ToUnixNanos(kT0);
+  auto back = ItemFeatureStore::Deserialize(
+      WrapBlob("AISLEIFS", 1, Payload(uint64_t{1} << 40, 1, "price", t, 1024)), "items.ifs");
+  ASSERT_FALSE(back.ok());
+  EXPECT_THAT(back.status().message(),
+              HasSubstr("items.ifs: item feature store header field 'num_items' = 1099511627776 "
+                        "is outside [0, 2^32-1): corrupt header"));
+  back = ItemFeatureStore::Deserialize(
+      WrapBlob("AISLEIFS", 1, Payload(4, uint64_t{1} << 40, "price", t, 16)), "items.ifs");
+  ASSERT_FALSE(back.ok());
+  EXPECT_THAT(back.status().message(),
+              HasSubstr("items.ifs: item feature store header field 'num_columns' = "
+                        "1099511627776, but the 33 payload bytes left hold at most 2 column "
+                        "headers: corrupt header or truncated file"));
+  back = ItemFeatureStore::Deserialize(
+      WrapBlob("AISLEIFS", 1, Payload(1000000, 1, "price", t, 16)), "items.ifs");
+  ASSERT_FALSE(back.ok());
+  EXPECT_THAT(back.status().message(),
+              HasSubstr("items.ifs: column data is 16 bytes, expected 4000000 (header fields "
+                        "'num_columns' = 1 x 'num_items' = 1000000): truncated file or corrupt "
+                        "header"));
+}
+
+TEST(ItemFeatureStore, FileWithInsaneBuiltAtOrBadColumnNameIsRejected) {
+  auto back = ItemFeatureStore::Deserialize(
+      WrapBlob("AISLEIFS", 1, Payload(4, 1, "price", std::numeric_limits<int64_t>::min(), 16)),
+      "items.ifs");
+  ASSERT_FALSE(back.ok());
+  EXPECT_EQ(back.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(back.status().message(),
+              HasSubstr("items.ifs: column 0: item feature column 'price': built_at: time "));
+  EXPECT_THAT(back.status().message(), HasSubstr("is outside [1900-01-01, 2400-01-01)"));
+  back = ItemFeatureStore::Deserialize(
+      WrapBlob("AISLEIFS", 1, Payload(4, 1, "pr\xFFice", absl::ToUnixNanos(kT0), 16)),
+      "items.ifs");
+  ASSERT_FALSE(back.ok());
+  EXPECT_THAT(back.status().message(),
+              HasSubstr("items.ifs: column 0: item feature column #0: name: id 'pr\\xFFice' is "
+                        "not valid UTF-8"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -142,6 +143,74 @@ TEST(OnlineFeatureStore, ConcurrentReadersNeverSeeTornVectors) {
   EXPECT_EQ(torn.load(), 0);
   EXPECT_GT(reads.load(), 0);
   EXPECT_EQ(store->size(), kHotKeys + kWritesPerWriter);
+}
+
+// --- hostile input: errors name the key the caller passed, not its hash ---
+
+TEST(OnlineFeatureStore, ErrorsNameTheKeyPassedNotItsHash) {
+  auto store = MakeStore(2);
+  absl::Status s = store->Update("user-123", {{1, std::nanf("")}}, kT0);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("update of key 'user-123' sets feature 'f1' to nan"));
+  s = store->Update("user-123", {{7, 1.0f}}, kT0);
+  EXPECT_THAT(s.message(), HasSubstr("update of key 'user-123' names column 7, width is 2"));
+  s = store->Put("user-123", std::vector<float>{1.0f}, kT0);
+  EXPECT_THAT(s.message(), HasSubstr("Put of key 'user-123' has 1 values, width is 2"));
+  // A caller that hashed the key itself gets the hash, said to be one.
+  s = store->Put(OnlineFeatureStore::KeyOf("user-123"), std::vector<float>{1.0f}, kT0);
+  EXPECT_THAT(s.message(), HasSubstr("(a KeyOf hash; pass the id itself to see it)"));
+  // Unprintable bytes in a key are escaped in the message.
+  s = store->Put(std::string("u\0v", 3), std::vector<float>{1.0f}, kT0);
+  EXPECT_THAT(s.message(), HasSubstr("Put of key 'u\\x00v'"));
+}
+
+TEST(OnlineFeatureStore, IdAndHashAddressTheSameEntry) {
+  auto store = MakeStore(2);
+  ASSERT_TRUE(store->Put("user-9", std::vector<float>{1.0f, 2.0f}, kT0).ok());
+  std::vector<float> v(2);
+  std::vector<int64_t> t(2);
+  ASSERT_TRUE(store->Read(OnlineFeatureStore::KeyOf("user-9"), absl::MakeSpan(v), absl::MakeSpan(t)));
+  EXPECT_THAT(v, ElementsAre(1.0f, 2.0f));
+  ASSERT_TRUE(store->Update(OnlineFeatureStore::KeyOf("user-9"), {{0, 5.0f}}, kT0).ok());
+  ASSERT_TRUE(store->Read("user-9", absl::MakeSpan(v), absl::MakeSpan(t)));
+  EXPECT_THAT(v, ElementsAre(5.0f, 2.0f));
+}
+
+TEST(OnlineFeatureStore, InsaneUpdateTimeIsRejectedNamingTheKey) {
+  auto store = MakeStore(1);
+  absl::Status s = store->Put("user-1", std::vector<float>{1.0f}, absl::InfinitePast());
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("update of key 'user-1': time is infinite-past"));
+  // INT64_MIN microseconds (the C API's unknown time) would have been stored
+  // as kNeverUpdated.
+  s = store->Put("user-1", std::vector<float>{1.0f},
+                 absl::FromUnixMicros(std::numeric_limits<int64_t>::min()));
+  EXPECT_THAT(s.message(), HasSubstr("update of key 'user-1': time "));
+  std::vector<float> v(1);
+  std::vector<int64_t> t(1);
+  EXPECT_FALSE(store->Read("user-1", absl::MakeSpan(v), absl::MakeSpan(t)));
+}
+
+TEST(OnlineFeatureStore, AbsurdSizesAreRejectedBeforeAllocating) {
+  auto s = OnlineFeatureStore::Create({"a"}, size_t{1} << 40);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.status().message(),
+              HasSubstr("initial_keys_per_shard = 1099511627776 is outside [0, 2^24]"));
+  std::vector<std::string> many;
+  for (int i = 0; i < 1000; ++i) many.push_back(absl::StrCat("f", i));
+  s = OnlineFeatureStore::Create(many, size_t{1} << 20);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(s.status().message(), HasSubstr("initial_keys_per_shard = 1048576 x 1000 features"));
+}
+
+TEST(OnlineFeatureStore, FeatureNamesFollowTheIdRule) {
+  auto s = OnlineFeatureStore::Create({"ok", "bad\nname"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.status().message(),
+              HasSubstr("online feature store: feature #1 name: id 'bad\\x0Aname' has control "
+                        "character 0x0A"));
 }
 
 }  // namespace

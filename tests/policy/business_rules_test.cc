@@ -121,7 +121,7 @@ TEST(RuleSetBuilder, RejectsDuplicatePinsWithinOneScope) {
   auto r = std::move(same_item).Build();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(r.status().message(), HasSubstr("'a' and 'b' both pin item 2"));
+  EXPECT_THAT(r.status().message(), HasSubstr("pins 'a' (item index 2) and 'b' (item 'sku-2') pin the same item (item index 2)"));
 
   RuleSetBuilder same_slot(f.catalog());
   same_slot.AddCampaign({.name = "bf",
@@ -222,6 +222,15 @@ TEST(RuleSetBuilder, RejectsRulesForUnknownItemsAndCategoriesNamingThem) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
     EXPECT_THAT(r.status().message(), HasSubstr("rule 'ghost': item 'sku-x'"));
+  }
+  {
+    // An id that could never be in the catalog is shown escaped, not raw.
+    RuleSetBuilder b(f.catalog());
+    b.AddPin({.name = "nul", .item = ItemRef::Id(std::string("sku\0x", 5)), .position = 0});
+    auto r = std::move(b).Build();
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(r.status().message(),
+                HasSubstr("rule 'nul': item 'sku\\x00x' is not in the catalog"));
   }
   {
     RuleSetBuilder b(f.catalog());

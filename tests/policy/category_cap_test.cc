@@ -90,7 +90,7 @@ TEST(CategoryCapDiversifier, RejectsZeroCapAndBadTree) {
   std::vector<CategoryIndex> bad_items = {9};
   auto r = CategoryCapDiversifier::Create({bad_items, t.parent}, {});
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("item 0 has category 9"));
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("item index 0 has category 9"));
 }
 
 // Property check on random lists against the definition: the top m respects

@@ -86,7 +86,7 @@ TEST(PolicyFilter, RejectsUnknownItemAndCategoryNamingThem) {
   auto f = PolicyFilter::Create(t.view(), {.blocked_items = {99}});
   ASSERT_FALSE(f.ok());
   EXPECT_EQ(f.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(f.status().message(), HasSubstr("blocked item 99"));
+  EXPECT_THAT(f.status().message(), HasSubstr("blocked item index 99"));
   f = PolicyFilter::Create(t.view(), {}, {{4, PolicyRules{.blocked_categories = {12}}}});
   ASSERT_FALSE(f.ok());
   EXPECT_THAT(f.status().message(), HasSubstr("blocked category 12"));

@@ -193,5 +193,15 @@ TEST(LiveInventory, ConcurrentWritersAndLockFreeReadersAgree) {
   EXPECT_EQ(inv.stats().applied, uint64_t{2 * kPerWriter});
 }
 
+TEST(LiveInventory, FromStockRejectsAbsurdCapacityBeforeAllocating) {
+  const int32_t stock[] = {1, 2};
+  auto inv = LiveInventory::FromStock(stock, size_t{1} << 62);
+  ASSERT_FALSE(inv.ok());
+  EXPECT_EQ(inv.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(inv.status().message(),
+              HasSubstr("live inventory: capacity = 4611686018427387904 (2 items) is outside "
+                        "[0, 2^32-1)"));
+}
+
 }  // namespace
 }  // namespace aisle::policy

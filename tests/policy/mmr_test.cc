@@ -113,7 +113,7 @@ TEST(MmrDiversifier, RejectsItemsWithoutEmbeddingLeavingListUnchanged) {
   std::vector<Candidate> c = {{0, 1.0f, 1}, {5, 0.9f, 1}};
   absl::Status s = mmr->Apply(c, 2);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("item 5"));
+  EXPECT_THAT(s.message(), HasSubstr("item index 5"));
   EXPECT_THAT(ItemsOf(c), ElementsAre(0, 5));
 }
 

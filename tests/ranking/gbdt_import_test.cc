@@ -51,6 +51,13 @@ void ExpectError(const absl::StatusOr<GbdtModel>& m, absl::StatusCode code,
       << "message \"" << m.status().message() << "\" lacks \"" << needle << "\"";
 }
 
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
 TEST(XgboostImport, ParsesWellFormedModel) {
   auto m = ParseXgboostJson(XgbJson());
   ASSERT_TRUE(m.ok()) << m.status();
@@ -88,8 +95,9 @@ TEST(XgboostImport, BaseScoreIsConvertedThroughTheInverseLink) {
 }
 
 TEST(XgboostImport, RejectsMalformedJson) {
+  // The message gives line:column, byte offset and the JSON path of the value being read.
   ExpectError(ParseXgboostJson("{\"learner\": [1, 2", "m.json"), absl::StatusCode::kInvalidArgument,
-              "m.json: malformed JSON");
+              "m.json:1:18 (byte 17): learner[2]: malformed JSON");
 }
 
 TEST(XgboostImport, RejectsTruncatedFile) {
@@ -237,6 +245,155 @@ TEST(LightgbmImport, RejectsUnsupportedObjective) {
 TEST(LightgbmImport, RejectsGarbage) {
   ExpectError(ParseLightgbmText("hello world\nthis is not a model\n", "m.txt"),
               absl::StatusCode::kInvalidArgument, "m.txt");
+}
+
+// --- numbers that overflow or are not finite name file, position, path and text ---
+
+TEST(XgboostImport, OverflowingNumberNamesFieldAndPosition) {
+  const std::string json = XgbJson("COND=1e999");
+  const size_t at = json.find("1e999");
+  ExpectError(ParseXgboostJson(json, "m.json"), absl::StatusCode::kInvalidArgument,
+              absl::StrCat("m.json:1:", at + 1, " (byte ", at,
+                           "): learner.gradient_booster.model.trees[0].split_conditions[0]: "
+                           "number 1e999 overflows a double"));
+}
+
+TEST(XgboostImport, OverflowingNumberOnALaterLineGivesLineAndColumn) {
+  std::string json = XgbJson("COND=\n  1e999");
+  ExpectError(ParseXgboostJson(json, "m.json"), absl::StatusCode::kInvalidArgument,
+              "m.json:2:3 (byte");
+}
+
+TEST(XgboostImport, LeafThatOverflowsAFloatNamesPathAndText) {
+  std::string json = XgbJson();
+  const size_t at = json.find("-0.5");
+  json.replace(at, 4, "1e39");
+  ExpectError(ParseXgboostJson(json, "m.json"), absl::StatusCode::kInvalidArgument,
+              absl::StrCat("m.json:1:", at + 1, " (byte ", at,
+                           "): learner.gradient_booster.model.trees[0].split_conditions[1]: tree 0 "
+                           "node 1: leaf value 1e39 overflows a float"));
+}
+
+TEST(XgboostImport, NanLeafWrittenBareNamesPathAndPositionInTheOriginalText) {
+  // XGBoost writes non-finite values as bare NaN; the importer quotes them to
+  // parse, but positions refer to the file as written.
+  std::string json = XgbJson();
+  const size_t at = json.find(",0.5]") + 1;  // the second leaf (node 2)
+  json.replace(at, 3, "NaN");
+  ExpectError(ParseXgboostJson(json, "m.json"), absl::StatusCode::kInvalidArgument,
+              absl::StrCat("m.json:1:", at + 1, " (byte ", at,
+                           "): learner.gradient_booster.model.trees[0].split_conditions[2]: tree 0 "
+                           "node 2: leaf value NaN is not finite"));
+}
+
+TEST(XgboostImport, NonFiniteBaseScoreNamesFieldAndText) {
+  ExpectError(ParseXgboostJson(XgbJson("", "binary:logistic", "gbtree", "1e999"), "m.json"),
+              absl::StatusCode::kInvalidArgument,
+              "learner.learner_model_param.base_score: base_score \"1e999\" is not finite (1e999 "
+              "overflows a double)");
+  ExpectError(ParseXgboostJson(XgbJson("", "binary:logistic", "gbtree", "NaN"), "m.json"),
+              absl::StatusCode::kInvalidArgument, "base_score \"NaN\" is not finite");
+}
+
+TEST(XgboostImport, AbsurdNodeCountNamesFieldValueAndRange) {
+  std::string json = XgbJson();
+  json.replace(json.find(R"("num_nodes":"3")"), 15, R"("num_nodes":"1e12")");
+  ExpectError(ParseXgboostJson(json, "m.json"), absl::StatusCode::kInvalidArgument,
+              "trees[0].tree_param.num_nodes: tree 0: num_nodes \"1e12\" is outside [0, "
+              "1073741824)");
+}
+
+TEST(XgboostImport, AbsurdNumFeatureNamesFieldValueAndRange) {
+  std::string json = XgbJson();
+  json = Replace(json, R"("num_feature":"2"},"objective")", R"("num_feature":"-1"},"objective")");
+  ExpectError(ParseXgboostJson(json, "m.json"), absl::StatusCode::kInvalidArgument,
+              "learner.learner_model_param.num_feature: num_feature \"-1\" is outside [0, "
+              "1073741824)");
+}
+
+TEST(XgboostImport, BinaryHeaderClaimingMoreTreesThanTheFileHoldsIsCorrupt) {
+  std::string b = TruncatedBinary();
+  const int32_t many = 1 << 30;
+  std::memcpy(&b[136 + 8 + 15 + 8 + 6], &many, 4);  // gbtree param num_trees
+  ExpectError(ParseXgboostBinary(b, "m.model"), absl::StatusCode::kInvalidArgument,
+              "m.model: gbtree param num_trees = 1073741824 is outside [0, 1] (the ");
+  ExpectError(ParseXgboostBinary(b, "m.model"), absl::StatusCode::kInvalidArgument,
+              "corrupt or truncated file");
+}
+
+TEST(XgboostImport, BinaryTreeClaimingMoreNodesThanTheFileHoldsIsCorrupt) {
+  std::string b = TruncatedBinary();
+  const int32_t many = 1 << 28;
+  std::memcpy(&b[136 + 8 + 15 + 8 + 6 + 160 + 4], &many, 4);  // tree param num_nodes
+  ExpectError(ParseXgboostBinary(b, "m.model"), absl::StatusCode::kInvalidArgument,
+              "m.model: tree 0: tree param num_nodes = 268435456 is outside [1, 0]");
+}
+
+// --- LightGBM header errors name the right field and line ---
+
+TEST(LightgbmImport, BadNumClassNamesNumClassAndItsLine) {
+  // num_class is line 3; num_tree_per_iteration (line 4) is fine.
+  ExpectError(ParseLightgbmText(Replace(LgbText(), "num_class=1", "num_class=0"), "m.txt"),
+              absl::StatusCode::kInvalidArgument,
+              "m.txt:3: header: field num_class: 0 is outside [1, 65536)");
+}
+
+TEST(LightgbmImport, BadTreesPerIterationNamesItsOwnLine) {
+  ExpectError(ParseLightgbmText(Replace(LgbText(), "num_tree_per_iteration=1",
+                                        "num_tree_per_iteration=70000"),
+                                "m.txt"),
+              absl::StatusCode::kInvalidArgument,
+              "m.txt:4: header: field num_tree_per_iteration: 70000 is outside [1, 65536)");
+}
+
+TEST(LightgbmImport, MissingHeaderFieldIsNotBlamedOnLineOne) {
+  const auto m = ParseLightgbmText(Replace(LgbText(), "max_feature_idx=1\n", ""), "m.txt");
+  ExpectError(m, absl::StatusCode::kInvalidArgument,
+              "m.txt: header: missing field \"max_feature_idx\"");
+  EXPECT_EQ(m.status().message().find("m.txt:1:"), std::string::npos) << m.status();
+}
+
+TEST(LightgbmImport, FeatureNameCountNamesBothFieldsAndLines) {
+  ExpectError(ParseLightgbmText(Replace(LgbText(), "feature_names=f0 f1", "feature_names=f0"),
+                                "m.txt"),
+              absl::StatusCode::kInvalidArgument,
+              "m.txt:8: header: field feature_names: 1 names for 2 features (max_feature_idx=1 "
+              "on line 6)");
+}
+
+TEST(LightgbmImport, OverflowingLeafValueNamesTextAndLine) {
+  ExpectError(ParseLightgbmText(LgbText("leaf_value=0.1 1e999 0.3"), "m.txt"),
+              absl::StatusCode::kInvalidArgument,
+              "m.txt:21: tree 0 leaf 1: field leaf_value: value 1e999 overflows a double");
+}
+
+TEST(LightgbmImport, OutOfRangeIntegerSaysSo) {
+  ExpectError(ParseLightgbmText(LgbText("split_feature=0 99999999999999999999"), "m.txt"),
+              absl::StatusCode::kInvalidArgument,
+              "m.txt:15: tree 0: field split_feature: \"99999999999999999999\" is out of range "
+              "for a 64-bit integer");
+}
+
+TEST(LightgbmImport, AbsurdCategoryCountNamesFieldAndRange) {
+  ExpectError(ParseLightgbmText(LgbText("num_cat=9223372036854775807"), "m.txt"),
+              absl::StatusCode::kInvalidArgument,
+              "m.txt:14: tree 0: field num_cat: 9223372036854775807 is outside [0, 2]");
+}
+
+TEST(LightgbmImport, AbsurdLeafCountIsRejectedBeforeAllocating) {
+  ExpectError(ParseLightgbmText(LgbText("num_leaves=1099511627776"), "m.txt"),
+              absl::StatusCode::kInvalidArgument,
+              "m.txt:13: tree 0: field num_leaves: 1099511627776 is outside [1, 2^24]");
+  // Within the limit but not backed by the file: the count of values decides.
+  ExpectError(ParseLightgbmText(LgbText("num_leaves=16777216"), "m.txt"),
+              absl::StatusCode::kInvalidArgument,
+              "m.txt:21: tree 0: field leaf_value has 3 values, expected 16777216");
+}
+
+TEST(LightgbmImport, UnsupportedObjectiveNamesFileAndLine) {
+  ExpectError(ParseLightgbmText(LgbText("", "cross_entropy_lambda"), "m.txt"),
+              absl::StatusCode::kFailedPrecondition,
+              "m.txt:7: field objective: unsupported LightGBM objective \"cross_entropy_lambda\"");
 }
 
 }  // namespace

@@ -331,5 +331,27 @@ TEST(GbdtRanker, RejectsCycleNamingTreeAndNode) {
   EXPECT_NE(s.message().find("tree 0 node 2"), std::string::npos) << s;
 }
 
+TEST(GbdtRanker, AbsurdFeatureCountIsRejectedBeforeAnyTableIsSized) {
+  // A model built in code (or read from a corrupt file) claiming 2^32 - 1
+  // features: binding it by index would size a 16 GB table.
+  GbdtModel m = Stump(0.5, true);
+  m.feature_names.clear();
+  m.num_features = 0xFFFFFFFFu;
+  for (const auto& r : {GbdtRanker::BindIdentity(m), GbdtRanker::BindByName(m, {"a"})}) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("num_features 4294967295 is outside [0, 2^30)"),
+              std::string::npos)
+        << r.status();
+  }
+  m.num_features = 2;
+  m.num_outputs = 1u << 20;
+  const auto r = GbdtRanker::BindIdentity(m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("num_outputs 1048576 is outside [1, 65536)"),
+            std::string::npos)
+      << r.status();
+}
+
 }  // namespace
 }  // namespace aisle::ranking

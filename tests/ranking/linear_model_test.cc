@@ -1,8 +1,10 @@
 #include "aisle/ranking/linear_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -48,7 +50,8 @@ absl::Status ParseWith(const std::string& from, const std::string& to) {
 TEST(LinearModel, RejectsMalformedFiles) {
   absl::Status s = ParseLinearModelJson("{\"format\": ", "ctr.json").status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("ctr.json: malformed JSON at byte"));
+  // Line:column and byte offset of the error (was "ctr.json: malformed JSON at byte 11").
+  EXPECT_THAT(s.message(), HasSubstr("ctr.json:1:12 (byte 11): format: malformed JSON"));
 
   s = ParseWith(R"("feature": "price")", R"("feature": "ann_score")");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -123,6 +126,46 @@ TEST(LinearModel, ParsesXgboostGblinear) {
 TEST(LinearModel, LoadFileReportsMissingFile) {
   absl::Status s = LoadLinearModelFile("/nonexistent/aisle/model.json").status();
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+}
+
+// Where in kModel a replaced value lands: "<line>:<column> (byte <n>)".
+std::string PositionOf(const std::string& json, const std::string& needle) {
+  const size_t at = json.find(needle);
+  const size_t line_start = json.rfind('\n', at) + 1;
+  const size_t line = 1 + std::count(json.begin(), json.begin() + at, '\n');
+  return absl::StrCat(line, ":", at - line_start + 1, " (byte ", at, ")");
+}
+
+TEST(LinearModel, OverflowingNumberNamesFieldAndPosition) {
+  std::string json = kModel;
+  json.replace(json.find("1.5"), 3, "1e999");
+  absl::Status s = ParseLinearModelJson(json, "ctr.json").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr(absl::StrCat("ctr.json:", PositionOf(json, "1e999"),
+                                                  ": weights[0].weight: number 1e999 overflows "
+                                                  "a double")));
+}
+
+TEST(LinearModel, WeightThatOverflowsAFloatNamesPositionFieldAndText) {
+  std::string json = kModel;
+  json.replace(json.find("30.0"), 4, "-4e38");
+  absl::Status s = ParseLinearModelJson(json, "ctr.json").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(),
+              HasSubstr(absl::StrCat("ctr.json:", PositionOf(json, "-4e38"),
+                                     ": field 'weights[1].missing' is not a finite float: -4e38 "
+                                     "(overflows a float)")));
+}
+
+TEST(LinearModel, GblinearWithAbsurdFeatureCountNamesFieldAndRange) {
+  const std::string json = R"({"learner": {"gradient_booster": {"name": "gblinear",
+      "model": {"weights": [0.5]}}, "learner_model_param": {"num_feature": "1e30",
+      "base_score": "5E-1"}, "objective": {"name": "reg:squarederror"}}})";
+  absl::Status s = ParseXgboostGblinearJson(json, "lin.json").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr(absl::StrCat("lin.json:", PositionOf(json, "\"1e30\""),
+                                                  ": num_feature 1e+30 is not a count in [0, "
+                                                  "2^30)")));
 }
 
 }  // namespace

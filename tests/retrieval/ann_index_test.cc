@@ -305,7 +305,7 @@ TEST(AnnIndex, BuildRejectsNonFiniteEmbeddingNamingItem) {
   base.data[17 * 4 + 2] = std::numeric_limits<float>::quiet_NaN();
   auto ann = AnnIndex::Build(View(base), {});
   EXPECT_EQ(ann.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(ann.status().message(), HasSubstr("item 17 component 2"));
+  EXPECT_THAT(ann.status().message(), HasSubstr("item index 17 component 2"));
   EXPECT_FALSE(AnnIndex::Build(View(Data(10, 4, 8)), {.M = 1}).ok());
 }
 
@@ -326,7 +326,7 @@ TEST(AnnIndex, SeedsAreExcludedAndUnknownSeedsRejected) {
   const std::vector<ItemIndex> bad = {3, 1000};
   const absl::Status s = (*ann)->SearchBySeeds(bad, {}, got);
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(s.message(), HasSubstr("seed item 1000"));
+  EXPECT_THAT(s.message(), HasSubstr("seed item index 1000"));
   EXPECT_EQ((*ann)->SearchBySeeds({}, {}, got).code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -358,7 +358,7 @@ TEST(AnnIndex, AddMakesItemsFindableAndRejectsDuplicates) {
   EXPECT_EQ((*ann)->size(), 600u);
   const absl::Status dup = (*ann)->Add(5, {&base.data[0], 8});
   EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_THAT(dup.message(), HasSubstr("item 5"));
+  EXPECT_THAT(dup.message(), HasSubstr("item index 5"));
   std::vector<ScoredItem> got;
   for (ItemIndex i = 300; i < 600; i += 7) {
     ASSERT_TRUE((*ann)->Search({&base.data[i * 8], 8}, {.k = 1}, got).ok());
@@ -435,6 +435,23 @@ TEST(AnnIndex, EmptyIndexAndZeroK) {
   ASSERT_TRUE((*loaded)->Search(std::vector<float>{1, 2, 3, 4}, {.k = 3}, out).ok());
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].item, 0u);
+}
+
+TEST(AnnIndexSizes, AbsurdCapacityIsRejectedBeforeHnswlibSizesTables) {
+  const std::vector<float> data = {1, 0, 0, 1};
+  auto ann = AnnIndex::Build(MatrixView(data.data(), 2, 2), {.capacity = size_t{1} << 62});
+  ASSERT_FALSE(ann.ok());
+  EXPECT_EQ(ann.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ann.status().message(),
+              HasSubstr("option capacity = 4611686018427387904 is outside [0, 2^32-1)"));
+  auto good = AnnIndex::Build(MatrixView(data.data(), 2, 2), {});
+  ASSERT_TRUE(good.ok()) << good.status();
+  auto bytes = (*good)->Serialize();
+  ASSERT_TRUE(bytes.ok());
+  auto loaded = AnnIndex::Deserialize(*bytes, {.capacity = size_t{1} << 62}, "items.ann");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.status().message(),
+              HasSubstr("items.ann: load option capacity = 4611686018427387904 is outside"));
 }
 
 }  // namespace

@@ -498,7 +498,7 @@ TEST(CoVisitationIndex, RefusesTimesThatAreNotTimesOnBothPaths) {
   absl::Status st = index->Apply(bad);
   EXPECT_TRUE(absl::IsInvalidArgument(st));
   EXPECT_THAT(st.message(), HasSubstr("INT64_MIN (no time)"));
-  EXPECT_THAT(st.message(), HasSubstr("item 2"));
+  EXPECT_THAT(st.message(), HasSubstr("item index 2"));
   ASSERT_TRUE(index->Apply(Ev(1, 1, 20)).ok());
   index->Publish();
   EXPECT_EQ(index->Snapshot()->Neighbors(2).size(), 0u);
@@ -511,6 +511,25 @@ TEST(CoVisitationIndex, RefusesTimesThatAreNotTimesOnBothPaths) {
   EXPECT_THAT(st.message(), HasSubstr("log position 2"));
   batch->Publish();
   EXPECT_EQ(batch->Snapshot()->Neighbors(0).size(), 0u);
+}
+
+TEST(CoVisitation, InsaneEventTimeIsRejectedNamingPositionItemAndTime) {
+  CoVisitationOptions o;
+  o.num_items = 10;
+  auto index = CoVisitationIndex::Create(o);
+  ASSERT_TRUE(index.ok());
+  std::vector<Interaction> log = {Ev(1, 0, 1700000000), Ev(1, 3, 0)};
+  log[1].time_micros = std::numeric_limits<int64_t>::min();
+  absl::Status s = (*index)->AddLog(log);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("co-visitation: log position 1: item index 3 (session 1): time INT64_MIN "
+                        "(no time) is outside [1900-01-01, 2400-01-01)"));
+  EXPECT_EQ((*index)->AccumulatedWeight(0, 3), 0.0f);  // nothing accumulated
+  Interaction live = Ev(2, 4, 0);
+  live.time_micros = std::numeric_limits<int64_t>::max();
+  s = (*index)->Apply(live);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("co-visitation: Apply: item index 4"));
 }
 
 }  // namespace

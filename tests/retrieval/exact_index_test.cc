@@ -87,16 +87,16 @@ TEST(ExactIndex, SeedsExcludedAndValidated) {
   EXPECT_EQ(got.size(), 299u);
   for (const ScoredItem& s : got) EXPECT_NE(s.item, 7u);
   const std::vector<ItemIndex> bad = {300};
-  EXPECT_THAT(index->SearchBySeeds(bad, {}, got).message(), HasSubstr("seed item 300"));
+  EXPECT_THAT(index->SearchBySeeds(bad, {}, got).message(), HasSubstr("seed item index 300"));
 }
 
 TEST(ExactIndex, RejectsBadInput) {
   std::vector<float> data = {1, 0, 0, 0, 0, 0};
   EXPECT_THAT(ExactIndex::Build(MatrixView(data.data(), 2, 3), Metric::kCosine).status().message(),
-              HasSubstr("item 1 is zero"));
+              HasSubstr("item index 1 is zero"));
   data[4] = std::numeric_limits<float>::infinity();
   EXPECT_THAT(ExactIndex::Build(MatrixView(data.data(), 2, 3), Metric::kL2).status().message(),
-              HasSubstr("item 1 component 1"));
+              HasSubstr("item index 1 component 1"));
   data[4] = 1;
   auto index = ExactIndex::Build(MatrixView(data.data(), 2, 3), Metric::kL2);
   ASSERT_TRUE(index.ok());

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/status/status.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -77,6 +79,29 @@ TEST(YoochooseTsv, ReadsSharedTrainFull) {
   EXPECT_EQ(log->size(), 70278u);
   EXPECT_EQ(ids.size(), 2933u);
   EXPECT_EQ(InteractionTypeName((*log)[0].type), "click");
+}
+
+TEST(YoochooseTsv, ItemIdBreakingTheIdRuleNamesFileLineAndField) {
+  ItemIdMap ids;
+  auto log = ParseYoochooseTsv(std::string("1\t5\t10.5\n1\t6\x01\t11\n", 18), "clicks.tsv", ids);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(log.status().message(),
+              HasSubstr("clicks.tsv:2: field 'ItemId': id '6\\x01' has control character 0x01"));
+  log = ParseYoochooseTsv("1\t\xFF\t10.5\n", "clicks.tsv", ids);
+  ASSERT_FALSE(log.ok());
+  EXPECT_THAT(log.status().message(),
+              HasSubstr("clicks.tsv:1: field 'ItemId': id '\\xFF' is not valid UTF-8"));
+}
+
+TEST(YoochooseTsv, TimeOutsideTheSaneRangeNamesFileLineFieldAndValue) {
+  ItemIdMap ids;
+  auto log = ParseYoochooseTsv("1\t5\t10.5\n1\t5\t99999999999\n", "clicks.tsv", ids);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(log.status().message(),
+              HasSubstr("clicks.tsv:2: field 'Time' (\"99999999999\"): time 99999999999000000 is "
+                        "outside [1900-01-01, 2400-01-01)"));
 }
 
 }  // namespace

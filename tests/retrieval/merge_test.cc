@@ -130,7 +130,7 @@ TEST(CandidateMerger, RejectsBadInputAndClearsOutput) {
   const auto nan = List(0, {{2, std::numeric_limits<float>::quiet_NaN()}});
   const SourceCandidates l2[] = {{.name = "ann", .candidates = nan, .quota = 5}};
   s = merger.Merge(l2, 10, m);
-  EXPECT_THAT(std::string(s.message()), HasSubstr("item 2 has a NaN score"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("item index 2 has a NaN score"));  // was "item 2"
 
   std::vector<SourceCandidates> many(kMaxSources + 1, ok_lists[0]);
   EXPECT_EQ(merger.Merge(many, 10, m).code(), absl::StatusCode::kInvalidArgument);
@@ -174,6 +174,15 @@ TEST(CandidateMerger, RetrieveAndMergeRunsSources) {
   absl::Status s = merger.RetrieveAndMerge(bad, RetrievalQuery(), 10, m);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), HasSubstr("broken: bad vector"));
+}
+
+TEST(CandidateMerger, AbsurdItemCountIsRejectedNotAllocated) {
+  CandidateMerger merger(size_t{1} << 40);
+  MergedCandidates out;
+  const absl::Status s = merger.Merge({}, 10, out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("merge: CandidateMerger num_items = 1099511627776 is outside [0, 2^32-1)"));
 }
 
 }  // namespace

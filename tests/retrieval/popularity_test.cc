@@ -431,5 +431,35 @@ TEST(PopularityIndex, RejectsAnInfiniteOrNegativeMaxLead) {
   EXPECT_THAT(PopularityIndex::Create(o).status().message(), HasSubstr("max_lead"));
 }
 
+TEST(Popularity, AbsurdScopeCountsAreRejectedNamingTheOption) {
+  PopularityOptions o;
+  o.num_items = 10;
+  o.num_segments = std::numeric_limits<uint32_t>::max();  // num_segments + 1 wrapped to 0
+  auto p = PopularityIndex::Create(o);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(p.status().message()),
+              HasSubstr("PopularityOptions.num_segments must be in [0, 2^16], got 4294967295"));
+  o.num_segments = 0;
+  o.num_categories = size_t{1} << 40;
+  p = PopularityIndex::Create(o);
+  ASSERT_FALSE(p.ok());
+  EXPECT_THAT(std::string(p.status().message()),
+              HasSubstr("PopularityOptions.num_categories must be in [0, 2^24], got "
+                        "1099511627776"));
+}
+
+TEST(Popularity, InsaneEventTimeIsRejectedNamingItem) {
+  PopularityOptions o;
+  o.num_items = 10;
+  auto p = Make(o);
+  Interaction e{.session = 1, .item = 4, .time_micros = std::numeric_limits<int64_t>::min()};
+  const absl::Status s = p->Apply(e);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("popularity: event on item index 4: time INT64_MIN (no time) is outside"));
+  EXPECT_EQ(p->Count(4, kT0), 0.0);
+}
+
 }  // namespace
 }  // namespace aisle::retrieval

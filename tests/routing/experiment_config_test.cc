@@ -4,7 +4,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "aisle/routing/bucketing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -80,7 +82,8 @@ TEST(ExperimentConfig, ParsesValidConfigWithDefaults) {
 TEST(ExperimentConfig, RejectsMalformedJsonWithPosition) {
   absl::StatusOr<ExperimentConfig> r = ParseExperimentConfig("{\"layers\": [}");
   ExpectInvalid(r, "JSON");
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("line 1, column 13"));
+  // Line:column and byte offset (was nlohmann's "line 1, column 13").
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("JSON:1:13 (byte 12)"));
 }
 
 TEST(ExperimentConfig, RejectsWeightsNotSummingToOne) {
@@ -207,6 +210,57 @@ TEST(ExperimentConfig, LoadFileNamesTheFile) {
   absl::StatusOr<ExperimentConfig> r = LoadExperimentConfigFile("/nonexistent/routing.json");
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("/nonexistent/routing.json"));
+}
+
+TEST(ExperimentConfig, KeysSurfacesAndUnitIdsFollowTheIdRule) {
+  // JSON can carry a NUL (\u0000) or a tab; such a key could never be passed
+  // back through the C string API.
+  auto c = ParseWith(R"("key": "v7")", R"("key": "v\u00007")");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("experiment config: layers[0].experiments[0].variants[1].key: id "
+                        "'v\\x007' has control character 0x00 (NUL)"));
+  c = ParseWith(R"(["home", "pdp"])", R"(["home", "p\tdp"])");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("layers[0].experiments[0].surfaces[1]: id 'p\\x09dp' has control"));
+  c = ParseWith(R"({"qa-1": "v7"})", R"({"qa\u00011": "v7"})");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("layers[0].experiments[0].forced_variants: id"));
+}
+
+TEST(ExperimentConfig, OverflowingNumberNamesLineAndColumn) {
+  const std::string text = absl::StrReplaceAll(kValid, {{"\"coverage\": 0.8", "\"coverage\": 1e999"}});
+  const size_t at = text.find("1e999");
+  const size_t column = at - text.rfind('\n', at);
+  auto c = ParseExperimentConfig(text);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(c.status().message(),
+              HasSubstr(absl::StrCat("experiment config: JSON:6:", column, " (byte ", at,
+                                     "): layers[0].experiments[0].coverage: number 1e999 "
+                                     "overflows a double")));
+}
+
+TEST(ExperimentConfig, AbsurdVariantCountIsRejectedNamingIt) {
+  ExperimentSpec e;
+  e.key = "wide";
+  for (int v = 0; v < kMaxVariations + 1; ++v) {
+    e.variants.push_back({absl::StrCat("v", v), 1.0 / (kMaxVariations + 1), {}});
+  }
+  LayerSpec layer;
+  layer.key = layer.salt = "l";
+  layer.experiments.push_back(std::move(e));
+  ExperimentConfig config;
+  config.layers.push_back(std::move(layer));
+  const absl::Status s = ValidateExperimentConfig(config);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("layers[0].experiments[0].variants: experiment 'wide' has "
+                                     "65537 variants, outside [1, 65536]"));
+  // The GrowthBook helpers return no ranges rather than allocating for it.
+  EXPECT_TRUE(GetEqualWeights(2147483647).empty());
+  EXPECT_TRUE(GetBucketRanges(2147483647, 1.0, {}).empty());
 }
 
 }  // namespace

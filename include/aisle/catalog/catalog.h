@@ -74,6 +74,8 @@ class Catalog {
     return it == index_.end() ? kInvalidItem : it->second;
   }
   absl::string_view id(ItemIndex i) const { return ids_[i]; }
+  // Every item's external id, by ItemIndex (for messages that name items).
+  absl::Span<const absl::string_view> ids() const { return ids_; }
   absl::string_view title(ItemIndex i) const { return titles_[i]; }
 
   // --- categories --------------------------------------------------------

@@ -17,9 +17,13 @@
 // AttachEmbeddings(); then AddItem() must not carry embeddings.
 //
 // Errors (AddItem leaves the builder unchanged when it fails), all
-// InvalidArgument and naming the item id: empty or duplicate id, NaN/Inf or
+// InvalidArgument and naming the item id: empty or duplicate id, an id,
+// brand, category level, attribute key or value that breaks the id rule
+// (docs/catalog.md: 1..1024 bytes of UTF-8 without control characters), a
+// launch time that is neither unknown nor in [1900, 2400), NaN/Inf or
 // wrong-length embedding, negative/NaN/Inf price, an empty category level,
-// an empty or repeated attribute key. Build() fails with FailedPrecondition
+// an empty or repeated attribute key. AttachEmbeddings checks rows x dim
+// against the floats given (without overflow) and the ids against the rule. Build() fails with FailedPrecondition
 // on an empty catalog, on items missing an embedding, or on attached
 // embeddings whose rows or ids do not match the items.
 //
@@ -51,7 +55,8 @@ struct CatalogBuilderOptions {
   int embedding_dim = -1;
   // Separates levels in ItemSpec::category.
   char category_separator = '>';
-  // Pre-sizes the columns and the id map (optional).
+  // Pre-sizes the columns and the id map (optional; only a hint: a value
+  // outside the ItemIndex range or beyond memory pre-sizes nothing).
   size_t expected_items = 0;
 };
 

@@ -25,7 +25,9 @@
 //
 // Every error names the file (`what`) and what is wrong with it: bad magic,
 // unsupported dtype or version, not 2-D, Fortran order, truncated data
-// (expected vs actual bytes), checksum mismatch. InvalidArgument, except
+// (expected vs actual bytes), checksum mismatch, a header field ('shape',
+// 'rows') the file cannot back (a corrupt header), an id that breaks the id
+// rule (docs/catalog.md; checked when AISLEEMB ids are written and read). InvalidArgument, except
 // Unimplemented for a valid .npy this reader does not support (big-endian,
 // other dtypes) and FailedPrecondition for an unsupported AISLEEMB version.
 // Values are not checked here; NaN/Inf rows are rejected when attached.

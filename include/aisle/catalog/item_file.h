@@ -4,14 +4,15 @@
 // a whole Catalog (items plus an optional embeddings file) in one call.
 //
 // CSV: a header row, then one item per row (RFC 4180; see csv_reader.h).
-//   id           required  external item id
+//   id           required  external item id (the id rule: docs/catalog.md)
 //   price        required  float >= 0
 //   stock        required  int32
 //   category     optional  "Electronics>Audio>Headphones"; empty = none
 //   brand        optional  empty = none
 //   title        optional
 //   launch_time  optional  unix seconds ("1700000000", "1700000000.25") or
-//                          RFC 3339 ("2024-03-01T12:00:00Z"); empty = unknown
+//                          RFC 3339 ("2024-03-01T12:00:00Z") in [1900, 2400);
+//                          empty or -9223372036854775808 = unknown
 //   any other column is an attribute named after the column; an empty cell
 //   means the item does not have that attribute.
 //
@@ -24,8 +25,10 @@
 //
 // Every error is InvalidArgument (NotFound for a missing file) and names the
 // file, the line and the field: "items.csv:7: field 'price': cannot parse
-// 'abc' as a number". Errors from the builder (duplicate id, ...) are
-// prefixed with file and line.
+// 'abc' as a number (not a number)", "items.csv:9: field 'id': id 'a\x00b'
+// has control character 0x00 (NUL) at byte 1; ...". JSONL syntax errors give
+// line:column and the byte offset in the file. Errors from the builder
+// (duplicate id, ...) are prefixed with file and line.
 //
 //   aisle::catalog::CatalogBuilder builder;
 //   AISLE_RETURN_IF_ERROR(aisle::catalog::AddItemsFromCsvFile("items.csv", builder));

@@ -38,7 +38,9 @@ struct ItemAttribute {
 };
 
 struct ItemSpec {
-  // External id, unique in the catalog, non-empty.
+  // External id, unique in the catalog: 1..1024 bytes of UTF-8 without
+  // control characters (docs/catalog.md). Brand, category levels, attribute
+  // keys and non-empty attribute values follow the same rule.
   absl::string_view id{};
   // Category path as one string, levels separated by the builder's separator
   // ('>' by default): "Electronics>Audio>Headphones". Whitespace around each
@@ -55,7 +57,8 @@ struct ItemSpec {
   float price = 0.0f;
   // Stock in the catalog snapshot (may be negative for back-orders).
   int32_t stock = 0;
-  // absl::InfinitePast() = unknown.
+  // absl::InfinitePast() (or FromUnixMicros(INT64_MIN)) = unknown; otherwise
+  // in [1900-01-01, 2400-01-01).
   absl::Time launch_time = absl::InfinitePast();
   // Few per item; keys unique within the item and non-empty; an empty value
   // means the attribute is absent.

@@ -82,9 +82,10 @@ class SyntheticPopularity {
   const std::vector<double>& weights() const { return weights_; }
 
   // Draws one item with probability weights()[item].
+  // kInvalidItem when the popularity is empty.
   template <typename Rng>
   ItemIndex Sample(Rng& rng) const {
-    return by_rank_[sampler_(rng)];
+    return by_rank_.empty() ? kInvalidItem : by_rank_[sampler_(rng)];
   }
 
  private:
@@ -93,11 +94,24 @@ class SyntheticPopularity {
   ZipfSampler sampler_;
 };
 
-// InvalidArgument for zero items or an empty category level.
+// Limits on the sizes in SyntheticCatalogOptions.
+inline constexpr size_t kMaxSyntheticDim = 65536;
+inline constexpr size_t kMaxSyntheticFloats = size_t{1} << 34;  // items x dim
+
+// InvalidArgument naming the field, its value and the accepted range when an
+// option is out of range: items in [1, 2^32-1), dim <= 65536, items x dim <=
+// 2^34, each category level in [1, 4096] and their product <= 2^20, brands
+// <= 2^24, fractions in [0, 1], finite price/spread/zipf parameters, spans in
+// [0, 100 years], and launch times (now - launch_span .. now) in
+// [1900, 2400).
+absl::Status ValidateSyntheticCatalogOptions(const SyntheticCatalogOptions& options);
+
+// InvalidArgument as ValidateSyntheticCatalogOptions.
 absl::StatusOr<Catalog> MakeSyntheticCatalog(const SyntheticCatalogOptions& options);
 
 // The popularity that goes with MakeSyntheticCatalog(options): depends only
-// on options.items, options.seed and options.zipf_exponent.
+// on options.items, options.seed and options.zipf_exponent. Empty (Sample()
+// returns kInvalidItem) for options ValidateSyntheticCatalogOptions refuses.
 SyntheticPopularity MakeSyntheticPopularity(const SyntheticCatalogOptions& options);
 
 }  // namespace aisle::catalog

@@ -127,7 +127,8 @@ class FeatureSchemaBuilder {
   FeatureSchemaBuilder& AddFeature(FeatureSpec spec);
 
   // InvalidArgument naming the offender for: an empty or duplicate feature
-  // name, a feature of an undeclared group, a group declared twice, a group
+  // name, a name that breaks the id rule (docs/catalog.md: UTF-8 text without
+  // control characters, at most 1024 bytes), a feature of an undeclared group, a group declared twice, a group
   // declared without features, a NaN or negative max age, an infinite default, a
   // source bit out of range or outside the retrieval group, a schema with no
   // features.

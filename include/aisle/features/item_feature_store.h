@@ -68,7 +68,9 @@ class ItemFeatureStore {
   // (little-endian), column after column.
   std::string Serialize() const;
   // Verifies the envelope and every length; `what` (usually the path) names
-  // the blob in errors. InvalidArgument for a corrupt or truncated blob.
+  // the blob in errors. InvalidArgument for a corrupt or truncated blob:
+  // header counts the payload cannot back (naming the field), column names
+  // that break the id rule, built_at times outside [1900, 2400).
   static absl::StatusOr<std::shared_ptr<const ItemFeatureStore>> Deserialize(
       absl::string_view bytes, absl::string_view what);
 
@@ -82,19 +84,33 @@ class ItemFeatureStore {
   absl::flat_hash_map<std::string, size_t> by_name_;
 };
 
+// Largest number of items a store holds (ItemIndex range).
+inline constexpr size_t kMaxItemFeatureStoreItems = size_t{0xFFFFFFFEu};
+
 class ItemFeatureStoreBuilder {
  public:
   explicit ItemFeatureStoreBuilder(size_t num_items) : num_items_(num_items) {}
+  // Errors about an item name its external id, item_ids[i] (one per item, e.g.
+  // catalog.ids(); borrowed until Build()), instead of its index alone.
+  ItemFeatureStoreBuilder(size_t num_items, absl::Span<const absl::string_view> item_ids)
+      : num_items_(num_items), item_ids_(item_ids) {}
 
-  // InvalidArgument when `values` does not have num_items entries, the name is
-  // empty or already added, or a value is +-Inf (NaN is allowed: missing).
+  // InvalidArgument when num_items is above kMaxItemFeatureStoreItems,
+  // `values` does not have num_items entries, the name breaks the id rule
+  // (docs/catalog.md: 1..1024 bytes of UTF-8 without control characters) or
+  // was already added, `built_at` is not a sane time ([1900, 2400)), or a
+  // value is +-Inf (NaN is allowed: missing; the error names the item's id
+  // when item ids were given).
   absl::Status AddColumn(absl::string_view name, absl::Span<const float> values,
                          absl::Time built_at);
 
+  // InvalidArgument for num_items above kMaxItemFeatureStoreItems;
+  // ResourceExhausted when the item-major copy cannot be allocated.
   absl::StatusOr<std::shared_ptr<const ItemFeatureStore>> Build() &&;
 
  private:
   size_t num_items_;
+  absl::Span<const absl::string_view> item_ids_;
   std::unique_ptr<ItemFeatureStore> store_ = std::make_unique<ItemFeatureStore>();
 };
 

@@ -5,11 +5,16 @@
 // session group), each value stamped with its update time.
 //
 //   auto store = OnlineFeatureStore::ForGroup(schema, FeatureGroup::kUser);
-//   const uint64_t key = OnlineFeatureStore::KeyOf("user-123");
 //   size_t ctr = *store->ColumnOf("user_ctr_7d");
-//   store->Update(key, {{ctr, 0.031f}}, clock.Now());          // writer thread
+//   store->Update("user-123", {{ctr, 0.031f}}, clock.Now());   // writer thread
 //   float v[8]; int64_t t[8];
-//   bool found = store->Read(key, absl::MakeSpan(v), absl::MakeSpan(t));  // reader
+//   bool found = store->Read("user-123", absl::MakeSpan(v), absl::MakeSpan(t));  // reader
+//
+// Keys are external ids (user or session ids), stored as their 64-bit hash
+// (KeyOf). Update/Put/Read take either the id itself, and then errors name
+// it ("key 'user-123'"), or the hash a caller computed once with KeyOf, and
+// then errors can only show the hash ("key 0x1f2e...; pass the id to see
+// it"); both address the same entry.
 //
 // Design (why no lock on the read path): keys are spread over 64 shards by
 // hash. A shard is an open-addressing table of fixed-width slots (key,
@@ -67,10 +72,16 @@ struct FeatureUpdate {
 
 class OnlineFeatureStore {
  public:
-  // A store of `names.size()` features per key. InvalidArgument for an empty
-  // or duplicate name, or no names.
+  // A store of `names.size()` features per key. InvalidArgument for no names,
+  // a name that breaks the id rule (docs/catalog.md) or is repeated, more
+  // than kMaxOnlineFeatures names, or initial_keys_per_shard above
+  // kMaxInitialKeysPerShard; ResourceExhausted when the initial tables
+  // (64 shards x slots x width) would exceed kMaxInitialBytes.
   static absl::StatusOr<std::unique_ptr<OnlineFeatureStore>> Create(
       std::vector<std::string> names, size_t initial_keys_per_shard = 64);
+  static constexpr size_t kMaxOnlineFeatures = 65536;
+  static constexpr size_t kMaxInitialKeysPerShard = size_t{1} << 24;
+  static constexpr size_t kMaxInitialBytes = size_t{1} << 32;
   // A store for the features of one schema group (kUser or kSession), in
   // schema order. InvalidArgument when the group has no features.
   static absl::StatusOr<std::unique_ptr<OnlineFeatureStore>> ForGroup(const FeatureSchema& schema,
@@ -91,16 +102,24 @@ class OnlineFeatureStore {
 
   // Writes some columns of a key (others keep their values and stamps),
   // stamping each with `at`. InvalidArgument for the reserved key, a column
-  // out of range or a non-finite value (naming them); the update is then not
-  // applied at all. A key's first update creates it, its other columns NaN.
+  // out of range, a non-finite value or a time outside [1900, 2400) (naming
+  // the key, feature and value); the update is then not applied at all. A
+  // key's first update creates it, its other columns NaN.
+  absl::Status Update(absl::string_view id, absl::Span<const FeatureUpdate> updates,
+                      absl::Time at);
+  // The same for a key hashed beforehand with KeyOf (errors show the hash).
   absl::Status Update(uint64_t key, absl::Span<const FeatureUpdate> updates, absl::Time at);
   // Writes all `width()` columns of a key.
+  absl::Status Put(absl::string_view id, absl::Span<const float> values, absl::Time at);
   absl::Status Put(uint64_t key, absl::Span<const float> values, absl::Time at);
 
   // Copies a key's values and stamps (unix nanoseconds, kNeverUpdated for a
   // column never written, whose value is NaN) into spans of width() entries.
   // Returns false, writing nothing, when the key is unknown. Lock-free;
   // allocates nothing.
+  bool Read(absl::string_view id, absl::Span<float> values, absl::Span<int64_t> stamps) const {
+    return Read(KeyOf(id), values, stamps);
+  }
   bool Read(uint64_t key, absl::Span<float> values, absl::Span<int64_t> stamps) const;
 
   // Number of keys stored (approximate while writers run).
@@ -117,6 +136,11 @@ class OnlineFeatureStore {
   };
 
   explicit OnlineFeatureStore(std::vector<std::string> names, size_t initial_keys_per_shard);
+  // `key_name` names the key in errors: "'user-123'" or "0x1f2e... (hash)".
+  absl::Status UpdateNamed(uint64_t key, absl::string_view key_name,
+                           absl::Span<const FeatureUpdate> updates, absl::Time at);
+  absl::Status PutNamed(uint64_t key, absl::string_view key_name, absl::Span<const float> values,
+                        absl::Time at);
   // Returns the slot of `key` in the shard's current table, inserting it
   // (and growing the table) when absent.
   size_t FindOrInsertLocked(Shard& shard, uint64_t key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);

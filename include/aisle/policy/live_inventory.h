@@ -58,7 +58,8 @@ class LiveInventory {
   };
 
   // `num_items` items, all with stock 0 and reserved 0. `capacity` (at least
-  // num_items) bounds Grow().
+  // num_items) bounds Grow(). Both must be below 2^32-1 (FromStock checks it
+  // and returns a Status; this constructor cannot).
   explicit LiveInventory(size_t num_items, size_t capacity = 0);
   // Stock from a snapshot column (negative values are oversold items).
   static absl::StatusOr<std::unique_ptr<LiveInventory>> FromStock(absl::Span<const int32_t> stock,

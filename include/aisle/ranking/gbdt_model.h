@@ -83,6 +83,10 @@ enum class GbdtTransform : uint8_t {
   kSoftmax = 3,  // across the num_outputs margins of a row
 };
 
+// Size limits checked by GbdtModel::Validate().
+inline constexpr uint32_t kMaxGbdtFeatures = uint32_t{1} << 30;
+inline constexpr uint32_t kMaxGbdtOutputs = 65536;
+
 struct GbdtModel {
   std::string source;                      // "xgboost-json", "xgboost-binary", "lightgbm-text"
   std::string objective;                   // as written by the trainer, e.g. "binary:logistic"
@@ -95,7 +99,8 @@ struct GbdtModel {
   std::vector<GbdtTree> trees;
   uint64_t content_hash = 0;  // XXH64 of the imported bytes
 
-  // Structural checks: children in range, every node reachable exactly once
+  // Structural checks: num_features < kMaxGbdtFeatures, num_outputs in
+  // [1, kMaxGbdtOutputs), children in range, every node reachable exactly once
   // from the root (no cycles, no sharing), feature < num_features, finite
   // thresholds and leaf values, output_group < num_outputs. The error names
   // the tree and node.

@@ -26,8 +26,11 @@
 namespace aisle::ranking {
 
 // Parses LightGBM model text. `what` names the source in error messages,
-// which also give the line number, tree and node. InvalidArgument for
-// malformed or truncated text, FailedPrecondition for unsupported features.
+// which also give the line number, the field, tree and node, and the value as
+// written ("m.txt:3: header: field num_class: 0 is outside [1, 65536)").
+// InvalidArgument for malformed or truncated text, and for another kind of
+// model ("this looks like an XGBoost JSON model ...; load it as XGBoost");
+// FailedPrecondition for unsupported features.
 absl::StatusOr<GbdtModel> ParseLightgbmText(absl::string_view text,
                                             absl::string_view what = "LightGBM model");
 

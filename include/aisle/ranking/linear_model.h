@@ -78,7 +78,11 @@ absl::StatusOr<LinearModel> ParseXgboostGblinearJson(
 
 // Reads `path` and parses it as XGBoost JSON when it has a top-level
 // "learner" object, as aisle's format otherwise. NotFound when the file is
-// missing.
+// missing. Errors about a value give the file's line:column and byte offset
+// and the value's JSON path ("ctr.json:4:50 (byte 151): field
+// 'weights[0].weight' is not a finite float: 1e39 (overflows a float)"); a
+// file that is not JSON is named for what it is ("this looks like a LightGBM
+// text model ...").
 absl::StatusOr<LinearModel> LoadLinearModelFile(absl::string_view path);
 
 }  // namespace aisle::ranking

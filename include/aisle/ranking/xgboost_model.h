@@ -27,17 +27,25 @@
 namespace aisle::ranking {
 
 // Parses an XGBoost JSON model. `what` names the source in error messages.
-// InvalidArgument for malformed JSON or trees (the message names the tree and
-// node), FailedPrecondition for an unsupported booster or objective.
+// InvalidArgument for malformed JSON or trees: the message gives the
+// line:column and byte offset, the JSON path and the value as written
+// ("m.json:1:812 (byte 811): learner.gradient_booster.model.trees[0].
+// split_conditions[0]: number 1e999 overflows a double"), and the tree and
+// node; for another kind of model (LightGBM text, aisle linear JSON) it says
+// which ("this looks like a LightGBM text model ...; load it as LightGBM").
+// FailedPrecondition for an unsupported booster or objective.
 absl::StatusOr<GbdtModel> ParseXgboostJson(absl::string_view json,
                                            absl::string_view what = "XGBoost JSON");
 
-// Parses an XGBoost legacy binary model.
+// Parses an XGBoost legacy binary model. Header counts the bytes cannot hold
+// are corrupt ("gbtree param num_trees = 1073741824 is outside [0, 3]");
+// text (LightGBM, JSON) is named for what it is.
 absl::StatusOr<GbdtModel> ParseXgboostBinary(absl::string_view bytes,
                                              absl::string_view what = "XGBoost binary");
 
 // Reads `path` and parses it as JSON when it starts with '{', else as the
-// legacy binary format.
+// legacy binary format; any other model format is named ("this looks like a
+// LightGBM text model, not an XGBoost model ...; load it as LightGBM").
 absl::StatusOr<GbdtModel> LoadXgboostModelFile(absl::string_view path);
 
 }  // namespace aisle::ranking

@@ -141,8 +141,8 @@ class CoVisitationIndex {
   // are taken in log order (they need not be contiguous: an interleaved log
   // is grouped by a stable sort first). Does not touch the live sessions'
   // ring buffers and does not publish. InvalidArgument naming the position
-  // and item when an item index is out of range, the type is unknown or the
-  // time is not sane (aisle/core/event_time.h); nothing is accumulated then.
+  // and item when an item index is out of range or a time is outside [1900,
+  // 2400); nothing is accumulated then.
   absl::Status AddLog(absl::Span<const Interaction> log);
 
   // Incremental: pairs `event` with the recent events of its session (a ring

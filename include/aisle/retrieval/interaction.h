@@ -85,7 +85,10 @@ struct YoochooseReadOptions {
 // Parses YooChoose TSV text. A first line starting with "SessionId" is a
 // header and skipped; blank lines are skipped (a trailing newline is fine).
 // A malformed line (wrong number of fields, non-numeric session or time,
-// empty item id, negative time) is InvalidArgument "<what>:<line>: ...".
+// empty item id, negative time) is InvalidArgument "<what>:<line>: ...". An
+// ItemId that breaks the id rule (docs/catalog.md: UTF-8 text without control
+// characters, at most 1024 bytes) or a Time outside [1900, 2400) is
+// InvalidArgument "<what>:<line>: field 'ItemId'" / "field 'Time'".
 absl::StatusOr<std::vector<Interaction>> ParseYoochooseTsv(
     absl::string_view text, absl::string_view what, ItemIdMap& ids,
     const YoochooseReadOptions& options = {});

@@ -90,13 +90,16 @@ struct SourceSpec {
 // independent.
 class CandidateMerger {
  public:
-  // `num_items` sizes the de-duplication table; items must be below it.
-  explicit CandidateMerger(size_t num_items);
+  // `num_items` sizes the de-duplication table; items must be below it. The
+  // table is allocated by the first Merge(), which checks num_items (a
+  // constructor cannot fail).
+  explicit CandidateMerger(size_t num_items) : num_items_(num_items) {}
 
   // Replaces `out`'s contents (keeping its capacity). InvalidArgument, with
-  // `out` cleared, when there are more than kMaxSources lists, or a candidate
-  // has an item index >= num_items or a NaN score (the message names the
-  // source, rank and item).
+  // `out` cleared, when num_items is outside [0, 2^32-1), there are more than
+  // kMaxSources lists, or a candidate has an item index >= num_items or a NaN
+  // score (the message names the source, rank and item index);
+  // ResourceExhausted when the table cannot be allocated.
   absl::Status Merge(absl::Span<const SourceCandidates> sources, size_t max_total,
                      MergedCandidates& out);
 
@@ -106,9 +109,10 @@ class CandidateMerger {
   absl::Status RetrieveAndMerge(absl::Span<const SourceSpec> specs, const RetrievalQuery& query,
                                 size_t max_total, MergedCandidates& out);
 
-  size_t num_items() const { return slot_.size(); }
+  size_t num_items() const { return num_items_; }
 
  private:
+  size_t num_items_;
   std::vector<uint32_t> stamp_;  // == gen_: slot_ is valid this request
   std::vector<uint32_t> slot_;   // row in out.candidates
   uint32_t gen_ = 0;

@@ -82,6 +82,9 @@
 
 namespace aisle::retrieval {
 
+inline constexpr size_t kMaxPopularityCategories = size_t{1} << 24;
+inline constexpr uint32_t kMaxPopularitySegments = uint32_t{1} << 16;
+
 struct PopularityOptions {
   size_t num_items = 0;
   // Category of each item (kInvalidCategory for none); empty, or exactly
@@ -90,6 +93,8 @@ struct PopularityOptions {
   size_t num_categories = 0;
   // Segments are 1..num_segments; segment 0 means "no segment".
   uint32_t num_segments = 0;
+  // (num_categories <= kMaxPopularityCategories, num_segments <=
+  // kMaxPopularitySegments: one top list is kept per category and segment.)
   absl::Duration half_life = absl::Hours(24);
   // Weight per InteractionType (view, click, add_to_cart, purchase); >= 0.
   std::array<float, kNumInteractionTypes> type_weights = {1.0f, 1.0f, 3.0f, 6.0f};
@@ -176,8 +181,8 @@ class PopularityIndex {
 
   // Counts one event (its `session` is ignored) in the global, category and
   // `segment` scopes. InvalidArgument for an item index outside the catalog,
-  // a segment > num_segments or a time that is not sane (nothing is counted
-  // then).
+  // a segment > num_segments or a time outside [1900, 2400) (nothing is
+  // counted then).
   absl::Status Apply(const Interaction& event, uint32_t segment = 0);
   // Applies a batch; stops at the first bad event (its position is named).
   absl::Status ApplyAll(absl::Span<const Interaction> events, uint32_t segment = 0);

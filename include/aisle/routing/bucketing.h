@@ -38,7 +38,12 @@ struct Namespace {
   double end = 1.0;
 };
 
-// n equal weights 1/n; empty for n <= 0.
+// Most variations one experiment may have (ExperimentConfig validation
+// enforces it; the functions below return no ranges above it rather than
+// allocating for an absurd count).
+inline constexpr int kMaxVariations = 1 << 16;
+
+// n equal weights 1/n; empty for n <= 0 or n > kMaxVariations.
 std::vector<double> GetEqualWeights(int n);
 
 // One range per variation, laid out left to right by cumulative weight, each
@@ -46,7 +51,8 @@ std::vector<double> GetEqualWeights(int n);
 // lenient input handling: coverage is clamped to [0, 1]; weights whose size is
 // not num_variations, or whose sum is outside [0.99, 1.01], are replaced by
 // equal weights (an empty span also means equal weights). Validation of
-// configs (which rejects such input instead) is ExperimentConfig's job.
+// configs (which rejects such input instead) is ExperimentConfig's job. Empty
+// for num_variations <= 0 or > kMaxVariations.
 std::vector<BucketRange> GetBucketRanges(int num_variations, double coverage,
                                          absl::Span<const double> weights);
 
