@@ -233,8 +233,8 @@ int32_t aisle_online_feature_store_put(aisle_online_feature_store* store, const 
       return absl::InvalidArgumentError(absl::StrCat(
           "key '", key, "': ", count, " values for a store of width ", store->store->width()));
     }
-    return store->store->Put(aisle::features::OnlineFeatureStore::KeyOf(key),
-                             absl::MakeConstSpan(values, count), absl::FromUnixMicros(at_micros));
+    return store->store->Put(absl::string_view(key), absl::MakeConstSpan(values, count),
+                             absl::FromUnixMicros(at_micros));
   });
 }
 

@@ -55,7 +55,9 @@ absl::StatusOr<std::unique_ptr<aisle_model>> Parse(absl::string_view bytes, int3
                                                    absl::string_view what) {
   switch (format) {
     case AISLE_MODEL_XGBOOST: {
-      const bool json = !bytes.empty() && bytes.front() == '{';
+      // JSON may start with whitespace (a byte-order mark is not JSON).
+      const size_t first = bytes.find_first_not_of(" \t\r\n");
+      const bool json = first != std::string::npos && bytes[first] == '{';
       AISLE_ASSIGN_OR_RETURN(aisle::ranking::GbdtModel m,
                              json ? aisle::ranking::ParseXgboostJson(bytes, what)
                                   : aisle::ranking::ParseXgboostBinary(bytes, what));

@@ -89,7 +89,7 @@ absl::StatusOr<std::shared_ptr<const features::ItemFeatureStore>> CatalogItemFea
                       : float(double(now_us - launch[i]) / 86400e6);
     stock[i] = float(cat.stock(i));
   }
-  features::ItemFeatureStoreBuilder b(n);
+  features::ItemFeatureStoreBuilder b(n, cat.ids());
   AISLE_RETURN_IF_ERROR(b.AddColumn("price", price, now));
   AISLE_RETURN_IF_ERROR(b.AddColumn("log_price", log_price, now));
   AISLE_RETURN_IF_ERROR(b.AddColumn("age_days", age_days, now));

@@ -1094,7 +1094,9 @@ struct Engine::Impl final : internal::CompileEnvironment {
     for (uint32_t h = 0; h < live.history_length && h < hist.size(); ++h) {
       updates.push_back({internal::kHistoryColumnsStart + h, hist[h]});
     }
-    (void)store.Update(k, updates, at);
+    // Cannot fail: the ids and the time were checked by ApplyInteraction and
+    // the values are finite.
+    (void)store.Update(key, updates, at);
   }
 };
 
