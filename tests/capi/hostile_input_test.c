@@ -397,6 +397,61 @@ static void TestSnapshotMismatch(void) {
   aisle_engine_destroy(e);
 }
 
+static const char kLightgbm[] =
+    "tree\nversion=v3\nnum_class=1\nnum_tree_per_iteration=1\nlabel_index=0\n"
+    "max_feature_idx=1\nobjective=binary sigmoid:1\nfeature_names=f0 f1\n"
+    "feature_infos=[0:1] [0:1]\ntree_sizes=100\n\nTree=0\nnum_leaves=2\nnum_cat=0\n"
+    "split_feature=0\nsplit_gain=1\nthreshold=0.5\ndecision_type=2\nleft_child=-1\n"
+    "right_child=-2\nleaf_value=0.1 0.2\nleaf_weight=1 1\nleaf_count=1 1\ninternal_value=0\n"
+    "internal_weight=1\ninternal_count=2\nis_linear=0\nshrinkage=1\n\n\nend of trees\n";
+
+static void TestLoaders(void) {
+  aisle_model* m = NULL;
+  aisle_catalog* c = NULL;
+  size_t n = 0;
+  char path[256];
+  FILE* f;
+  const char* overflow =
+      "{\"format\": \"aisle.linear\", \"format_version\": 1, \"name\": \"m\",\n"
+      " \"link\": \"identity\", \"bias\": 0.0, \"weights\": [{\"feature\": \"a\", \"weight\": 1e999}]}";
+  /* A model of the wrong kind is named for what it is. */
+  CHECK_CODE(aisle_model_parse(kLightgbm, strlen(kLightgbm), AISLE_MODEL_XGBOOST, &m),
+             AISLE_INVALID_ARGUMENT, "looks like a LightGBM text model");
+  CHECK(m == NULL);
+  CHECK_OK(aisle_model_parse(kLightgbm, strlen(kLightgbm), AISLE_MODEL_LIGHTGBM, &m));
+  CHECK_OK(aisle_model_num_features(m, &n));
+  CHECK(n == 2);
+  aisle_model_destroy(m);
+  m = NULL;
+  /* An overflowing number: its JSON path and position. */
+  CHECK_CODE(aisle_model_parse(overflow, strlen(overflow), AISLE_MODEL_LINEAR, &m),
+             AISLE_INVALID_ARGUMENT, "weights[0].weight");
+  CHECK(strstr(aisle_last_error_message(), ":2:") != NULL);
+  /* A catalog file with an id that is not UTF-8: file, line and field. */
+  snprintf(path, sizeof(path), "/tmp/aisle_hostile_%ld.csv", (long)time(NULL));
+  f = fopen(path, "wb");
+  CHECK(f != NULL);
+  if (f == NULL) return;
+  fputs("id,title,category,brand,price,stock,launch_time\n", f);
+  fputs("sku-1,One,A>B,acme,1.5,-4,\n", f);
+  fputs("sku-\xC3(,Two,A>B,acme,2.5,3,\n", f);
+  fclose(f);
+  CHECK_CODE(aisle_catalog_load(path, NULL, &c), AISLE_INVALID_ARGUMENT, ":3: field 'id'");
+  CHECK(strstr(aisle_last_error_message(), "not valid UTF-8") != NULL);
+  CHECK(c == NULL);
+  /* Negative stock alone loads: oversold. */
+  f = fopen(path, "wb");
+  if (f == NULL) return;
+  fputs("id,title,category,brand,price,stock,launch_time\n", f);
+  fputs("sku-1,One,A>B,acme,1.5,-4,\n", f);
+  fclose(f);
+  CHECK_OK(aisle_catalog_load(path, NULL, &c));
+  CHECK_OK(aisle_catalog_size(c, &n));
+  CHECK(n == 1);
+  aisle_catalog_destroy(c);
+  remove(path);
+}
+
 int main(void) {
   aisle_ann_options ao;
   CHECK_OK(aisle_catalog_create_synthetic(ITEMS, DIM, 7, &catalog));
@@ -409,6 +464,7 @@ int main(void) {
   TestNonFiniteScores();
   TestDuplicatesAndIds();
   TestSnapshotMismatch();
+  TestLoaders();
   aisle_ann_index_destroy(ann);
   aisle_catalog_destroy(catalog);
   printf("hostile_input_test: %d checks, %d failed\n", checks, failures);

@@ -206,3 +206,78 @@ def test_negative_stock_means_oversold_on_every_path():
         with pytest.raises(aisle.OutOfRange) as e:
             eng.add_stock("sku-5", 2**31 - 1)
         assert "stock of item 'sku-5'" in e.value.message
+
+
+# --------------------------------------------------------------- loaders
+
+LIGHTGBM_TEXT = """tree
+version=v3
+num_class=1
+num_tree_per_iteration=1
+label_index=0
+max_feature_idx=1
+objective=binary sigmoid:1
+feature_names=f0 f1
+feature_infos=[0:1] [0:1]
+tree_sizes=100
+
+Tree=0
+num_leaves=2
+num_cat=0
+split_feature=0
+split_gain=1
+threshold=0.5
+decision_type=2
+left_child=-1
+right_child=-2
+leaf_value=0.1 0.2
+leaf_weight=1 1
+leaf_count=1 1
+internal_value=0
+internal_weight=1
+internal_count=2
+is_linear=0
+shrinkage=1
+
+
+end of trees
+"""
+
+
+def test_a_model_of_the_wrong_kind_is_named_for_what_it_is():
+    with pytest.raises(aisle.InvalidArgument) as e:
+        aisle.Model.parse(LIGHTGBM_TEXT, "xgboost")
+    assert "looks like a LightGBM text model" in e.value.message
+    assert "load it as LightGBM" in e.value.message
+    with aisle.Model.parse(LIGHTGBM_TEXT, "lightgbm") as m:
+        assert m.num_features == 2
+
+
+def test_an_overflowing_number_in_a_model_names_its_path_and_position():
+    text = ('{"format": "aisle.linear", "format_version": 1, "name": "m", "link": "identity",\n'
+            ' "bias": 0.0, "weights": [{"feature": "a", "weight": 1e999}]}')
+    with pytest.raises(aisle.InvalidArgument) as e:
+        aisle.Model.parse(text, "linear")
+    assert ":2:" in e.value.message and "1e999" in e.value.message
+    assert "weights[0].weight" in e.value.message
+
+
+def test_catalog_file_with_a_bad_id_names_file_line_and_field(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_bytes(b"id,title,category,brand,price,stock,launch_time\n"
+                     b"sku-1,One,A>B,acme,1.5,3,\n"
+                     b"sku-\xc3(,Two,A>B,acme,2.5,3,\n")
+    with pytest.raises(aisle.InvalidArgument) as e:
+        aisle.Catalog.load(str(path))
+    assert "items.csv:3: field 'id'" in e.value.message
+    assert "not valid UTF-8" in e.value.message
+    path.write_bytes(b"id,title,category,brand,price,stock,launch_time\n"
+                     b"sku-1,One,A>B,acme,1.5,-4,99999999999999\n")
+    with pytest.raises(aisle.InvalidArgument) as e:
+        aisle.Catalog.load(str(path))
+    assert "items.csv:2: field 'launch_time'" in e.value.message
+    # Negative stock alone is fine: oversold.
+    path.write_bytes(b"id,title,category,brand,price,stock,launch_time\n"
+                     b"sku-1,One,A>B,acme,1.5,-4,\n")
+    with aisle.Catalog.load(str(path)) as c:
+        assert len(c) == 1
