@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "aisle/core/clock.h"
+#include "aisle/features/item_feature_store.h"
 #include "aisle/retrieval/ann_index.h"
 #include "aisle/serving/engine.h"
 #include "engine/test_storefront.h"
@@ -444,6 +445,20 @@ TEST(HostileInput, SnapshotPartsThatDisagreeAreRefusedAtBuildAndSwap) {
       {"campaign id", [](Snapshot& s) { s.campaign_sets["unused"] = {"sku-1", "nope"}; },
        "campaign set 'unused': item 'nope' is not in the catalog"},
       {"null model", [](Snapshot& s) { s.models["spare"] = nullptr; }, "model 'spare' is null"},
+      {"feature a model reads",
+       [](Snapshot& s) {
+         ranking::LinearModel m = testing::PriceModel();
+         m.terms.push_back({"no_such_feature", 1.0f, 0.0f});
+         s.models["price"] = ModelFactory::Linear(m);
+       },
+       "no_such_feature"},
+      {"item features for another catalog size",
+       [](Snapshot& s) {
+         features::ItemFeatureStoreBuilder b(kItems - 1);
+         EXPECT_TRUE(b.AddColumn("price", std::vector<float>(kItems - 1, 1.0f), kNow).ok());
+         s.item_features = std::move(b).Build().value();
+       },
+       "item features cover 39 items, the catalog has 40"},
       {"version", [](Snapshot& s) { s.version = "v\n2"; }, "snapshot version"},
       {"surface name",
        [](Snapshot& s) { s.pipeline.surfaces[1].name = std::string("pdp\0", 4); },
