@@ -2,7 +2,7 @@
 (c_reference.c): 4 leaf categories of 10 items, 8-d embeddings clustered by
 category, warm interactions (item i gets 40 - i views; sessions pair items 0
 and 1), a linear "price" ranker, and "home", "product_page" and "search"
-surfaces. It mirrors tests/engine/test_storefront.h with deterministic
+surfaces. It mirrors tests/serving/test_storefront.h with deterministic
 embeddings that C and Python compute identically (in double, rounded to
 float32)."""
 

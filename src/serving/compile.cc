@@ -21,7 +21,7 @@
 #include "aisle/retrieval/ann_source.h"
 #include "aisle/retrieval/exact_index.h"
 #include "aisle/retrieval/exact_source.h"
-#include "engine/compiled.h"
+#include "serving/compiled.h"
 
 namespace aisle::serving::internal {
 namespace {

@@ -36,9 +36,9 @@
 // /tmp/aisle-engine-bench), keyed by catalog size, dimension, seed, M and
 // ef_construction; the trained GBDT JSON is cached there too.
 //
-//   build-<you>/benchmarks/engine/serving_benchmark                # 1M items, all cases
-//   build-<you>/benchmarks/engine/serving_benchmark --requests=3000 --reps=3
-//   build-<you>/benchmarks/engine/serving_benchmark --smoke        # 10k items, prints "smoke ok"
+//   build-<you>/benchmarks/serving/serving_benchmark                # 1M items, all cases
+//   build-<you>/benchmarks/serving/serving_benchmark --requests=3000 --reps=3
+//   build-<you>/benchmarks/serving/serving_benchmark --smoke        # 10k items, prints "smoke ok"
 //
 // Flags: --items=N --requests=N (per thread per repetition) --reps=N
 // --warmup=N --threads=1,2 --cases=personalized,hybrid,deadline,deadline_shed,hung --smoke

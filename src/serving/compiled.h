@@ -1,7 +1,7 @@
 // Private to the engine: a snapshot compiled for serving, and the live state
 // (inventory, popularity, co-visitation, user history) tied to its catalog.
-#ifndef AISLE_SRC_ENGINE_COMPILED_H_
-#define AISLE_SRC_ENGINE_COMPILED_H_
+#ifndef AISLE_SRC_SERVING_COMPILED_H_
+#define AISLE_SRC_SERVING_COMPILED_H_
 
 #include <atomic>
 #include <cstdint>
@@ -137,4 +137,4 @@ absl::StatusOr<features::FeatureSchema> DefaultSchema(const Snapshot& snapshot,
 
 }  // namespace aisle::serving::internal
 
-#endif  // AISLE_SRC_ENGINE_COMPILED_H_
+#endif  // AISLE_SRC_SERVING_COMPILED_H_

@@ -18,7 +18,7 @@
 #include "aisle/features/item_feature_store.h"
 #include "aisle/retrieval/ann_index.h"
 #include "aisle/serving/engine.h"
-#include "engine/test_storefront.h"
+#include "serving/test_storefront.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -18,7 +18,7 @@
 #include "aisle/ranking/linear_ranker.h"
 #include "aisle/retrieval/merge.h"
 #include "aisle/serving/last_known_good.h"
-#include "engine/compiled.h"
+#include "serving/compiled.h"
 
 namespace aisle::serving {
 namespace {

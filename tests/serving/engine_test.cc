@@ -7,7 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
-#include "engine/test_storefront.h"
+#include "serving/test_storefront.h"
 #include "gtest/gtest.h"
 
 namespace aisle::serving {

@@ -3,8 +3,8 @@
 // interactions that make item popularity known, and a snapshot with a
 // "home" surface (ANN + co-visitation + popularity, linear ranker), a
 // "product_page" surface and a "search" rerank surface.
-#ifndef AISLE_TESTS_ENGINE_TEST_STOREFRONT_H_
-#define AISLE_TESTS_ENGINE_TEST_STOREFRONT_H_
+#ifndef AISLE_TESTS_SERVING_TEST_STOREFRONT_H_
+#define AISLE_TESTS_SERVING_TEST_STOREFRONT_H_
 
 #include <memory>
 #include <random>
@@ -126,4 +126,4 @@ inline std::shared_ptr<Snapshot> MakeSnapshot(absl::string_view version,
 
 }  // namespace aisle::serving::testing
 
-#endif  // AISLE_TESTS_ENGINE_TEST_STOREFRONT_H_
+#endif  // AISLE_TESTS_SERVING_TEST_STOREFRONT_H_

@@ -6,7 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "aisle/serving/engine.h"
-#include "engine/test_storefront.h"
+#include "serving/test_storefront.h"
 #include "gtest/gtest.h"
 
 namespace aisle::serving {
