@@ -109,7 +109,15 @@ absl::Status CandidateMerger::RetrieveAndMerge(absl::Span<const SourceSpec> spec
     }
     std::vector<Candidate>& buf = per_source_[j];
     buf.clear();
-    if (absl::Status s = spec.source->Retrieve(query, spec.quota, spec.id, buf); !s.ok()) {
+    absl::Status s;
+    if (spec.ef != 0) {
+      RetrievalQuery q = query;
+      q.ef = spec.ef;
+      s = spec.source->Retrieve(q, spec.quota, spec.id, buf);
+    } else {
+      s = spec.source->Retrieve(query, spec.quota, spec.id, buf);
+    }
+    if (!s.ok()) {
       out.candidates.clear();
       out.source_scores.clear();
       return absl::Status(s.code(), absl::StrCat(spec.source->name(), ": ", s.message()));

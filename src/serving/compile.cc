@@ -3,6 +3,7 @@
 // here, so a bad snapshot fails its swap with a message that names the thing
 // at fault, and requests never meet an unresolved name.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -111,6 +112,8 @@ absl::StatusOr<std::shared_ptr<LiveState>> MakeLiveState(const Snapshot& snap,
                                                          CompileEnvironment& env) {
   const catalog::Catalog& cat = *snap.catalog;
   auto live = std::make_shared<LiveState>();
+  static std::atomic<uint64_t> next_live_id{1};
+  live->id = next_live_id.fetch_add(1, std::memory_order_relaxed);
   live->catalog = snap.catalog;
   live->history_length = env.history_length();
 
@@ -177,27 +180,34 @@ bool LiveStateFits(const LiveState& live, const Snapshot& snap,
   return true;
 }
 
-absl::StatusOr<std::shared_ptr<const ranking::Ranker>> BindModel(
-    const Snapshot& snap, const features::FeatureSchema& schema, const SurfaceConfig& surface,
-    const std::string& name, CompileEnvironment& env, bool* is_host) {
-  auto it = snap.models.find(name);
-  if (it != snap.models.end()) {
-    if (it->second == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("model '", name, "' is null"));
-    }
-    auto bound = it->second->Bind(schema.names());
-    if (!bound.ok()) {
-      return absl::Status(bound.status().code(),
-                          absl::StrCat("model '", name, "': ", bound.status().message()));
-    }
-    return *bound;
-  }
+// A surface's ranker by name: a snapshot model (bound once per snapshot, in
+// Compiled::models) or a registered host scorer.
+absl::StatusOr<std::shared_ptr<const ranking::Ranker>> BindModel(const Compiled& compiled,
+                                                                 const std::string& name,
+                                                                 CompileEnvironment& env,
+                                                                 bool* is_host) {
+  auto it = compiled.models.find(name);
+  if (it != compiled.models.end()) return it->second;
   if (auto host = env.HostRanker(name); host != nullptr) {
     if (is_host != nullptr) *is_host = true;
     return host;
   }
   return absl::NotFoundError(absl::StrCat("ranker '", name, "' is neither a snapshot model nor ",
                                           "a registered host scorer"));
+}
+
+// Every snapshot model bound to the schema, by name.
+absl::Status BindModels(const Snapshot& snap, const features::FeatureSchema& schema,
+                        Compiled& compiled) {
+  for (const auto& [name, factory] : snap.models) {
+    auto bound = factory->Bind(schema.names());
+    if (!bound.ok()) {
+      return absl::Status(bound.status().code(),
+                          absl::StrCat("model '", name, "': ", bound.status().message()));
+    }
+    compiled.models.emplace(name, *bound);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
@@ -320,14 +330,34 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
 
   // Rankers.
   if (!cfg.ranker.empty()) {
-    AISLE_ASSIGN_OR_RETURN(out.ranker,
-                           BindModel(snap, schema, cfg, cfg.ranker, env, &out.ranker_is_host));
+    AISLE_ASSIGN_OR_RETURN(out.ranker, BindModel(compiled, cfg.ranker, env, &out.ranker_is_host));
   }
   if (!cfg.cheaper_ranker.empty()) {
     bool host = false;
     AISLE_ASSIGN_OR_RETURN(out.cheaper_ranker,
-                           BindModel(snap, schema, cfg, cfg.cheaper_ranker, env, &host));
+                           BindModel(compiled, cfg.cheaper_ranker, env, &host));
   }
+  for (const std::string& name : cfg.shadow_rankers) {
+    bool host = false;
+    auto shadow = BindModel(compiled, name, env, &host);
+    if (!shadow.ok()) {
+      return absl::Status(shadow.status().code(),
+                          absl::StrCat("shadow: ", shadow.status().message()));
+    }
+    out.shadows.push_back(*std::move(shadow));
+  }
+  if (!out.shadows.empty()) {
+    AISLE_ASSIGN_OR_RETURN(out.shadow_runner, env.Shadows(cfg.name));
+  }
+
+  // Cold start: the classifier; the tiers' start levels (their pipelines are
+  // resolved once every surface is compiled).
+  AISLE_ASSIGN_OR_RETURN(out.classifier,
+                         routing::ColdStartClassifier::Create(cfg.known_min_interactions));
+  for (size_t t = 0; t < routing::kNumColdStartTiers; ++t) out.tiers[t].pipeline = &out;
+  TierRoute& anonymous = out.tiers[static_cast<size_t>(routing::ColdStartTier::kAnonymous)];
+  anonymous.start_level = FallbackLevel::kSegment;
+  anonymous.context_segment = true;
   if (cfg.isolate_ranker) {
     if (cfg.ranker.empty()) {
       return absl::InvalidArgumentError(
@@ -582,13 +612,15 @@ absl::StatusOr<std::shared_ptr<const Compiled>> CompileSnapshot(
   if (!assembler.ok()) return fail(assembler.status());
   compiled->assembler.emplace(std::move(*assembler));
 
-  // Routing.
+  // Models, then routing.
+  if (absl::Status st = BindModels(snap, compiled->assembler->schema(), *compiled); !st.ok()) {
+    return fail(st);
+  }
   if (!snap.pipeline.experiments.layers.empty()) {
     auto router = routing::ExperimentRouter::Create(snap.pipeline.experiments);
     if (!router.ok()) return fail(router.status());
     compiled->router.emplace(std::move(*router));
   }
-  if (snap.pipeline.cold_start.has_value()) compiled->cold_start = *snap.pipeline.cold_start;
 
   for (const SurfaceConfig& s : snap.pipeline.surfaces) {
     if (s.name.empty()) return fail(absl::InvalidArgumentError("a surface has an empty name"));
@@ -600,6 +632,26 @@ absl::StatusOr<std::shared_ptr<const Compiled>> CompileSnapshot(
     absl::Status st = CompileSurface(snap, *compiled, compiled->assembler->schema(), env, *cs);
     if (!st.ok()) return fail(SurfaceError(s.name, st));
     compiled->surfaces.emplace(s.name, std::move(cs));
+  }
+  // Cold-start tiers served by another surface's pipeline.
+  for (auto& [name, cs] : compiled->surfaces) {
+    for (size_t t = 0; t < routing::kNumColdStartTiers; ++t) {
+      const std::string& pipeline = cs->config.tier_pipelines[t];
+      if (pipeline.empty()) continue;
+      auto it = compiled->surfaces.find(pipeline);
+      if (it == compiled->surfaces.end()) {
+        return fail(absl::NotFoundError(absl::StrCat(
+            "surface '", name, "': tier ",
+            routing::ColdStartTierName(static_cast<routing::ColdStartTier>(t)), " names pipeline '",
+            pipeline, "', which is not a surface of the snapshot")));
+      }
+      if (it->second->config.kind != cs->config.kind) {
+        return fail(absl::InvalidArgumentError(
+            absl::StrCat("surface '", name, "': tier pipeline '", pipeline,
+                         "' is of another kind (recommendation vs search rerank)")));
+      }
+      cs->tiers[t].pipeline = it->second.get();
+    }
   }
   return std::shared_ptr<const Compiled>(std::move(compiled));
 }

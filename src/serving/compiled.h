@@ -3,6 +3,7 @@
 #ifndef AISLE_SRC_SERVING_COMPILED_H_
 #define AISLE_SRC_SERVING_COMPILED_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -27,7 +28,7 @@
 #include "aisle/retrieval/candidate_source.h"
 #include "aisle/retrieval/covisitation.h"
 #include "aisle/retrieval/popularity.h"
-#include "aisle/routing/cold_start_policy.h"
+#include "aisle/routing/cold_start_tier.h"
 #include "aisle/routing/experiment_router.h"
 #include "aisle/serving/fallback.h"
 #include "aisle/serving/isolated_runner.h"
@@ -46,6 +47,8 @@ inline constexpr int kHistoryColumnsStart = 2;
 
 // State that events update between snapshots, for one catalog.
 struct LiveState {
+  // Process-unique: what a last-known-good list was indexed against.
+  uint64_t id = 0;
   std::shared_ptr<const catalog::Catalog> catalog;
   std::unique_ptr<policy::LiveInventory> inventory;
   std::unique_ptr<retrieval::CoVisitationIndex> covisitation;
@@ -58,6 +61,19 @@ struct LiveState {
   std::atomic<uint64_t> unpublished{0};
   // Serializes read-modify-write of user/session rows (writers only).
   absl::Mutex history_mu;
+};
+
+struct CompiledSurface;
+
+// How one cold-start tier of a surface is served.
+struct TierRoute {
+  // The pipeline that serves the tier (the surface itself unless the
+  // surface names another one for the tier).
+  const CompiledSurface* pipeline = nullptr;
+  // Where the ladder walk starts when the request has no signal of its own.
+  FallbackLevel start_level = FallbackLevel::kPersonalized;
+  // Derive the popularity segment from the request's context (anonymous).
+  bool context_segment = false;
 };
 
 struct CompiledSurface {
@@ -91,6 +107,13 @@ struct CompiledSurface {
   std::vector<Candidate> campaign_items;
 
   OverloadController* overload = nullptr;  // owned by the engine
+
+  // Cold start: the tier classifier and how each tier is served.
+  routing::ColdStartClassifier classifier;
+  std::array<TierRoute, routing::kNumColdStartTiers> tiers;
+  // Shadow rankers of the surface, and where they run.
+  std::vector<std::shared_ptr<const ranking::Ranker>> shadows;
+  IsolatedRunner* shadow_runner = nullptr;  // owned by the engine
 };
 
 struct Compiled {
@@ -102,7 +125,9 @@ struct Compiled {
   std::optional<features::FeatureAssembler> assembler;
   absl::flat_hash_map<std::string, std::unique_ptr<CompiledSurface>> surfaces;
   std::optional<routing::ExperimentRouter> router;
-  routing::ColdStartPolicy cold_start = routing::ColdStartPolicy::Default();
+  // Every snapshot model bound to the schema, by name (for experiment arms
+  // that select a ranker).
+  absl::flat_hash_map<std::string, std::shared_ptr<const ranking::Ranker>> models;
 };
 
 // What compiling needs from the engine that owns the result.
@@ -116,6 +141,8 @@ class CompileEnvironment {
   // The engine's isolation runner (created on first use); FailedPrecondition
   // naming the surface when the engine may not start threads.
   virtual absl::StatusOr<IsolatedRunner*> Isolation(absl::string_view surface) = 0;
+  // The engine's shadow runner (created on first use), likewise.
+  virtual absl::StatusOr<IsolatedRunner*> Shadows(absl::string_view surface) = 0;
   virtual int SwitchSurface(absl::string_view surface) const = 0;
   virtual int SwitchSource(absl::string_view source) const = 0;
   virtual uint32_t history_length() const = 0;

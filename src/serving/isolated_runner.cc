@@ -97,6 +97,20 @@ void IsolatedRunner::WorkerLoop() {
   }
 }
 
+bool IsolatedRunner::Submit(absl::AnyInvocable<void()> fn) {
+  if (outstanding_.fetch_add(1, std::memory_order_relaxed) >= options_.max_outstanding) {
+    outstanding_.fetch_sub(1, std::memory_order_relaxed);
+    rejected_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  submitted_.fetch_add(1, std::memory_order_relaxed);
+  auto call = std::make_shared<Call>();
+  call->fn = std::move(fn);
+  absl::MutexLock l(&mu_);
+  queue_.push_back(std::move(call));
+  return true;
+}
+
 IsolatedOutcome IsolatedRunner::Run(absl::AnyInvocable<void()> fn, const Deadline& deadline) {
   calls_.fetch_add(1, std::memory_order_relaxed);
   if (outstanding_.fetch_add(1, std::memory_order_relaxed) >= options_.max_outstanding) {
@@ -135,6 +149,7 @@ IsolatedRunnerMetrics IsolatedRunner::metrics() const {
   m.timed_out = timed_out_.load(std::memory_order_relaxed);
   m.rejected = rejected_.load(std::memory_order_relaxed);
   m.skipped = skipped_.load(std::memory_order_relaxed);
+  m.submitted = submitted_.load(std::memory_order_relaxed);
   m.outstanding = outstanding_.load(std::memory_order_relaxed);
   return m;
 }

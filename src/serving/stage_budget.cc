@@ -1,6 +1,7 @@
 #include "aisle/serving/stage_budget.h"
 
 #include <cmath>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -8,7 +9,8 @@
 namespace aisle {
 namespace serving {
 namespace {
-constexpr absl::string_view kStageNames[kNumStages] = {"retrieve", "features", "rank", "post"};
+constexpr absl::string_view kStageNames[kNumStages] = {
+    "retrieve", "filter", "features", "rank", "rules", "diversify", "explore", "respond"};
 }  // namespace
 
 absl::string_view StageName(Stage stage) {
@@ -18,7 +20,8 @@ absl::string_view StageName(Stage stage) {
 
 absl::StatusOr<StageBudgets> StageBudgets::Create(const StageBudgetOptions& o) {
   StageBudgets b;
-  b.fractions_ = {o.retrieve, o.features, o.rank, o.post};
+  b.fractions_ = {o.retrieve, o.filter,    o.features, o.rank,
+                  o.rules,    o.diversify, o.explore,  o.respond};
   double sum = 0;
   for (int i = 0; i < kNumStages; ++i) {
     const double f = b.fractions_[i];
@@ -29,9 +32,12 @@ absl::StatusOr<StageBudgets> StageBudgets::Create(const StageBudgetOptions& o) {
     sum += f;
   }
   if (sum > 1.0 + 1e-9) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "stage budgets sum to ", sum, " (retrieve ", o.retrieve, ", features ", o.features,
-        ", rank ", o.rank, ", post ", o.post, "); they must sum to at most 1"));
+    std::string parts;
+    for (int i = 0; i < kNumStages; ++i) {
+      absl::StrAppend(&parts, i ? ", " : "", kStageNames[i], " ", b.fractions_[i]);
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("stage budgets sum to ", sum, " (", parts, "); they must sum to at most 1"));
   }
   if (sum <= 0.0) return absl::InvalidArgumentError("stage budgets are all zero");
   if (!std::isfinite(o.min_fit_fraction) || o.min_fit_fraction < 0.0 || o.min_fit_fraction > 1.0) {

@@ -185,7 +185,6 @@ TEST(IsolatedRunner, DestructionWaitsForARunningCall) {
   EXPECT_EQ(finished->load(), 1);
 }
 
-}  // namespace
 TEST(IsolatedRunner, RefusesAbsurdThreadAndQueueBounds) {
   auto r = IsolatedRunner::Create(Opts(0, 4));
   EXPECT_TRUE(absl::IsInvalidArgument(r.status()));
@@ -222,4 +221,27 @@ TEST(IsolatedRunner, AFailedStartStopsTheThreadsItStarted) {
   EXPECT_EQ(exited->load(), 2);  // joined before Create returned
 }
 
+TEST(IsolatedRunner, SubmitRunsWithoutWaitingAndRejectsBeyondTheBound) {
+  auto made = IsolatedRunner::Create(Opts(1, 2));
+  ASSERT_TRUE(made.ok()) << made.status();
+  IsolatedRunner& runner = **made;
+  auto release = std::make_shared<absl::Notification>();
+  auto ran = std::make_shared<std::atomic<int>>(0);
+  // Two calls fill the bound (one running, one queued); the third is refused.
+  EXPECT_TRUE(runner.Submit([release, ran] {
+    release->WaitForNotification();
+    ran->fetch_add(1);
+  }));
+  EXPECT_TRUE(runner.Submit([ran] { ran->fetch_add(1); }));
+  EXPECT_FALSE(runner.Submit([ran] { ran->fetch_add(100); }));
+  EXPECT_EQ(ran->load(), 0);  // Submit returned without waiting
+  release->Notify();
+  WaitIdle(runner);
+  EXPECT_EQ(ran->load(), 2);
+  const IsolatedRunnerMetrics m = runner.metrics();
+  EXPECT_EQ(m.submitted, 2u);
+  EXPECT_EQ(m.rejected, 1u);
+}
+
+}  // namespace
 }  // namespace aisle::serving

@@ -51,6 +51,9 @@ struct RetrievalQuery {
   absl::Span<const CategoryIndex> categories;
   // Segment id for segment-aware sources (0 = no segment).
   uint32_t segment = 0;
+  // Search breadth for ANN sources for this request (an experiment arm's
+  // override, say); 0 = the source's own.
+  size_t ef = 0;
   // Stop work and return what is found when this passes.
   Deadline deadline;
 };

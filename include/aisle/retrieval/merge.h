@@ -81,6 +81,7 @@ struct SourceSpec {
   const CandidateSource* source = nullptr;
   size_t quota = 0;
   SourceId id = 0;  // tag bit; also the order of sources is the column order
+  size_t ef = 0;    // RetrievalQuery::ef for this source (0 = the query's)
 };
 
 // Merges candidate lists as described in the file comment.

@@ -47,14 +47,19 @@
 #include "aisle/core/deadline.h"
 #include "aisle/core/event_time.h"
 #include "aisle/core/matrix.h"
+#include "aisle/routing/cold_start_tier.h"
 #include "aisle/retrieval/interaction.h"
 #include "aisle/serving/circuit_breaker.h"
 #include "aisle/serving/request.h"
 #include "aisle/serving/response.h"
 #include "aisle/serving/runtime_switches.h"
 #include "aisle/serving/snapshot.h"
+#include "aisle/serving/stage_budget.h"
 
 namespace aisle::serving {
+namespace internal {
+class EngineCore;
+}  // namespace internal
 
 // A scorer the host provides (a remote model, say): one call per request with
 // the candidates x features matrix, writing one score per row, and given the
@@ -95,6 +100,15 @@ struct EngineOptions {
   // threads..65536 (see IsolatedRunner::Validate).
   size_t isolation_threads = 4;
   size_t isolation_max_outstanding = 64;
+  // Shadow rankers (SurfaceConfig::shadow_rankers, or an experiment arm's
+  // "shadow" parameter) score the served candidates on threads of their own,
+  // apart from the isolation threads, so a stalled shadow never takes a slot
+  // a served ranker needs: worker threads (1..256), calls outstanding at
+  // most before further shadows are skipped (counted), and results kept for
+  // DrainShadowResults() before the oldest are dropped (counted).
+  size_t shadow_threads = 2;
+  size_t shadow_max_outstanding = 16;
+  size_t shadow_results_capacity = 4096;
   // The window live event times must fall in, around `clock` (see
   // aisle/core/event_time.h). Defaults: an event older than 7 days is
   // refused, one more than 5 minutes ahead is applied at the clock's now;
@@ -136,6 +150,48 @@ struct EngineMetrics {
   // Ids a request repeated within one of its lists (seed, cart, bought,
   // search candidates): each item is used once.
   uint64_t duplicate_request_items = 0;
+  // Rollbacks to the previous snapshot (Engine::Rollback).
+  uint64_t rollbacks = 0;
+  // Requests by cold-start tier (routing::ColdStartTier).
+  uint64_t served_by_tier[routing::kNumColdStartTiers] = {};
+  // Per stage (Stage): runs, total time spent and failures (a failure hands
+  // the request to the next fallback level).
+  uint64_t stage_runs[kNumStages] = {};
+  uint64_t stage_micros[kNumStages] = {};
+  uint64_t stage_failures[kNumStages] = {};
+  // Requests whose unit was in a holdout, and assignments sent to control by
+  // a killed experiment.
+  uint64_t holdout_requests = 0;
+  uint64_t killed_assignments = 0;
+  // Shadow rankers: calls started, failed (an error, a non-finite score, an
+  // exception), skipped because too many were outstanding, and results
+  // dropped because nobody drained them.
+  uint64_t shadow_calls = 0;
+  uint64_t shadow_failed = 0;
+  uint64_t shadow_skipped = 0;
+  uint64_t shadow_dropped = 0;
+};
+
+// One change of the serving snapshot (a swap or a rollback), for audit.
+struct SnapshotChange {
+  absl::Time at;
+  std::string from_version;
+  std::string to_version;
+  bool rollback = false;
+  std::string reason;  // a rollback's reason ("" for swaps)
+  std::string actor;
+};
+
+// What a shadow ranker scored for one served response: the same candidates
+// the served ranker scored, in the same order. Never served.
+struct ShadowResult {
+  std::string request_id;
+  std::string surface;
+  std::string ranker;  // the shadow's version
+  std::vector<std::string> item_ids;
+  std::vector<float> scores;  // empty when the call failed
+  absl::Status status;
+  absl::Duration latency;
 };
 
 // The feature matrix a surface's ranker sees, for training/serving parity.
@@ -187,6 +243,18 @@ class Engine {
   // The version of the snapshot new requests see.
   std::string snapshot_version() const;
 
+  // Serves the previous snapshot again, at once: it stays compiled and warm
+  // after a swap, so nothing is recompiled. The rolled-back-from snapshot
+  // becomes the previous one (a second Rollback undoes the first). Recorded
+  // in SnapshotLog() with `reason` and `actor`. FailedPrecondition when there
+  // is no previous snapshot.
+  absl::Status Rollback(absl::string_view reason, absl::string_view actor = "");
+  // Swaps and rollbacks, oldest first (the last 256).
+  std::vector<SnapshotChange> SnapshotLog() const;
+
+  // Shadow rankers' results, oldest first, at most `max` (they are removed).
+  std::vector<ShadowResult> DrainShadowResults(size_t max = 1024);
+
   // Live updates. Unknown item ids are counted (events_rejected) and
   // returned as NotFound naming the id; nothing else changes.
   //
@@ -225,11 +293,10 @@ class Engine {
   // unknown).
   double quality(absl::string_view surface) const;
 
-  struct Impl;
 
  private:
-  explicit Engine(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Engine(std::unique_ptr<internal::EngineCore> core);
+  std::unique_ptr<internal::EngineCore> core_;
 };
 
 }  // namespace aisle::serving

@@ -82,6 +82,7 @@ enum class IsolatedOutcome : uint8_t {
 
 struct IsolatedRunnerMetrics {
   uint64_t calls = 0;        // Run() calls
+  uint64_t submitted = 0;    // Submit() calls accepted
   uint64_t done = 0;         // returned in time
   uint64_t timed_out = 0;    // abandoned at the deadline
   uint64_t rejected = 0;     // refused: too many outstanding
@@ -104,6 +105,11 @@ class IsolatedRunner {
   // deadline waits for the function.
   IsolatedOutcome Run(absl::AnyInvocable<void()> fn, const Deadline& deadline);
 
+  // Queues `fn` and returns at once, without waiting for it (fire and
+  // forget: shadow scoring). False, and `fn` is dropped, when
+  // max_outstanding calls are already outstanding (counted as rejected).
+  bool Submit(absl::AnyInvocable<void()> fn);
+
   IsolatedRunnerMetrics metrics() const;
   const IsolatedRunnerOptions& options() const { return options_; }
 
@@ -125,6 +131,7 @@ class IsolatedRunner {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<uint64_t> outstanding_{0};
   std::atomic<uint64_t> calls_{0}, done_{0}, timed_out_{0}, rejected_{0}, skipped_{0};
+  std::atomic<uint64_t> submitted_{0};
   std::vector<std::thread> workers_;
 };
 

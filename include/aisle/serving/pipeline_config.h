@@ -32,6 +32,7 @@
 #ifndef AISLE_SERVING_PIPELINE_CONFIG_H_
 #define AISLE_SERVING_PIPELINE_CONFIG_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,7 +46,7 @@
 #include "aisle/policy/category_cap.h"
 #include "aisle/policy/exclusion_filter.h"
 #include "aisle/retrieval/candidate_source.h"
-#include "aisle/routing/cold_start_policy.h"
+#include "aisle/routing/cold_start_tier.h"
 #include "aisle/routing/experiment_config.h"
 #include "aisle/serving/fallback.h"
 #include "aisle/serving/overload_controller.h"
@@ -123,6 +124,26 @@ struct SurfaceConfig {
   // thread hand-off (~10-30 us) per request; meant for remote or untrusted
   // scorers, not for the built-in GBDT/linear rankers.
   bool isolate_ranker = false;
+  // Shadow rankers (snapshot models or registered scorers): each scores the
+  // served candidates on the engine's shadow threads, off the response's
+  // critical path; the scores go to Engine::DrainShadowResults, never to the
+  // response. Needs EngineOptions::allow_threads.
+  std::vector<std::string> shadow_rankers;
+  // Cold start. A request's tier comes from the user's interactions, else
+  // the session's (an anonymous session is promoted as its events arrive):
+  // none = anonymous, 1..known_min_interactions-1 = few_interactions, more =
+  // known. Each tier is served by a pipeline: the surface named here for it
+  // (another surface of the snapshot), or the built-in plan when empty:
+  //   anonymous        popular in the segment of the request's context, then
+  //                    category popularity for the page, then global
+  //                    (a request with its own signal, a viewed item, a cart,
+  //                    a vector or search candidates, is served as known);
+  //   few_interactions content-based candidates (items similar by embeddings
+  //                    and attributes to what the session viewed or carted)
+  //                    with the surface's other sources and ranker;
+  //   known            this surface's pipeline.
+  uint32_t known_min_interactions = 10;
+  std::array<std::string, routing::kNumColdStartTiers> tier_pipelines;
 };
 
 // Fluent construction of a SurfaceConfig.
@@ -229,6 +250,19 @@ class PipelineBuilder {
     config_.isolate_ranker = on;
     return *this;
   }
+  PipelineBuilder& Shadow(std::string ranker) {
+    config_.shadow_rankers.push_back(std::move(ranker));
+    return *this;
+  }
+  PipelineBuilder& KnownMinInteractions(uint32_t n) {
+    config_.known_min_interactions = n;
+    return *this;
+  }
+  // The surface (pipeline) that serves requests of `tier` ("" = built-in).
+  PipelineBuilder& TierPipeline(routing::ColdStartTier tier, std::string surface) {
+    config_.tier_pipelines[static_cast<size_t>(tier)] = std::move(surface);
+    return *this;
+  }
 
   const SurfaceConfig& config() const { return config_; }
   SurfaceConfig Build() && { return std::move(config_); }
@@ -243,9 +277,9 @@ struct PipelineConfig {
   // engine's default schema: one retrieval feature "<source>_score" per
   // source of the surface, plus the item features.
   std::optional<features::FeatureSchema> schema;
-  // Experiments (empty = none) and cold-start policy.
+  // Experiments (empty = none); a variant's parameters apply to the
+  // requests assigned to it (docs/routing.md).
   routing::ExperimentConfig experiments;
-  std::optional<routing::ColdStartPolicy> cold_start;
 
   // Adds a surface (validation happens when the engine compiles the snapshot).
   absl::Status Add(PipelineBuilder builder) {

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -49,7 +50,13 @@ struct ExperimentAssignment {
   std::string layer;
   std::string experiment;
   std::string variant;
+  // False when the unit is in the experiment's range but outside its
+  // coverage, held out, or sent to control by a killed experiment: it got
+  // the defaults and must not be counted as exposed.
   bool in_experiment = false;
+  bool forced = false;   // a QA override chose the variant
+  bool holdout = false;  // the unit is in a holdout of this layer
+  bool killed = false;   // the experiment is killed: control for everyone
 };
 
 struct Response {
@@ -67,10 +74,23 @@ struct Response {
   // A sentence for logs: "ranker: deadline passed", "ann: breaker open".
   std::string fallback_detail;
   std::vector<ExperimentAssignment> experiments;
+  // Whether the unit is held out of the experiments of some layer.
+  bool holdout = false;
+  // Why the request is in its tier ("user has 12 interactions", ...).
+  std::string tier_reason;
+  // The pipeline (surface configuration) that served: the surface itself,
+  // an experiment arm's pipeline or a cold-start tier's.
+  std::string pipeline;
+  // The experiment parameters applied to this request, (key, value).
+  std::vector<std::pair<std::string, std::string>> params;
+  // Shadow rankers started for this response (results in
+  // Engine::DrainShadowResults).
+  std::vector<std::string> shadow_rankers;
 
   std::string snapshot_version;
   std::string ranker_version;  // empty when no ranker scored the items
 
+  // Time spent per stage (Stage); a stage that did not run has zero.
   std::array<absl::Duration, kNumStages> stage_latency{};
   absl::Duration total_latency = absl::ZeroDuration();
   // The overload controller's quality factor for the surface, in (0, 1].

@@ -2,18 +2,19 @@
 //
 // Per-stage latency budgets inside a request's deadline. StageBudgets holds
 // the configured split of a request budget over the pipeline stages
-// (retrieve, features, rank, post) as fractions; RequestBudget applies it to
+// (retrieve, filter, features, rank, rules, diversify, explore, respond) as
+// fractions; RequestBudget applies it to
 // one request's Deadline. Between stages the pipeline asks whether the next
 // stage still fits in what is left, so it can skip to a fallback level
 // (FallbackReason::kDeadline) before overrunning instead of after.
 //
 // What is left is shared among the stages still to run in proportion to
-// their fractions: a fast retrieve leaves its unused time to features, rank
-// and post. A stage fits when its share of what is left is at least
+// their fractions: a fast retrieve leaves its unused time to the stages
+// after it. A stage fits when its share of what is left is at least
 // `min_fit_fraction` of its planned budget (fraction x the request budget).
 //
 //   AISLE_ASSIGN_OR_RETURN(auto budgets, aisle::serving::StageBudgets::Create(
-//       {.retrieve = 0.35, .features = 0.2, .rank = 0.3, .post = 0.15}));
+//       {.retrieve = 0.35, .features = 0.2, .rank = 0.3, .rules = 0.05, .diversify = 0.05}));
 //   aisle::serving::RequestBudget rb(budgets, aisle::Deadline::In(absl::Milliseconds(40)));
 //   rb.Begin(Stage::kRetrieve);  Retrieve(rb.StageDeadline(Stage::kRetrieve));
 //   rb.End(Stage::kRetrieve); if (!rb.Fits(Stage::kRank))
@@ -38,18 +39,34 @@
 namespace aisle {
 namespace serving {
 
-enum class Stage : uint8_t { kRetrieve = 0, kFeatures = 1, kRank = 2, kPost = 3 };
-inline constexpr int kNumStages = 4;
-// "retrieve", "features", "rank", "post".
+// The stages of a request, in the order the engine runs them. The values are
+// stable (responses and metrics index by them); new stages are appended.
+enum class Stage : uint8_t {
+  kRetrieve = 0,   // candidate sources, merged under quotas
+  kFilter = 1,     // inventory, policy, exclusion
+  kFeatures = 2,   // feature assembly
+  kRank = 3,       // the ranker
+  kRules = 4,      // business rules, launch boosts, and pins (last)
+  kDiversify = 5,  // category caps, MMR
+  kExplore = 6,    // exploration slots
+  kRespond = 7,    // the response: ids, reasons, experiments, shadows
+};
+inline constexpr int kNumStages = 8;
+// "retrieve", "filter", "features", "rank", "rules", "diversify", "explore",
+// "respond".
 absl::string_view StageName(Stage stage);
 
 struct StageBudgetOptions {
   // Fractions of the request budget, each in [0, 1], summing to at most 1
-  // (what is not given to a stage is slack for building the response).
-  double retrieve = 0.35;
-  double features = 0.2;
-  double rank = 0.3;
-  double post = 0.15;
+  // (what is not given to a stage is slack).
+  double retrieve = 0.30;
+  double filter = 0.05;
+  double features = 0.20;
+  double rank = 0.30;
+  double rules = 0.05;
+  double diversify = 0.05;
+  double explore = 0.03;
+  double respond = 0.02;
   // A stage fits when its share of what is left is at least this fraction
   // of its planned budget, in [0, 1].
   double min_fit_fraction = 0.5;
@@ -67,7 +84,7 @@ class StageBudgets {
   absl::Duration Planned(Stage s, absl::Duration request_budget) const {
     return request_budget * fraction(s);
   }
-  // Sum of the fractions of stages s, s+1, ..., kPost.
+  // Sum of the fractions of stages s, s+1, ..., kRespond.
   double FractionFrom(Stage s) const { return suffix_[static_cast<int>(s)]; }
 
  private:
