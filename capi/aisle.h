@@ -235,8 +235,15 @@ extern "C" {
 #define AISLE_STAGE_RETRIEVE 0
 #define AISLE_STAGE_FEATURES 1
 #define AISLE_STAGE_RANK 2
-#define AISLE_STAGE_POST 3
+#define AISLE_STAGE_POST 3 /* rules + diversify + explore */
 #define AISLE_STAGE_TOTAL 4
+/* Appended: the stages of the framework's order that POST and the first
+ * three do not name on their own. */
+#define AISLE_STAGE_FILTER 5
+#define AISLE_STAGE_RULES 6 /* business rules, launch boosts and pins */
+#define AISLE_STAGE_DIVERSIFY 7
+#define AISLE_STAGE_EXPLORE 8
+#define AISLE_STAGE_RESPOND 9
 
 /* Runtime switch flags. */
 #define AISLE_SWITCH_PERSONALIZATION 0

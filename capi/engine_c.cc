@@ -918,11 +918,45 @@ int32_t aisle_response_ranker_version(const aisle_response* response, const char
 }
 int32_t aisle_response_latency_micros(const aisle_response* response, int32_t stage, int64_t* out) {
   AISLE_RESPONSE_GETTER({
-    if (stage < 0 || stage > AISLE_STAGE_TOTAL) {
-      return absl::OutOfRangeError(absl::StrCat("stage ", stage, " is not an AISLE_STAGE_* value"));
+    using aisle::serving::Stage;
+    const auto& lat = response->response.stage_latency;
+    const auto of = [&lat](Stage s) { return lat[static_cast<int>(s)]; };
+    absl::Duration d;
+    switch (stage) {
+      case AISLE_STAGE_RETRIEVE:
+        d = of(Stage::kRetrieve);
+        break;
+      case AISLE_STAGE_FEATURES:
+        d = of(Stage::kFeatures);
+        break;
+      case AISLE_STAGE_RANK:
+        d = of(Stage::kRank);
+        break;
+      case AISLE_STAGE_POST:
+        d = of(Stage::kRules) + of(Stage::kDiversify) + of(Stage::kExplore);
+        break;
+      case AISLE_STAGE_TOTAL:
+        d = response->response.total_latency;
+        break;
+      case AISLE_STAGE_FILTER:
+        d = of(Stage::kFilter);
+        break;
+      case AISLE_STAGE_RULES:
+        d = of(Stage::kRules);
+        break;
+      case AISLE_STAGE_DIVERSIFY:
+        d = of(Stage::kDiversify);
+        break;
+      case AISLE_STAGE_EXPLORE:
+        d = of(Stage::kExplore);
+        break;
+      case AISLE_STAGE_RESPOND:
+        d = of(Stage::kRespond);
+        break;
+      default:
+        return absl::OutOfRangeError(
+            absl::StrCat("stage ", stage, " is not an AISLE_STAGE_* value (0..9)"));
     }
-    const absl::Duration d = stage == AISLE_STAGE_TOTAL ? response->response.total_latency
-                                                        : response->response.stage_latency[stage];
     *out = absl::ToInt64Microseconds(d);
   });
 }

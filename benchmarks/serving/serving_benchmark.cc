@@ -711,7 +711,9 @@ int64_t ThreadCpuNanos() {
 struct Sample {
   int64_t total_ns;
   int64_t cpu_ns;
-  int64_t stage_ns[serving::kNumStages];
+  // retrieve, features, rank, post (rules + diversify + explore): the
+  // columns of the table.
+  int64_t stage_ns[4];
   FallbackLevel level;
   FallbackReason reason;
   uint32_t items;
@@ -768,9 +770,14 @@ RunResult Run(Bench& b, const std::string& which, int threads) {
       Sample s;
       s.total_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
       s.cpu_ns = c1 - c0;
-      for (int st = 0; st < serving::kNumStages; ++st) {
-        s.stage_ns[st] = absl::ToInt64Nanoseconds(resp->stage_latency[st]);
-      }
+      const auto ns = [&resp](serving::Stage st) {
+        return absl::ToInt64Nanoseconds(resp->stage_latency[static_cast<int>(st)]);
+      };
+      s.stage_ns[0] = ns(serving::Stage::kRetrieve);
+      s.stage_ns[1] = ns(serving::Stage::kFeatures);
+      s.stage_ns[2] = ns(serving::Stage::kRank);
+      s.stage_ns[3] = ns(serving::Stage::kRules) + ns(serving::Stage::kDiversify) +
+                      ns(serving::Stage::kExplore);
       s.level = resp->fallback_level;
       s.reason = resp->fallback_reason;
       s.items = uint32_t(resp->items.size());
@@ -820,7 +827,7 @@ struct Row {
   size_t n = 0;
   double rps = 0, p50 = 0, p95 = 0, p99 = 0, max = 0;
   double cpu_p50 = 0, cpu_p99 = 0;
-  double stage_p50[serving::kNumStages] = {}, stage_p99[serving::kNumStages] = {};
+  double stage_p50[4] = {}, stage_p99[4] = {};
   // Served by the first level; served below it with a reason reported; of
   // those, reason deadline and reason overload; responses without items.
   size_t personalized = 0, fallback_reported = 0, deadline_fallback = 0, overload_fallback = 0;
@@ -847,7 +854,7 @@ Row Summarize(const std::string& name, int threads, const std::string& rep,
   for (const Sample& x : s) cpu.push_back(x.cpu_ns);
   r.cpu_p50 = Pct(cpu, 50);
   r.cpu_p99 = Pct(cpu, 99);
-  for (int st = 0; st < serving::kNumStages; ++st) {
+  for (int st = 0; st < 4; ++st) {
     std::vector<int64_t> w;
     for (const Sample& x : s) w.push_back(x.stage_ns[st]);
     r.stage_p50[st] = Pct(w, 50);

@@ -1387,7 +1387,28 @@ static void TestEngine(void) {
     CHECK(us >= 0);
     CHECK_OK(aisle_response_latency_micros(resp, AISLE_STAGE_RETRIEVE, &us));
     CHECK(us >= 0);
-    CHECK_CODE(aisle_response_latency_micros(resp, 5, &us), AISLE_OUT_OF_RANGE, "stage 5");
+    {
+      /* Every stage of the framework's order has a figure; POST is the sum
+       * of rules, diversify and explore; TOTAL covers them all. */
+      int64_t total = 0, post = 0, part = 0, sum = 0;
+      int32_t stage;
+      CHECK_OK(aisle_response_latency_micros(resp, AISLE_STAGE_TOTAL, &total));
+      for (stage = AISLE_STAGE_RETRIEVE; stage <= AISLE_STAGE_RESPOND; ++stage) {
+        if (stage == AISLE_STAGE_POST || stage == AISLE_STAGE_TOTAL) continue;
+        CHECK_OK(aisle_response_latency_micros(resp, stage, &us));
+        CHECK(us >= 0);
+        sum += us;
+      }
+      CHECK(sum <= total + 9); /* whole microseconds, rounded down per stage */
+      CHECK_OK(aisle_response_latency_micros(resp, AISLE_STAGE_POST, &post));
+      for (stage = AISLE_STAGE_RULES; stage <= AISLE_STAGE_EXPLORE; ++stage) {
+        CHECK_OK(aisle_response_latency_micros(resp, stage, &us));
+        part += us;
+      }
+      CHECK(post >= part && post <= part + 3);
+    }
+    CHECK_CODE(aisle_response_latency_micros(resp, 10, &us), AISLE_OUT_OF_RANGE, "stage 10");
+    CHECK_CODE(aisle_response_latency_micros(resp, -1, &us), AISLE_OUT_OF_RANGE, "stage -1");
     CHECK_OK(aisle_response_quality(resp, &q));
     CHECK(q > 0.0 && q <= 1.0);
     CHECK_OK(aisle_response_experiment_count(resp, &n));

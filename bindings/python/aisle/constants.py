@@ -98,8 +98,13 @@ class Stage(enum.IntEnum):
     RETRIEVE = 0
     FEATURES = 1
     RANK = 2
-    POST = 3
+    POST = 3  # rules + diversify + explore
     TOTAL = 4
+    FILTER = 5
+    RULES = 6  # business rules, launch boosts and pins
+    DIVERSIFY = 7
+    EXPLORE = 8
+    RESPOND = 9
 
 
 class Switch(enum.IntEnum):
