@@ -44,8 +44,9 @@ ExperimentConfig MakeConfig(int ns_hash_version, int hash_version) {
       if (e == 3) exp.surfaces = {"pdp"};
       const int nv = 2 + e % 2;
       for (int v = 0; v < nv; ++v) {
-        exp.variants.push_back(
-            {absl::StrCat("v", v), 1.0 / nv, {{absl::StrCat("param-", l), absl::StrCat(v)}}});
+        exp.variants.push_back({absl::StrCat("v", v),
+                                1.0 / nv,
+                                {{absl::StrCat("custom.param-", l), absl::StrCat(v)}}});
       }
     }
   }

@@ -33,7 +33,7 @@ constexpr char kValid[] = R"({
      "experiments": [
        {"key": "mmr", "seed": "mmr-seed", "hash_version": 1,
         "variants": [{"key": "a", "weight": 0.25},
-                     {"key": "b", "weight": 0.75, "params": {"diversity.lambda": "0.3"}}]}
+                     {"key": "b", "weight": 0.75, "params": {"mmr.lambda": "0.3"}}]}
      ]}
   ]
 })";
@@ -153,12 +153,12 @@ TEST(ExperimentConfig, RejectsUnknownField) {
 }
 
 TEST(ExperimentConfig, RejectsNonStringParamValue) {
-  ExpectInvalid(ParseWith(R"("diversity.lambda": "0.3")", R"("diversity.lambda": 0.3)"),
-                "variants[1].params.diversity.lambda: must be a string, got number");
+  ExpectInvalid(ParseWith(R"("mmr.lambda": "0.3")", R"("mmr.lambda": 0.3)"),
+                "variants[1].params.mmr.lambda: must be a string, got number");
 }
 
 TEST(ExperimentConfig, RejectsParamOverriddenInTwoLayers) {
-  ExpectInvalid(ParseWith(R"("diversity.lambda": "0.3")", R"("ranker": "mmr")"),
+  ExpectInvalid(ParseWith(R"("mmr.lambda": "0.3")", R"("ranker": "mmr")"),
                 "parameter 'ranker' is overridden in layers 'ranking' and 'diversity'");
 }
 

@@ -222,7 +222,7 @@ TEST(ExperimentRouter, SurfaceScopeAndParams) {
   ExperimentConfig c;
   ExperimentSpec home = MakeExperiment("home-ranker", {0.0, 1.0});
   home.surfaces = {"home"};
-  home.variants[1].params = {{"ranker", "gbdt_v7"}, {"diversity.lambda", "0.3"}};
+  home.variants[1].params = {{"ranker", "gbdt_v7"}, {"mmr.lambda", "0.3"}};
   ExperimentSpec pdp = MakeExperiment("pdp-ranker", {0.0, 1.0});
   pdp.surfaces = {"pdp"};
   pdp.variants[1].params = {{"ranker", "linear_v2"}};
@@ -235,7 +235,7 @@ TEST(ExperimentRouter, SurfaceScopeAndParams) {
   EXPECT_EQ(out[0].experiment, "home-ranker");
   EXPECT_EQ(out[0].variant, "home-ranker-v1");
   EXPECT_EQ(FindParam(out, "ranker"), absl::string_view("gbdt_v7"));
-  EXPECT_EQ(FindParam(out, "diversity.lambda"), absl::string_view("0.3"));
+  EXPECT_EQ(FindParam(out, "mmr.lambda"), absl::string_view("0.3"));
   EXPECT_FALSE(FindParam(out, "missing").has_value());
 
   router.Assign("user-1", "pdp", &out);
