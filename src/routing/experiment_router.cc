@@ -184,6 +184,17 @@ absl::StatusOr<ExperimentRouter> ExperimentRouter::Create(const ExperimentConfig
   return ExperimentRouter(std::move(impl));
 }
 
+std::vector<ExperimentRouter::VariantInfo> ExperimentRouter::Variants() const {
+  std::vector<VariantInfo> out;
+  for (const CompiledLayer& layer : impl_->layers) {
+    for (const CompiledExperiment& e : layer.experiments) {
+      for (const CompiledVariant& v : e.variants)
+        out.push_back({layer.key, e.key, v.key, &v.typed});
+    }
+  }
+  return out;
+}
+
 size_t ExperimentRouter::MaxAssignments() const { return impl_->layers.size(); }
 size_t ExperimentRouter::NumExperiments() const { return impl_->num_experiments; }
 size_t ExperimentRouter::NumHoldouts() const { return impl_->holdouts.size(); }

@@ -301,6 +301,31 @@ TEST(VariantParams, AssignmentsCarryTypedParamsFromTheRouter) {
   EXPECT_EQ(out[0].typed_params, first);
 }
 
+TEST(VariantParams, RouterListsEveryVariantsParamsForNameResolution) {
+  ExperimentConfig c = OneVariantConfig({{"ranker", "gbdt_v8"}, {"shadow", "lin"}});
+  c.layers[0].experiments[0].surfaces = {"home"};
+  ChallengerSpec& ch = c.challengers.emplace_back();
+  ch.key = "challenger";
+  ch.layer = "ranking";
+  ch.ranker = "gbdt_v9";
+  ch.share = 0.1;
+  ch.surfaces = {"pdp"};
+  absl::StatusOr<ExperimentRouter> router = ExperimentRouter::Create(c);
+  ASSERT_TRUE(router.ok()) << router.status();
+  const std::vector<ExperimentRouter::VariantInfo> v = router->Variants();
+  ASSERT_EQ(v.size(), 4u);
+  EXPECT_EQ(v[0].experiment, "lambda-test");
+  EXPECT_EQ(v[0].variant, "control");
+  EXPECT_TRUE(v[0].params->empty());
+  EXPECT_EQ(v[1].variant, "low");
+  EXPECT_EQ(v[1].params->ranker, "gbdt_v8");
+  EXPECT_EQ(v[1].params->shadow_rankers, std::vector<std::string>{"lin"});
+  EXPECT_EQ(v[3].layer, "ranking");
+  EXPECT_EQ(v[3].experiment, "challenger");
+  EXPECT_EQ(v[3].variant, "challenger");
+  EXPECT_EQ(v[3].params->ranker, "gbdt_v9");
+}
+
 TEST(VariantParams, UnexposedAssignmentsHaveEmptyTypedParams) {
   ExperimentConfig c = OneVariantConfig({{"ranker", "gbdt_v8"}});
   c.layers[0].experiments[0].coverage = 0.0;  // nobody exposed

@@ -104,6 +104,18 @@ class ExperimentRouter {
   void Assign(absl::string_view unit_id, absl::string_view surface,
               std::vector<Assignment>* out) const;
 
+  // Every variant of every experiment (challengers included), with its typed
+  // params, in layer order: for the engine to resolve the names in them
+  // (rankers, pipelines, sources) against a snapshot when it compiles it.
+  // Views into the router. Allocates: not for the request path.
+  struct VariantInfo {
+    absl::string_view layer;
+    absl::string_view experiment;
+    absl::string_view variant;
+    const VariantParams* params = nullptr;  // never null
+  };
+  std::vector<VariantInfo> Variants() const;
+
   size_t MaxAssignments() const;  // the number of layers
   size_t NumExperiments() const;  // challengers included
   size_t NumHoldouts() const;
