@@ -144,10 +144,6 @@ absl::Status ValidateExperiment(const ExperimentSpec& e, const std::string& wher
   return absl::OkStatus();
 }
 
-}  // namespace
-
-namespace {
-
 // What the checks of one config remember across experiments.
 struct ConfigCheck {
   absl::flat_hash_map<std::string, std::string> experiment_keys;  // key -> path
