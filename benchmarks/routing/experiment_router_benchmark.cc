@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "aisle/core/clock.h"
 #include "aisle/routing/bucketing.h"
 #include "aisle/routing/experiment_hash.h"
+#include "aisle/routing/experiment_kill_switch.h"
 #include "aisle/routing/experiment_router.h"
 #include "benchmark/benchmark.h"
 
@@ -44,8 +46,9 @@ ExperimentConfig MakeConfig(int ns_hash_version, int hash_version) {
       if (e == 3) exp.surfaces = {"pdp"};
       const int nv = 2 + e % 2;
       for (int v = 0; v < nv; ++v) {
-        exp.variants.push_back(
-            {absl::StrCat("v", v), 1.0 / nv, {{absl::StrCat("param-", l), absl::StrCat(v)}}});
+        exp.variants.push_back({absl::StrCat("v", v),
+                                1.0 / nv,
+                                {{absl::StrCat("custom.param-", l), absl::StrCat(v)}}});
       }
     }
   }
@@ -69,6 +72,34 @@ void BM_ExperimentRouter_Assign3x4(benchmark::State& state) {
   state.SetLabel(version == 2 ? "hash v2" : "hash v1 (GrowthBook namespaces)");
 }
 BENCHMARK(BM_ExperimentRouter_Assign3x4)->Arg(2)->Arg(1);
+
+// The same config with a kill switch (one experiment killed) and two
+// holdouts over two of the three layers, and the typed params merged: what
+// the engine pays per request with every routing feature on.
+void BM_ExperimentRouter_Assign3x4HoldoutsKillMerge(benchmark::State& state) {
+  ExperimentConfig config = MakeConfig(2, 2);
+  for (int h = 0; h < 2; ++h) {
+    HoldoutSpec& holdout = config.holdouts.emplace_back();
+    holdout.key = holdout.salt = absl::StrCat("holdout-", h);
+    holdout.share = 0.05;
+    holdout.layers = {"layer-0", "layer-1"};
+  }
+  FakeClock clock;
+  ExperimentKillSwitch kills(&clock);
+  const ExperimentRouter router = *ExperimentRouter::Create(config, &kills);
+  if (!kills.Kill("exp-0-1", "benchmark", "benchmark").ok()) state.SkipWithError("kill failed");
+  const std::vector<std::string>& ids = UnitIds();
+  std::array<Assignment, 3> out;
+  size_t i = 0;
+  for (auto _ : state) {
+    const size_t n = router.Assign(ids[i++ & (kNumIds - 1)], "home", absl::MakeSpan(out));
+    MergedParams m = MergeParams(absl::MakeConstSpan(out.data(), n));
+    benchmark::DoNotOptimize(m);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_ExperimentRouter_Assign3x4HoldoutsKillMerge);
 
 void BM_ExperimentRouter_Assign3x4Vector(benchmark::State& state) {
   const ExperimentRouter router = *ExperimentRouter::Create(MakeConfig(2, 2));

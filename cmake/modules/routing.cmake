@@ -1,2 +1,2 @@
 aisle_module(routing DEPS aisle_core absl::flat_hash_map absl::strings absl::str_format
-  nlohmann_json::nlohmann_json)
+  absl::synchronization absl::time nlohmann_json::nlohmann_json)

@@ -1,6 +1,8 @@
 #include "aisle/routing/experiment_router.h"
 
 #include <algorithm>
+#include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -13,6 +15,7 @@
 #include "aisle/core/status_macros.h"
 #include "aisle/routing/bucketing.h"
 #include "aisle/routing/experiment_hash.h"
+#include "aisle/routing/experiment_kill_switch.h"
 
 namespace aisle::routing {
 
@@ -22,6 +25,7 @@ struct CompiledVariant {
   std::string key;
   std::vector<std::pair<std::string, std::string>> owned_params;
   std::vector<Param> params;  // views into owned_params, filled once storage is final
+  VariantParams typed;        // owned_params parsed once, at Create()
 };
 
 struct CompiledExperiment {
@@ -35,6 +39,10 @@ struct CompiledExperiment {
   std::vector<BucketRange> buckets;
   std::vector<std::string> surfaces;
   std::vector<CompiledVariant> variants;
+  // The kill switch's flag for `key`; null without a kill switch.
+  const std::atomic<bool>* kill = nullptr;
+
+  bool Killed() const { return kill != nullptr && kill->load(std::memory_order_relaxed); }
 
   bool OnSurface(absl::string_view surface) const {
     if (surfaces.empty()) return true;
@@ -57,6 +65,7 @@ struct CompiledLayer {
   int ns_hash_version = 2;
   std::vector<CompiledExperiment> experiments;  // sorted by range_start
   absl::flat_hash_map<std::string, Forced> forced;
+  uint64_t holdout_mask = 0;  // bit h: holdout h lists this layer
 
   double NamespaceHash(absl::string_view unit) const {
     if (ns_hash_version == 1) return HashV1(ns_seed, unit);
@@ -64,15 +73,41 @@ struct CompiledLayer {
   }
 };
 
+struct CompiledHoldout {
+  std::string key;
+  uint32_t seed_state = 0;  // FNV state after the salt
+  double share = 0.0;
+};
+
 }  // namespace
 
 struct ExperimentRouter::Impl {
   std::vector<CompiledLayer> layers;
+  std::vector<CompiledHoldout> holdouts;  // at most kMaxHoldouts: bit h of a mask is holdouts[h]
   size_t num_experiments = 0;
+  // Keeps the kill switch's flags alive while this router lives.
+  std::shared_ptr<const void> kill_state;
+
+  // Bit h set when holdout h holds `unit`.
+  uint64_t HeldMask(absl::string_view unit) const {
+    uint64_t mask = 0;
+    for (size_t h = 0; h < holdouts.size(); ++h) {
+      if (HashV2FromSeedState(holdouts[h].seed_state, unit) < holdouts[h].share) {
+        mask |= uint64_t{1} << h;
+      }
+    }
+    return mask;
+  }
 };
 
 absl::StatusOr<ExperimentRouter> ExperimentRouter::Create(const ExperimentConfig& config) {
-  AISLE_RETURN_IF_ERROR(ValidateExperimentConfig(config));
+  return Create(config, nullptr);
+}
+
+absl::StatusOr<ExperimentRouter> ExperimentRouter::Create(const ExperimentConfig& original,
+                                                          ExperimentKillSwitch* kill_switch) {
+  // Validates, and turns challengers into experiments of their layers.
+  AISLE_ASSIGN_OR_RETURN(const ExperimentConfig config, ExpandChallengers(original));
   auto impl = std::make_shared<Impl>();
   int32_t next_index = 0;
   impl->layers.reserve(config.layers.size());
@@ -98,7 +133,10 @@ absl::StatusOr<ExperimentRouter> ExperimentRouter::Create(const ExperimentConfig
         CompiledVariant& v = e.variants.emplace_back();
         v.key = vs.key;
         v.owned_params = vs.params;
+        // Validation parsed them already; this cannot fail.
+        AISLE_ASSIGN_OR_RETURN(v.typed, ParseVariantParams(vs.params));
       }
+      if (kill_switch != nullptr) e.kill = kill_switch->Register(e.key);
       // Validation already enforced the weight sum, so this is exactly
       // GrowthBook's layout of these weights.
       e.buckets = GetBucketRanges(static_cast<int>(weights.size()), es.coverage, weights);
@@ -121,6 +159,19 @@ absl::StatusOr<ExperimentRouter> ExperimentRouter::Create(const ExperimentConfig
     }
   }
   impl->num_experiments = static_cast<size_t>(next_index);
+  for (size_t h = 0; h < config.holdouts.size(); ++h) {
+    const HoldoutSpec& hs = config.holdouts[h];
+    CompiledHoldout& ho = impl->holdouts.emplace_back();
+    ho.key = hs.key;
+    ho.seed_state = Fnv32a(hs.salt.empty() ? hs.key : hs.salt);
+    ho.share = hs.share;
+    for (CompiledLayer& layer : impl->layers) {
+      for (const std::string& l : hs.layers) {
+        if (l == layer.key) layer.holdout_mask |= uint64_t{1} << h;
+      }
+    }
+  }
+  if (kill_switch != nullptr) impl->kill_state = kill_switch->SharedState();
   // Storage is final: point the parameter views at it.
   for (CompiledLayer& layer : impl->layers) {
     for (CompiledExperiment& e : layer.experiments) {
@@ -133,14 +184,30 @@ absl::StatusOr<ExperimentRouter> ExperimentRouter::Create(const ExperimentConfig
   return ExperimentRouter(std::move(impl));
 }
 
+std::vector<ExperimentRouter::VariantInfo> ExperimentRouter::Variants() const {
+  std::vector<VariantInfo> out;
+  for (const CompiledLayer& layer : impl_->layers) {
+    for (const CompiledExperiment& e : layer.experiments) {
+      for (const CompiledVariant& v : e.variants)
+        out.push_back({layer.key, e.key, v.key, &v.typed});
+    }
+  }
+  return out;
+}
+
 size_t ExperimentRouter::MaxAssignments() const { return impl_->layers.size(); }
 size_t ExperimentRouter::NumExperiments() const { return impl_->num_experiments; }
+size_t ExperimentRouter::NumHoldouts() const { return impl_->holdouts.size(); }
 
 size_t ExperimentRouter::Assign(absl::string_view unit_id, absl::string_view surface,
                                 absl::Span<Assignment> out) const {
   if (unit_id.empty()) return 0;
+  const Impl& impl = *impl_;
+  // Holdout membership, hashed on the first layer that needs it.
+  uint64_t held_mask = 0;
+  bool held_known = impl.holdouts.empty();
   size_t n = 0;
-  for (const CompiledLayer& layer : impl_->layers) {
+  for (const CompiledLayer& layer : impl.layers) {
     if (n >= out.size()) break;
     const CompiledExperiment* chosen = nullptr;
     int32_t variant = -1;
@@ -164,24 +231,44 @@ size_t ExperimentRouter::Assign(absl::string_view unit_id, absl::string_view sur
         if (ns < e.range_start) break;  // sorted by start
         if (ns >= e.range_end || !e.OnSurface(surface)) continue;
         chosen = &e;
-        hash = e.hash_version == 1 ? HashV1(e.seed, unit_id)
-                                   : HashV2FromSeedState(e.seed_state, unit_id);
-        variant = ChooseVariation(hash, e.buckets);
         break;
       }
       if (chosen == nullptr) continue;
     }
+    uint64_t held = 0;
+    if (layer.holdout_mask != 0) {
+      if (!held_known) {
+        held_mask = impl.HeldMask(unit_id);
+        held_known = true;
+      }
+      held = held_mask & layer.holdout_mask;
+    }
+    if (!forced && held == 0) {
+      hash = chosen->hash_version == 1 ? HashV1(chosen->seed, unit_id)
+                                       : HashV2FromSeedState(chosen->seed_state, unit_id);
+      variant = ChooseVariation(hash, chosen->buckets);
+    }
+    // One relaxed load: the kill switch beats forcing and holdouts.
+    const bool killed = chosen->Killed();
+    const bool in = !killed && variant >= 0 && (forced || held == 0);
     Assignment& a = out[n++];
     a.layer = layer.key;
     a.experiment = chosen->key;
     a.experiment_index = chosen->index;
-    a.in_experiment = variant >= 0;
-    a.forced = forced;
+    a.in_experiment = in;
+    a.forced = forced && !killed;
+    a.holdout = held != 0 && (!forced || killed);
+    a.holdout_key =
+        a.holdout
+            ? absl::string_view(impl.holdouts[static_cast<size_t>(std::countr_zero(held))].key)
+            : absl::string_view();
+    a.killed = killed;
     a.hash = hash;
-    a.variant_index = variant >= 0 ? variant : 0;
+    a.variant_index = in ? variant : 0;
     const CompiledVariant& v = chosen->variants[static_cast<size_t>(a.variant_index)];
     a.variant = v.key;
-    a.params = a.in_experiment ? absl::Span<const Param>(v.params) : absl::Span<const Param>();
+    a.params = in ? absl::Span<const Param>(v.params) : absl::Span<const Param>();
+    a.typed_params = in ? &v.typed : &VariantParams::Empty();
   }
   return n;
 }
@@ -201,6 +288,28 @@ std::optional<absl::string_view> FindParam(absl::Span<const Assignment> assignme
     }
   }
   return std::nullopt;
+}
+
+MergedParams MergeParams(absl::Span<const Assignment> assignments) {
+  MergedParams m;
+  for (const Assignment& a : assignments) {
+    const VariantParams& p = *a.typed_params;
+    if (p.ranker.has_value() && m.ranker == nullptr) m.ranker = &*p.ranker;
+    if (p.pipeline.has_value() && m.pipeline == nullptr) m.pipeline = &*p.pipeline;
+    if (p.mmr_lambda.has_value() && !m.mmr_lambda.has_value()) m.mmr_lambda = p.mmr_lambda;
+    if (p.exploration.has_value() && !m.exploration.has_value()) m.exploration = p.exploration;
+    if (p.budget.has_value() && !m.budget.has_value()) m.budget = p.budget;
+    if (!p.shadow_rankers.empty() && m.shadow_rankers.empty()) m.shadow_rankers = p.shadow_rankers;
+  }
+  return m;
+}
+
+const SourceOverride* FindSourceOverride(absl::Span<const Assignment> assignments,
+                                         absl::string_view source) {
+  for (const Assignment& a : assignments) {
+    if (const SourceOverride* s = a.typed_params->FindSource(source); s != nullptr) return s;
+  }
+  return nullptr;
 }
 
 }  // namespace aisle::routing

@@ -45,10 +45,30 @@ TEST(ColdStartClassifier, ThresholdSeparatesFewFromKnown) {
   EXPECT_EQ(c->Classify("u", 4000000000u), ColdStartTier::kKnown);
 }
 
-TEST(ColdStartClassifier, DefaultThresholdIsFive) {
+// The usual retail split: no history; 1-9 interactions; 10 or more.
+TEST(ColdStartClassifier, DefaultIsTheRetailSplitNoneOneToNineTenOrMore) {
   const ColdStartClassifier c;
-  EXPECT_EQ(c.Classify("u", 4), ColdStartTier::kFewInteractions);
-  EXPECT_EQ(c.Classify("u", 5), ColdStartTier::kKnown);
+  EXPECT_EQ(c.known_min_interactions(), 10u);
+  EXPECT_EQ(c.Classify("u", 0), ColdStartTier::kAnonymous);
+  EXPECT_EQ(c.Classify("u", 1), ColdStartTier::kFewInteractions);
+  EXPECT_EQ(c.Classify("u", 9), ColdStartTier::kFewInteractions);
+  EXPECT_EQ(c.Classify("u", 10), ColdStartTier::kKnown);
+  EXPECT_EQ(c.Classify("u", 11), ColdStartTier::kKnown);
+}
+
+TEST(ColdStartClassifier, EachSurfaceCanHoldItsOwnThreshold) {
+  absl::StatusOr<ColdStartClassifier> pdp = ColdStartClassifier::Create(3);
+  ASSERT_TRUE(pdp.ok());
+  const ColdStartClassifier home;  // the default
+  struct Surface {
+    const char* name;
+    ColdStartClassifier classifier;
+  };
+  const Surface surfaces[] = {{"home", home}, {"pdp", *pdp}};
+  EXPECT_EQ(surfaces[0].classifier.Classify("u", 5), ColdStartTier::kFewInteractions);
+  EXPECT_EQ(surfaces[1].classifier.Classify("u", 5), ColdStartTier::kKnown);
+  EXPECT_FALSE(surfaces[0].classifier == surfaces[1].classifier);
+  EXPECT_TRUE(*ColdStartClassifier::Create(10) == home);
 }
 
 TEST(ColdStartClassifier, ThresholdOneHasNoFewTier) {

@@ -33,7 +33,7 @@ constexpr char kValid[] = R"({
      "experiments": [
        {"key": "mmr", "seed": "mmr-seed", "hash_version": 1,
         "variants": [{"key": "a", "weight": 0.25},
-                     {"key": "b", "weight": 0.75, "params": {"diversity.lambda": "0.3"}}]}
+                     {"key": "b", "weight": 0.75, "params": {"mmr.lambda": "0.3"}}]}
      ]}
   ]
 })";
@@ -153,12 +153,12 @@ TEST(ExperimentConfig, RejectsUnknownField) {
 }
 
 TEST(ExperimentConfig, RejectsNonStringParamValue) {
-  ExpectInvalid(ParseWith(R"("diversity.lambda": "0.3")", R"("diversity.lambda": 0.3)"),
-                "variants[1].params.diversity.lambda: must be a string, got number");
+  ExpectInvalid(ParseWith(R"("mmr.lambda": "0.3")", R"("mmr.lambda": 0.3)"),
+                "variants[1].params.mmr.lambda: must be a string, got number");
 }
 
 TEST(ExperimentConfig, RejectsParamOverriddenInTwoLayers) {
-  ExpectInvalid(ParseWith(R"("diversity.lambda": "0.3")", R"("ranker": "mmr")"),
+  ExpectInvalid(ParseWith(R"("mmr.lambda": "0.3")", R"("ranker": "mmr")"),
                 "parameter 'ranker' is overridden in layers 'ranking' and 'diversity'");
 }
 
@@ -261,6 +261,126 @@ TEST(ExperimentConfig, AbsurdVariantCountIsRejectedNamingIt) {
   // The GrowthBook helpers return no ranges rather than allocating for it.
   EXPECT_TRUE(GetEqualWeights(2147483647).empty());
   EXPECT_TRUE(GetBucketRanges(2147483647, 1.0, {}).empty());
+}
+
+// Every field the format has, the new ones included.
+constexpr char kFull[] = R"({
+  "version": 1,
+  "layers": [
+    {"key": "ranking", "salt": "ranking-2024", "namespace_hash_version": 1,
+     "experiments": [
+       {"key": "gbdt-v7", "seed": "gbdt-v7-seed", "hash_version": 1, "range": [0, 0.5],
+        "coverage": 0.8, "surfaces": ["home", "pdp"],
+        "variants": [{"key": "control", "weight": 0.25},
+                     {"key": "v7", "weight": 0.75,
+                      "params": {"ranker": "gbdt_v7", "shadow": "linear_v3,gbdt_v8",
+                                 "pipeline": "home-v7", "budget_ms": "25",
+                                 "source.ann.quota": "300", "source.ann.ef": "128"}}],
+        "forced_variants": {"qa-2": "v7", "qa-1": "control"}}
+     ]},
+    {"key": "diversity",
+     "experiments": [
+       {"key": "mmr", "variants": [{"key": "a"},
+                                   {"key": "b", "params": {"mmr.lambda": "0.3",
+                                                           "exploration": "on",
+                                                           "exploration.share": "0.1",
+                                                           "custom.note": "x"}}]}
+     ]}
+  ],
+  "challengers": [
+    {"key": "gbdt-v8-challenger", "layer": "ranking", "ranker": "gbdt_v8", "share": 0.05,
+     "seed": "v8-seed", "range": [0.5, 1], "surfaces": ["home"],
+     "forced_variants": {"qa-3": "challenger"}}
+  ],
+  "holdouts": [
+    {"key": "h2024", "salt": "h2024-salt", "share": 0.02, "layers": ["ranking", "diversity"]},
+    {"key": "h-ranking", "share": 0.01, "layers": ["ranking"]}
+  ]
+})";
+
+TEST(ExperimentConfigJson, RoundTripKeepsEveryField) {
+  absl::StatusOr<ExperimentConfig> parsed = ParseExperimentConfig(kFull);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  // Params and forced variants keep the file's order.
+  const ExperimentSpec& e = parsed->layers[0].experiments[0];
+  EXPECT_EQ(e.forced_variants[0].first, "qa-2");
+  EXPECT_EQ(e.variants[1].params[0].first, "ranker");
+  EXPECT_EQ(e.variants[1].params[5].first, "source.ann.ef");
+  ASSERT_EQ(parsed->challengers.size(), 1u);
+  EXPECT_EQ(parsed->challengers[0].seed, "v8-seed");
+  EXPECT_DOUBLE_EQ(parsed->challengers[0].range_start, 0.5);
+  ASSERT_EQ(parsed->holdouts.size(), 2u);
+  EXPECT_EQ(parsed->holdouts[1].salt, "h-ranking");
+
+  absl::StatusOr<std::string> text = ExperimentConfigToJson(*parsed);
+  ASSERT_TRUE(text.ok()) << text.status();
+  absl::StatusOr<ExperimentConfig> again = ParseExperimentConfig(*text);
+  ASSERT_TRUE(again.ok()) << again.status() << "\n" << *text;
+  EXPECT_TRUE(*again == *parsed) << *text;
+  // And the text is stable.
+  EXPECT_EQ(*ExperimentConfigToJson(*again), *text);
+}
+
+TEST(ExperimentConfigJson, RoundTripOfAConfigBuiltInCode) {
+  ExperimentConfig c;
+  LayerSpec& l = c.layers.emplace_back();
+  l.key = "l";
+  l.salt = "s";
+  ExperimentSpec& e = l.experiments.emplace_back();
+  e.key = e.seed = "e";
+  e.range_end = 0.3;
+  e.coverage = 1.0 / 3.0;  // not short in decimal
+  e.variants = {{"a", 0.1, {}}, {"b", 0.9, {{"source.z.quota", "1"}, {"source.a.quota", "2"}}}};
+  ChallengerSpec& ch = c.challengers.emplace_back();
+  ch.key = ch.seed = "ch";
+  ch.layer = "l";
+  ch.ranker = "r";
+  ch.share = 0.07;
+  ch.range_start = 0.3;
+  HoldoutSpec& h = c.holdouts.emplace_back();
+  h.key = h.salt = "h";
+  h.share = 0.1;
+  h.layers = {"l"};
+  ASSERT_TRUE(ValidateExperimentConfig(c).ok()) << ValidateExperimentConfig(c);
+  absl::StatusOr<std::string> text = ExperimentConfigToJson(c);
+  ASSERT_TRUE(text.ok());
+  absl::StatusOr<ExperimentConfig> back = ParseExperimentConfig(*text);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(*back == c) << *text;
+}
+
+TEST(ExperimentConfigJson, WritingRefusesStringsThatAreNotUtf8) {
+  ExperimentConfig c;
+  LayerSpec& l = c.layers.emplace_back();
+  l.key = "l";
+  l.salt = "\xff";
+  absl::StatusOr<std::string> text = ExperimentConfigToJson(c);
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(text.status().message()), HasSubstr("cannot write JSON"));
+}
+
+TEST(ExperimentConfigJson, UnknownFieldsOfNewSectionsAreRejectedWithTheirPath) {
+  const auto error = [](const std::string& text) {
+    absl::StatusOr<ExperimentConfig> c = ParseExperimentConfig(text);
+    EXPECT_FALSE(c.ok()) << text;
+    return c.ok() ? std::string() : std::string(c.status().message());
+  };
+  EXPECT_THAT(error(absl::StrReplaceAll(kFull, {{R"("holdouts": [)", R"("holdout": [)"}})),
+              HasSubstr("(root): unknown field 'holdout' (allowed: version, layers, challengers, "
+                        "holdouts)"));
+  EXPECT_THAT(
+      error(absl::StrReplaceAll(kFull, {{R"("share": 0.01,)", R"("share": 0.01, "x": 1,)"}})),
+      HasSubstr("holdouts[1]: unknown field 'x'"));
+  EXPECT_THAT(error(absl::StrReplaceAll(kFull, {{R"("seed": "v8-seed")", R"("sed": "v8-seed")"}})),
+              HasSubstr("challengers[0]: unknown field 'sed'"));
+  EXPECT_THAT(error(R"({"layers": [{"key": "l"}], "challengers": {}})"),
+              HasSubstr("challengers: must be an array"));
+  EXPECT_THAT(
+      error(absl::StrReplaceAll(kFull, {{R"("mmr.lambda": "0.3")", R"("mmr.lambda": "3")"}})),
+      HasSubstr("layers[1].experiments[0].variants[1].params: layer 'diversity', "
+                "experiment 'mmr', variant 'b': parameter 'mmr.lambda' value '3': must be "
+                "a number in [0, 1]"));
 }
 
 }  // namespace

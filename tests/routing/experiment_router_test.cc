@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "aisle/core/clock.h"
 #include "aisle/routing/bucketing.h"
 #include "aisle/routing/experiment_hash.h"
+#include "aisle/routing/experiment_kill_switch.h"
 #include "gtest/gtest.h"
 
 namespace aisle::routing {
@@ -222,7 +224,7 @@ TEST(ExperimentRouter, SurfaceScopeAndParams) {
   ExperimentConfig c;
   ExperimentSpec home = MakeExperiment("home-ranker", {0.0, 1.0});
   home.surfaces = {"home"};
-  home.variants[1].params = {{"ranker", "gbdt_v7"}, {"diversity.lambda", "0.3"}};
+  home.variants[1].params = {{"ranker", "gbdt_v7"}, {"mmr.lambda", "0.3"}};
   ExperimentSpec pdp = MakeExperiment("pdp-ranker", {0.0, 1.0});
   pdp.surfaces = {"pdp"};
   pdp.variants[1].params = {{"ranker", "linear_v2"}};
@@ -235,7 +237,7 @@ TEST(ExperimentRouter, SurfaceScopeAndParams) {
   EXPECT_EQ(out[0].experiment, "home-ranker");
   EXPECT_EQ(out[0].variant, "home-ranker-v1");
   EXPECT_EQ(FindParam(out, "ranker"), absl::string_view("gbdt_v7"));
-  EXPECT_EQ(FindParam(out, "diversity.lambda"), absl::string_view("0.3"));
+  EXPECT_EQ(FindParam(out, "mmr.lambda"), absl::string_view("0.3"));
   EXPECT_FALSE(FindParam(out, "missing").has_value());
 
   router.Assign("user-1", "pdp", &out);
@@ -262,6 +264,68 @@ TEST(ExperimentRouter, ForcedVariantOverridesHashOnItsSurfaces) {
   EXPECT_EQ(out[0].variant_index, 1);
   router.Assign("qa-user", "pdp", &out);
   EXPECT_TRUE(out.empty());
+}
+
+// Precedence, per layer: kill switch > forced variant > holdout > hash.
+ExperimentConfig ForcedHeldConfig() {
+  ExperimentConfig c;
+  ExperimentSpec e = MakeExperiment("e", {0.5, 0.5});
+  e.variants[1].params = {{"ranker", "gbdt_v8"}};
+  e.forced_variants = {{"qa-user", "e-v1"}};
+  c.layers.push_back(MakeLayer("l", {e}));
+  HoldoutSpec everyone;
+  everyone.key = "everyone";
+  everyone.share = 1.0;  // holds every unit
+  everyone.layers = {"l"};
+  c.holdouts.push_back(everyone);
+  return c;
+}
+
+TEST(ExperimentRouter, ForcedVariantBeatsHoldout) {
+  const ExperimentRouter router = MustCreate(ForcedHeldConfig());
+  std::vector<Assignment> out;
+  router.Assign("qa-user", "", &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].forced);
+  EXPECT_TRUE(out[0].in_experiment);
+  EXPECT_FALSE(out[0].holdout);  // QA sees what it asked for
+  EXPECT_EQ(out[0].variant_index, 1);
+  EXPECT_EQ(FindParam(out, "ranker"), absl::string_view("gbdt_v8"));
+  router.Assign("user-1", "", &out);  // everyone else is held out
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].holdout);
+  EXPECT_EQ(out[0].holdout_key, "everyone");
+  EXPECT_FALSE(out[0].in_experiment);
+  EXPECT_EQ(out[0].variant_index, 0);
+}
+
+TEST(ExperimentRouter, KillSwitchBeatsForcedVariantAndHoldout) {
+  FakeClock clock;
+  ExperimentKillSwitch kills(&clock);
+  absl::StatusOr<ExperimentRouter> router = ExperimentRouter::Create(ForcedHeldConfig(), &kills);
+  ASSERT_TRUE(router.ok()) << router.status();
+  ASSERT_TRUE(kills.Kill("e", "broken ranker", "oncall").ok());
+  std::vector<Assignment> out;
+  router->Assign("qa-user", "", &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].killed);
+  EXPECT_FALSE(out[0].forced);  // the forced variant was not served
+  EXPECT_FALSE(out[0].in_experiment);
+  EXPECT_EQ(out[0].variant_index, 0);
+  EXPECT_TRUE(out[0].params.empty());
+  // The unit is in the holdout and no forced variant applies: reported.
+  EXPECT_TRUE(out[0].holdout);
+  router->Assign("user-1", "", &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].killed);
+  EXPECT_TRUE(out[0].holdout);  // held-out units stay reported as such
+  EXPECT_EQ(out[0].variant_index, 0);
+
+  ASSERT_TRUE(kills.Revive("e", "fixed", "oncall").ok());
+  router->Assign("qa-user", "", &out);
+  EXPECT_TRUE(out[0].forced);
+  EXPECT_FALSE(out[0].killed);
+  EXPECT_EQ(out[0].variant_index, 1);
 }
 
 TEST(ExperimentRouter, EmptyUnitAndSmallOutputSpan) {

@@ -251,13 +251,14 @@ TEST(Engine, InteractionsBuildHistoryThatSeedsLaterRequests) {
           .code(),
       absl::StatusCode::kNotFound);
   EXPECT_EQ(engine->metrics().events_rejected, 1u);
-  for (int n = 0; n < 6; ++n) {
+  // 10 interactions: a known user under the default retail split (1-9 is few).
+  for (int n = 0; n < 10; ++n) {
     ASSERT_TRUE(engine
                     ->ApplyInteraction("u1", "s1", ItemId("sku-", 25),
                                        retrieval::InteractionType::kView, absl::Now())
                     .ok());
   }
-  EXPECT_EQ(engine->metrics().events_applied, 6u);
+  EXPECT_EQ(engine->metrics().events_applied, 10u);
   Request r;
   r.surface = "home";
   r.user_id = "u1";

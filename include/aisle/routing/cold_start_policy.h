@@ -17,7 +17,13 @@
 //
 // Defaults: anonymous -> segment / "anonymous"; few_interactions ->
 // personalized / "few_interactions"; known -> personalized / "known";
-// known_min_interactions = 5.
+// known_min_interactions = 10 (ColdStartClassifier's default).
+//
+// Transitional: the tier -> fallback level mapping is moving to the serving
+// engine, which owns the one FallbackLevel vocabulary
+// (aisle/serving/fallback.h); this header and its FallbackLevel go with it.
+// New code should use ColdStartClassifier (cold_start_tier.h) and
+// serving::FallbackLevel.
 //
 // ColdStartPolicy is immutable after construction: thread-safe.
 #ifndef AISLE_ROUTING_COLD_START_POLICY_H_

@@ -7,10 +7,16 @@
 //   few_interactions  1 <= interactions < known_min_interactions
 //   known             interactions >= known_min_interactions
 //
+// The default threshold is the usual retail split: no history; 1-9
+// interactions; 10 or more (known_min_interactions = 10). Thresholds are per
+// surface: a classifier is a small value, and a caller holds one per surface
+// (a product page may call a user known sooner than the home page does).
+//
 // Tier names are stable strings: responses and metrics carry them.
 //
-//   AISLE_ASSIGN_OR_RETURN(ColdStartClassifier c, ColdStartClassifier::Create(5));
-//   ColdStartTier t = c.Classify(request.user_id, interaction_count);
+//   AISLE_ASSIGN_OR_RETURN(ColdStartClassifier home, ColdStartClassifier::Create(10));
+//   AISLE_ASSIGN_OR_RETURN(ColdStartClassifier pdp, ColdStartClassifier::Create(3));
+//   ColdStartTier t = home.Classify(request.user_id, interaction_count);
 //   metrics.Inc(ColdStartTierName(t));   // "few_interactions"
 //
 // ColdStartClassifier is an immutable value: thread-safe.
@@ -40,7 +46,7 @@ absl::StatusOr<ColdStartTier> ParseColdStartTier(absl::string_view name);
 
 class ColdStartClassifier {
  public:
-  static constexpr uint32_t kDefaultKnownMinInteractions = 5;
+  static constexpr uint32_t kDefaultKnownMinInteractions = 10;
 
   // known_min_interactions = kDefaultKnownMinInteractions.
   ColdStartClassifier() = default;
@@ -61,6 +67,8 @@ class ColdStartClassifier {
   }
 
   uint32_t known_min_interactions() const { return known_min_interactions_; }
+
+  friend bool operator==(const ColdStartClassifier&, const ColdStartClassifier&) = default;
 
  private:
   explicit ColdStartClassifier(uint32_t known_min) : known_min_interactions_(known_min) {}
