@@ -264,9 +264,8 @@ TEST(Engine, InteractionsBuildHistoryThatSeedsLaterRequests) {
   r.user_id = "u1";
   auto resp = engine->Recommend(r);
   ASSERT_TRUE(resp.ok()) << resp.status();
-  // 1..9 interactions: the few-interactions tier (10+ is known).
-  EXPECT_EQ(resp->tier, routing::ColdStartTier::kFewInteractions);
-  EXPECT_EQ(resp->tier_reason, "user has 6 interactions");
+  EXPECT_EQ(resp->tier, routing::ColdStartTier::kKnown);
+  EXPECT_EQ(resp->tier_reason, "user has 10 interactions");
   EXPECT_EQ(resp->fallback_level, FallbackLevel::kPersonalized);
   // The viewed item seeds ANN: its category neighbours come back, not itself.
   int same = 0;
