@@ -18,9 +18,8 @@ Counters Allocate(size_t n) {
 
 absl::Status CheckSize(size_t num_items) {
   if (num_items >= size_t{kInvalidItem}) {
-    return absl::InvalidArgumentError(absl::StrCat("exposure budget: ", num_items,
-                                                   " items; at most ", kInvalidItem - 1,
-                                                   " are supported"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "exposure budget: ", num_items, " items; at most ", kInvalidItem - 1, " are supported"));
   }
   return absl::OkStatus();
 }

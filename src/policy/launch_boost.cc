@@ -83,8 +83,7 @@ absl::Status LaunchBoost::Apply(const ReorderContext& context, std::vector<Candi
     if (c.item >= launch_.size()) continue;
     const float w = BoostFor(launch_[c.item], now_us);
     if (!(w > 0.0f)) continue;
-    const float next =
-        options_.mode == LaunchBoostMode::kAdd ? c.score + w : c.score * (1.0f + w);
+    const float next = options_.mode == LaunchBoostMode::kAdd ? c.score + w : c.score * (1.0f + w);
     changed = changed || next != c.score;
     c.score = next;
     ++boosted;

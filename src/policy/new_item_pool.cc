@@ -37,13 +37,13 @@ bool NewItemPool::Range(absl::Time now, absl::Duration window, size_t& lo, size_
   if (window != absl::InfiniteDuration()) {
     const int64_t w = absl::ToInt64Microseconds(window);
     // now_us - w without overflow (saturates at the smallest time).
-    from_us = now_us >= std::numeric_limits<int64_t>::min() + w ? now_us - w
-                                                                : std::numeric_limits<int64_t>::min();
+    from_us = now_us >= std::numeric_limits<int64_t>::min() + w
+                  ? now_us - w
+                  : std::numeric_limits<int64_t>::min();
   }
-  lo = static_cast<size_t>(std::lower_bound(times_.begin(), times_.end(), from_us) -
-                           times_.begin());
-  hi = static_cast<size_t>(std::upper_bound(times_.begin(), times_.end(), now_us) -
-                           times_.begin());
+  lo =
+      static_cast<size_t>(std::lower_bound(times_.begin(), times_.end(), from_us) - times_.begin());
+  hi = static_cast<size_t>(std::upper_bound(times_.begin(), times_.end(), now_us) - times_.begin());
   return lo < hi;
 }
 

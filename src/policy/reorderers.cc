@@ -90,7 +90,8 @@ absl::Status MmrReorderer::Apply(const ReorderContext& context,
   if (r.deadline_expired) deadline_expired_.fetch_add(1, std::memory_order_relaxed);
   if (context.report != nullptr) {
     context.report->mmr.selected_by_mmr += r.selected_by_mmr;
-    context.report->mmr.deadline_expired = context.report->mmr.deadline_expired || r.deadline_expired;
+    context.report->mmr.deadline_expired =
+        context.report->mmr.deadline_expired || r.deadline_expired;
   }
   return absl::OkStatus();
 }
@@ -100,15 +101,15 @@ absl::StatusOr<std::unique_ptr<ExplorationReorderer>> ExplorationReorderer::Crea
     std::shared_ptr<ExposureBudget> budget, ExplorationOptions options) {
   if (pool == nullptr) return absl::InvalidArgumentError("exploration: the new-item pool is null");
   if (options.new_item_window <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("exploration: new-item window ",
-                     absl::FormatDuration(options.new_item_window), " is not positive"));
+    return absl::InvalidArgumentError(absl::StrCat("exploration: new-item window ",
+                                                   absl::FormatDuration(options.new_item_window),
+                                                   " is not positive"));
   }
   if (options.max_pool == 0) {
     return absl::InvalidArgumentError("exploration: max_pool must be at least 1");
   }
-  return std::unique_ptr<ExplorationReorderer>(new ExplorationReorderer(
-      std::move(slots), std::move(pool), std::move(budget), options));
+  return std::unique_ptr<ExplorationReorderer>(
+      new ExplorationReorderer(std::move(slots), std::move(pool), std::move(budget), options));
 }
 
 size_t ExplorationReorderer::SlotsFor(float share, size_t r) {

@@ -30,10 +30,9 @@ std::vector<ItemIndex> ItemsOf(const std::vector<Candidate>& c) {
 // 2: unknown launch time; 4: launched at kT0 + 24 h (after the catalog was
 // built).
 struct Launches {
-  std::vector<int64_t> micros = {absl::ToUnixMicros(kT0 - absl::Hours(2400)),
-                                 absl::ToUnixMicros(kT0), kUnknown,
-                                 absl::ToUnixMicros(kT0 - absl::Hours(2400)),
-                                 absl::ToUnixMicros(kT0 + absl::Hours(24))};
+  std::vector<int64_t> micros = {
+      absl::ToUnixMicros(kT0 - absl::Hours(2400)), absl::ToUnixMicros(kT0), kUnknown,
+      absl::ToUnixMicros(kT0 - absl::Hours(2400)), absl::ToUnixMicros(kT0 + absl::Hours(24))};
 };
 
 ReorderContext At(const Clock& clock) {
@@ -113,11 +112,11 @@ TEST(LaunchBoost, OrderChangesAsTheBoostFades) {
   };
   EXPECT_THAT(run(), ElementsAre(1, 0, 3));  // 1.0 beats 0.9
   EXPECT_EQ(report.launch_boosted, 1u);
-  clock.Advance(absl::Hours(36));            // 0.85: between 0.9 and 0.8
+  clock.Advance(absl::Hours(36));  // 0.85: between 0.9 and 0.8
   EXPECT_THAT(run(), ElementsAre(0, 1, 3));
-  clock.Advance(absl::Hours(24));            // 0.75: below 0.8 again
+  clock.Advance(absl::Hours(24));  // 0.75: below 0.8 again
   EXPECT_THAT(run(), ElementsAre(0, 3, 1));
-  clock.Advance(absl::Hours(12));            // window over
+  clock.Advance(absl::Hours(12));  // window over
   EXPECT_THAT(run(), ElementsAre(0, 3, 1));
   EXPECT_EQ(report.launch_boosted, 0u);
   EXPECT_EQ((*lb)->totals().requests, 4u);

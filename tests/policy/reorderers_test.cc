@@ -50,9 +50,8 @@ std::vector<ItemIndex> ItemsOf(const std::vector<Candidate>& c) {
 // kT0 - 20 days; the rest unknown.
 struct World {
   std::vector<CategoryIndex> parent = {kInvalidCategory, 0, kInvalidCategory};
-  std::vector<CategoryIndex> item_category = {1, 1, 1, 1, 2, 2, 2, 2, kInvalidCategory,
-                                              kInvalidCategory, kInvalidCategory,
-                                              kInvalidCategory};
+  static constexpr CategoryIndex kNone = kInvalidCategory;
+  std::vector<CategoryIndex> item_category = {1, 1, 1, 1, 2, 2, 2, 2, kNone, kNone, kNone, kNone};
   std::vector<int64_t> launch = {kUnknown,
                                  kUnknown,
                                  kUnknown,
@@ -364,7 +363,7 @@ TEST(ExplorationReorderer, SlotsForRoundsTheShare) {
   EXPECT_EQ(ExplorationReorderer::SlotsFor(0.0f, 4), 0u);
   EXPECT_EQ(ExplorationReorderer::SlotsFor(-1.0f, 4), 0u);
   EXPECT_EQ(ExplorationReorderer::SlotsFor(std::nanf(""), 4), 0u);
-  EXPECT_EQ(ExplorationReorderer::SlotsFor(0.1f, 4), 0u);  // 0.4 rounds down
+  EXPECT_EQ(ExplorationReorderer::SlotsFor(0.1f, 4), 0u);    // 0.4 rounds down
   EXPECT_EQ(ExplorationReorderer::SlotsFor(0.125f, 4), 1u);  // 0.5 rounds up
   EXPECT_EQ(ExplorationReorderer::SlotsFor(0.5f, 3), 2u);
   EXPECT_EQ(ExplorationReorderer::SlotsFor(0.99f, 4), 4u);
@@ -379,8 +378,8 @@ TEST(ExplorationReorderer, CreateChecksItsInputs) {
   auto null_pool = ExplorationReorderer::Create(slots(), nullptr, nullptr);
   ASSERT_FALSE(null_pool.ok());
   EXPECT_THAT(null_pool.status().message(), HasSubstr("pool is null"));
-  auto bad_window =
-      ExplorationReorderer::Create(slots(), PoolOf(w), nullptr, {.new_item_window = absl::ZeroDuration()});
+  auto bad_window = ExplorationReorderer::Create(slots(), PoolOf(w), nullptr,
+                                                 {.new_item_window = absl::ZeroDuration()});
   ASSERT_FALSE(bad_window.ok());
   EXPECT_THAT(bad_window.status().message(), HasSubstr("window"));
   auto no_pool = ExplorationReorderer::Create(slots(), PoolOf(w), nullptr, {.max_pool = 0});

@@ -69,8 +69,8 @@ class LaunchBoost final : public Reorderer {
   // INT64_MIN when unknown (the catalog's launch_times_micros()). Borrowed.
   // InvalidArgument for a window that is not finite and positive, or a boost
   // that is negative or not finite.
-  static absl::StatusOr<std::unique_ptr<LaunchBoost>> Create(absl::Span<const int64_t> launch_micros,
-                                                             LaunchBoostOptions options);
+  static absl::StatusOr<std::unique_ptr<LaunchBoost>> Create(
+      absl::Span<const int64_t> launch_micros, LaunchBoostOptions options);
 
   absl::string_view name() const override { return "launch_boost"; }
   ReorderStage stage() const override { return ReorderStage::kRules; }

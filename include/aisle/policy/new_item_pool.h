@@ -61,8 +61,8 @@ class NewItemPool {
   // newest first, at most `max_items` of them, each as {item, freshness,
   // sources}. A window that is zero or negative yields nothing; an infinite
   // window yields every item launched by `now`, all with freshness 1.
-  void Collect(absl::Time now, absl::Duration window, size_t max_items,
-               std::vector<Candidate>& out, uint32_t sources = 0) const;
+  void Collect(absl::Time now, absl::Duration window, size_t max_items, std::vector<Candidate>& out,
+               uint32_t sources = 0) const;
 
   // How many items are new at `now` for `window` (no max): O(log n).
   size_t Count(absl::Time now, absl::Duration window) const;

@@ -65,12 +65,12 @@ namespace aisle::policy {
 // two cap steps gets their sum). Reuse across requests: Clear() keeps
 // capacity.
 struct ReorderReport {
-  RuleReport rules = {};                 // adjustments and pins (RuleSet::rule_name)
-  CategoryCapReport category_cap = {};   // deferred / relaxed by category caps
-  MmrReport mmr = {};                    // picks by MMR; whether its deadline expired
-  size_t explore_pool = 0;               // new items left after filters and budgets
-  size_t explored = 0;                   // items placed in exploration slots
-  size_t launch_boosted = 0;             // candidates given a launch boost
+  RuleReport rules = {};                // adjustments and pins (RuleSet::rule_name)
+  CategoryCapReport category_cap = {};  // deferred / relaxed by category caps
+  MmrReport mmr = {};                   // picks by MMR; whether its deadline expired
+  size_t explore_pool = 0;              // new items left after filters and budgets
+  size_t explored = 0;                  // items placed in exploration slots
+  size_t launch_boosted = 0;            // candidates given a launch boost
 
   void Clear() {
     rules.Clear();
@@ -221,9 +221,9 @@ struct ExplorationOptions {
 class ExplorationReorderer final : public Reorderer {
  public:
   struct Totals {
-    uint64_t requests = 0;  // Apply calls
-    uint64_t exploring = 0; // calls whose share gave at least one slot
-    uint64_t placed = 0;    // items placed
+    uint64_t requests = 0;   // Apply calls
+    uint64_t exploring = 0;  // calls whose share gave at least one slot
+    uint64_t placed = 0;     // items placed
   };
 
   // InvalidArgument for a null pool, a window <= 0 or max_pool == 0. The
