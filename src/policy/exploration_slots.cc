@@ -18,10 +18,13 @@ absl::StatusOr<ExplorationSlots> ExplorationSlots::Create(std::vector<uint32_t> 
 }
 
 size_t ExplorationSlots::Apply(std::vector<Candidate>& ranked, size_t k,
-                               absl::Span<const Candidate> pool, ExposureBudget* budget) const {
+                               absl::Span<const Candidate> pool, ExposureBudget* budget,
+                               size_t max_slots) const {
   size_t placed = 0;
   size_t next = 0;  // next pool entry to consider
-  for (uint32_t pos : positions_) {
+  const size_t slots = std::min(max_slots, positions_.size());
+  for (size_t s = 0; s < slots; ++s) {
+    const uint32_t pos = positions_[s];
     if (pos >= k) break;
     bool done = false;
     while (!done && next < pool.size()) {

@@ -65,6 +65,18 @@ TEST(ExplorationSlots, IgnoresPositionsAtOrBeyondKAndAppendsPastTheList) {
   EXPECT_THAT(ItemsOf(ranked), ElementsAre(0, 50));
 }
 
+TEST(ExplorationSlots, MaxSlotsUsesTheFirstPositionsOnly) {
+  auto slots = ExplorationSlots::Create({4, 1});
+  ASSERT_TRUE(slots.ok());
+  std::vector<Candidate> ranked = Ranked({0, 1, 2, 3, 4, 5});
+  const std::vector<Candidate> pool = Ranked({50, 51, 52}, 0.5f);
+  EXPECT_EQ(slots->Apply(ranked, /*k=*/6, pool, nullptr, /*max_slots=*/1), 1u);
+  EXPECT_THAT(ItemsOf(ranked), ElementsAre(0, 50, 1, 2, 3, 4));
+  ranked = Ranked({0, 1, 2});
+  EXPECT_EQ(slots->Apply(ranked, 6, pool, nullptr, /*max_slots=*/0), 0u);
+  EXPECT_THAT(ItemsOf(ranked), ElementsAre(0, 1, 2));
+}
+
 TEST(ExplorationSlots, RejectsDuplicatePositions) {
   auto slots = ExplorationSlots::Create({3, 1, 3});
   ASSERT_FALSE(slots.ok());

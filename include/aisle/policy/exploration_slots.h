@@ -38,9 +38,10 @@ class ExplorationSlots {
 
   // Places up to positions().size() pool items; returns how many it placed.
   // `budget` may be null (no exposure limit). Placed items keep their pool
-  // score and source tags.
+  // score and source tags. Only the first `max_slots` positions (ascending)
+  // are used: an exploration arm's share of the slots.
   size_t Apply(std::vector<Candidate>& ranked, size_t k, absl::Span<const Candidate> pool,
-               ExposureBudget* budget) const;
+               ExposureBudget* budget, size_t max_slots = SIZE_MAX) const;
 
   const std::vector<uint32_t>& positions() const { return positions_; }
 

@@ -21,6 +21,20 @@
 // returns an error only for a failure the engine should report (the stage's
 // failure then maps to the fallback reason of its stage).
 //
+// Per-request knobs (all in ReorderContext, set by the engine from the
+// request's plan):
+// - `enabled`: bit i switches off the reorderer the engine numbered i (its
+//   index in the surface's list). The engine checks it and does not call a
+//   reorderer whose bit is clear; reorderers never read it.
+// - `explore_share`: the fraction of its positions the exploration stage
+//   fills in this request (0 = no exploration, the control arm of an
+//   exploration experiment; 1 = all positions). Read by ExplorationReorderer.
+// - `arm`: the request's experiment arm, for counters that compare arms
+//   (ExplorationReorderer counts requests and placements per arm).
+// - `report`: where the built-in reorderers write what they did in this
+//   request (rule firings, cap deferrals, MMR picks, exploration placements,
+//   launch boosts); see ReorderReport in reorderers.h. Null: no report.
+//
 // Thread-safety: implementations are immutable after construction (shared
 // state such as exposure counters is thread-safe): Apply() runs concurrently
 // from any number of request threads.
@@ -44,6 +58,7 @@ namespace aisle::policy {
 class LiveInventory;
 class FilterChain;
 struct FilterContext;
+struct ReorderReport;
 
 // Where a reorderer runs; stages run in this order.
 enum class ReorderStage : uint8_t {
@@ -69,11 +84,30 @@ struct ReorderContext {
   // pool, say): run `filters->Run(*filter_context, extra)`. Null: no filters.
   const FilterChain* filters = nullptr;
   const FilterContext* filter_context = nullptr;
-  // Reorderer-specific per-request switches, set by the plan (an experiment
-  // arm that turns exploration on, say); bit i belongs to the reorderer the
-  // engine numbered i. All on by default.
+  // Per-request on/off switches, set by the plan: bit i belongs to the
+  // reorderer the engine numbered i (its index in the surface's list); the
+  // engine skips a reorderer whose bit is clear. All on by default.
   uint64_t enabled = ~uint64_t{0};
+  // The fraction of the exploration positions this request fills, in [0, 1]
+  // (an exploration experiment's parameter): the first
+  // round(explore_share * positions) positions in ascending order. 0 (or
+  // NaN) turns exploration off for the request while still counting it in
+  // its arm; 1 (default) fills them all.
+  float explore_share = 1.0f;
+  // The request's experiment arm (the variant's index in its layer), for
+  // per-arm counters; arms >= kMaxReorderArms share the last counter slot.
+  uint32_t arm = 0;
+  // Where the built-in reorderers report this request (ReorderReport,
+  // reorderers.h); null: no report. Cleared by the caller, added to by
+  // the reorderers.
+  ReorderReport* report = nullptr;
+
+  // Whether reorderer i is switched on (indices >= 64 are always on).
+  bool Enabled(size_t i) const { return i >= 64 || ((enabled >> i) & 1) != 0; }
 };
+
+// Per-arm counters keep this many arms apart (arm ids beyond share the last).
+inline constexpr uint32_t kMaxReorderArms = 8;
 
 class Reorderer {
  public:
