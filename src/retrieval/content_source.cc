@@ -14,8 +14,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "aisle/core/item_bitset.h"
+#include "aisle/core/status_macros.h"
 #include "retrieval/ann_internal.h"
-#include "retrieval/covisitation_scratch.h"
 
 namespace aisle::retrieval {
 namespace {
@@ -39,43 +39,82 @@ inline const ItemBitset* IndexFilter(const RetrievalQuery& q) { return q.filter;
 
 bool FiniteNonNegative(float w) { return w >= 0.0f && std::isfinite(w); }
 
-// |a & b| for two sorted lists of group ids.
-size_t Overlap(absl::Span<const uint32_t> a, absl::Span<const uint32_t> b) {
-  size_t n = 0, i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++n, ++i, ++j;
+// Adds `term` to the entry of `key` (few entries: a linear search).
+void AddTerm(std::vector<std::pair<uint32_t, float>>& terms, uint32_t key, float term) {
+  for (auto& [k, t] : terms) {
+    if (k == key) {
+      t += term;
+      return;
     }
   }
-  return n;
+  terms.emplace_back(key, term);
 }
+
+float FindTerm(const std::vector<std::pair<uint32_t, float>>& terms, uint32_t key) {
+  for (const auto& [k, t] : terms) {
+    if (k == key) return t;
+  }
+  return 0.0f;
+}
+
+inline void PrefetchRead(const void* p) { __builtin_prefetch(p, 0, 3); }
 
 }  // namespace
 
 struct ContentSource::SeedInfo {
   ItemIndex item = kInvalidItem;
-  float weight = 0.0f;          // w_j
-  float category_term = 0.0f;   // w_j * category_weight
-  float brand_term = 0.0f;      // w_j * brand_weight
-  float attribute_term = 0.0f;  // w_j * attribute_weight / |attrs(s_j)|
-  CategoryIndex category = kInvalidCategory;
-  catalog::BrandIndex brand = catalog::kNoBrand;
+  float weight = 0.0f;  // r_j, then w_j
   uint32_t category_brand = kNoGroup;
-  absl::Span<const uint32_t> attrs;
 };
 
+// score(c) - embedding_weight * E(c) = sum over c's category, brand and
+// attribute pairs of the seeds' summed terms:
+//   category[x]  = category_weight  * sum_{j: category(s_j) = x} w_j
+//   brand[x]     = brand_weight     * sum_{j: brand(s_j) = x} w_j
+//   attribute[g] = attribute_weight * sum_{j: g in attrs(s_j)} w_j / |attrs(s_j)|
+struct ContentSource::Terms {
+  std::vector<std::pair<uint32_t, float>> category;
+  std::vector<std::pair<uint32_t, float>> brand;
+  std::vector<std::pair<uint32_t, float>> attribute;  // sorted by group
+};
+
+// Per-thread buffers of one request. An item's stamp is `gen` while it is in
+// the pool and `gen + 1` while it is blocked (a seed or excluded); any other
+// value means neither, so starting a request is O(1).
 struct ContentSource::Scratch {
-  internal::ItemScratch items;  // pool membership and blocked items
+  std::vector<uint32_t> stamp;
+  uint32_t gen = 0;
+  std::vector<ItemIndex> pool;
+  std::vector<Candidate> candidates;
   std::vector<SeedInfo> seeds;
+  Terms terms;
   std::vector<float> query;
   std::vector<float> block;
   std::vector<ScoredItem> heap;
   std::vector<ScoredItem> found;
   std::vector<ItemIndex> ann_exclude;
+
+  void Begin(size_t n) {
+    if (stamp.size() < n) stamp.resize(n, 0);
+    if (gen >= std::numeric_limits<uint32_t>::max() - 3) {
+      std::fill(stamp.begin(), stamp.end(), 0);
+      gen = 0;
+    }
+    gen += 2;
+    pool.clear();
+    candidates.clear();
+  }
+  void Block(ItemIndex i) { stamp[i] = gen + 1; }
+  bool IsBlocked(ItemIndex i) const { return stamp[i] == gen + 1; }
+  // In the pool or blocked.
+  bool Seen(ItemIndex i) const { return stamp[i] - gen <= 1; }
+  // Adds i to the pool unless it is there or blocked; true when added.
+  bool Add(ItemIndex i) {
+    if (Seen(i)) return false;
+    stamp[i] = gen;
+    pool.push_back(i);
+    return true;
+  }
 };
 
 ContentSource::Scratch& ContentSource::LocalScratch() {
@@ -199,7 +238,7 @@ void ContentSource::BuildGroups() {
   }
 
   // (key, value) attribute pairs that occur; per item, its pairs' ids sorted.
-  attr_offsets_.assign(n + 1, 0);
+  content_.assign(n, ItemContent{});
   attr_groups_.clear();
   {
     absl::flat_hash_map<uint64_t, uint32_t> ids;
@@ -213,7 +252,10 @@ void ContentSource::BuildGroups() {
       std::sort(attr_groups_.begin() + begin, attr_groups_.end());
       attr_groups_.erase(std::unique(attr_groups_.begin() + begin, attr_groups_.end()),
                          attr_groups_.end());
-      attr_offsets_[i + 1] = static_cast<uint32_t>(attr_groups_.size());
+      content_[i] = ItemContent{.category = cat.category(i),
+                                .brand = cat.brand_index(i),
+                                .attr_begin = static_cast<uint32_t>(begin),
+                                .attr_count = static_cast<uint32_t>(attr_groups_.size() - begin)};
     }
     build(by_attribute_, ids.size(), [&](ItemIndex i, auto emit) {
       for (uint32_t g : AttributeGroups(i)) emit(g);
@@ -233,8 +275,8 @@ void ContentSource::BuildGroups() {
   }
 }
 
-absl::StatusOr<size_t> ContentSource::PrepareSeeds(const RetrievalQuery& query,
-                                                   std::vector<SeedInfo>& seeds) const {
+absl::Status ContentSource::PrepareSeeds(const RetrievalQuery& query,
+                                         std::vector<SeedInfo>& seeds) const {
   seeds.clear();
   const absl::Span<const ItemIndex> given = query.seeds;
   const absl::Span<const float> given_weights = query.seed_weights;
@@ -250,8 +292,7 @@ absl::StatusOr<size_t> ContentSource::PrepareSeeds(const RetrievalQuery& query,
                        given_weights[j], ", must be finite and >= 0"));
     }
   }
-  const catalog::Catalog& cat = *catalog_;
-  const size_t n = cat.size();
+  const size_t n = catalog_->size();
   double total = 0;
   float decay = 1.0f;  // recency_decay^j
   size_t counted = 0;
@@ -262,29 +303,35 @@ absl::StatusOr<size_t> ContentSource::PrepareSeeds(const RetrievalQuery& query,
     ++counted;
     const float r = (given_weights.empty() ? 1.0f : given_weights[j]) * decay;
     if (!(r > 0.0f)) continue;
-    SeedInfo s;
-    s.item = item;
-    s.weight = r;
-    s.category = cat.category(item);
-    s.brand = cat.brand_index(item);
-    s.category_brand = category_brand_[item];
-    s.attrs = AttributeGroups(item);
-    seeds.push_back(s);
+    seeds.push_back(SeedInfo{.item = item, .weight = r, .category_brand = category_brand_[item]});
     total += r;
   }
-  if (seeds.empty() || !(total > 0)) {
+  if (!(total > 0) || !std::isfinite(total)) {
     seeds.clear();
-    return 0;
+    return absl::OkStatus();
   }
-  for (SeedInfo& s : seeds) {
-    s.weight = static_cast<float>(s.weight / total);
-    s.category_term = s.weight * options_.category_weight;
-    s.brand_term = s.weight * options_.brand_weight;
-    s.attribute_term =
-        s.attrs.empty() ? 0.0f
-                        : s.weight * options_.attribute_weight / static_cast<float>(s.attrs.size());
+  for (SeedInfo& s : seeds) s.weight = static_cast<float>(s.weight / total);
+  return absl::OkStatus();
+}
+
+void ContentSource::BuildTerms(absl::Span<const SeedInfo> seeds, Terms& terms) const {
+  terms.category.clear();
+  terms.brand.clear();
+  terms.attribute.clear();
+  for (const SeedInfo& s : seeds) {
+    const ItemContent& x = content_[s.item];
+    if (options_.category_weight > 0.0f && x.category != kInvalidCategory) {
+      AddTerm(terms.category, x.category, s.weight * options_.category_weight);
+    }
+    if (options_.brand_weight > 0.0f && x.brand != catalog::kNoBrand) {
+      AddTerm(terms.brand, x.brand, s.weight * options_.brand_weight);
+    }
+    if (options_.attribute_weight > 0.0f && x.attr_count > 0) {
+      const float t = s.weight * options_.attribute_weight / static_cast<float>(x.attr_count);
+      for (uint32_t g : AttributeGroups(s.item)) AddTerm(terms.attribute, g, t);
+    }
   }
-  return seeds.size();
+  std::sort(terms.attribute.begin(), terms.attribute.end());
 }
 
 bool ContentSource::BuildQuery(absl::Span<const SeedInfo> seeds, std::vector<float>& q) const {
@@ -301,25 +348,38 @@ bool ContentSource::BuildQuery(absl::Span<const SeedInfo> seeds, std::vector<flo
   return sq > 0 && std::isfinite(sq);
 }
 
-float ContentSource::ScoreItem(ItemIndex c, const float* q,
-                               absl::Span<const SeedInfo> seeds) const {
-  const catalog::Catalog& cat = *catalog_;
+void ContentSource::Prefetch(ItemIndex c, bool embedding) const {
+  PrefetchRead(&content_[c]);
+  if (embedding) {
+    const size_t dim = catalog_->embedding_dim();
+    const char* row = reinterpret_cast<const char*>(catalog_->embedding(c).data());
+    for (size_t byte = 0; byte < dim * sizeof(float); byte += 64) PrefetchRead(row + byte);
+    PrefetchRead(&inv_norms_[c]);
+  }
+}
+
+float ContentSource::ScoreItem(ItemIndex c, const float* q, const Terms& terms) const {
   float total = 0.0f;
   if (q != nullptr) {
-    const size_t dim = cat.embedding_dim();
-    const float dot = Eigen::Map<const Eigen::VectorXf>(cat.embedding(c).data(), dim)
+    const size_t dim = catalog_->embedding_dim();
+    const float dot = Eigen::Map<const Eigen::VectorXf>(catalog_->embedding(c).data(), dim)
                           .dot(Eigen::Map<const Eigen::VectorXf>(q, dim));
     const float e = options_.metric == Metric::kCosine ? dot * inv_norms_[c] : dot;
     total += options_.embedding_weight * e;
   }
-  const CategoryIndex category = cat.category(c);
-  const catalog::BrandIndex brand = cat.brand_index(c);
-  const absl::Span<const uint32_t> attrs = AttributeGroups(c);
-  for (const SeedInfo& s : seeds) {
-    if (s.category != kInvalidCategory && s.category == category) total += s.category_term;
-    if (s.brand != catalog::kNoBrand && s.brand == brand) total += s.brand_term;
-    if (s.attribute_term > 0.0f && !attrs.empty()) {
-      total += s.attribute_term * static_cast<float>(Overlap(attrs, s.attrs));
+  const ItemContent& x = content_[c];
+  if (!terms.category.empty() && x.category != kInvalidCategory) {
+    total += FindTerm(terms.category, x.category);
+  }
+  if (!terms.brand.empty() && x.brand != catalog::kNoBrand) {
+    total += FindTerm(terms.brand, x.brand);
+  }
+  if (!terms.attribute.empty()) {
+    for (uint32_t g : AttributeGroups(c)) {
+      const auto it = std::lower_bound(
+          terms.attribute.begin(), terms.attribute.end(), g,
+          [](const std::pair<uint32_t, float>& t, uint32_t key) { return t.first < key; });
+      if (it != terms.attribute.end() && it->first == g) total += it->second;
     }
   }
   return total;
@@ -341,21 +401,20 @@ absl::Status ContentSource::RetrieveWithStats(const RetrievalQuery& query, size_
                                                    "': source id ", int{id}, " >= ", kMaxSources));
   }
   Scratch& s = LocalScratch();
-  absl::StatusOr<size_t> used = PrepareSeeds(query, s.seeds);
-  if (!used.ok()) return used.status();
-  st.seeds_used = *used;
+  AISLE_RETURN_IF_ERROR(PrepareSeeds(query, s.seeds));
+  st.seeds_used = s.seeds.size();
   if (quota == 0 || s.seeds.empty()) return absl::OkStatus();
+  BuildTerms(s.seeds, s.terms);
 
   const catalog::Catalog& cat = *catalog_;
   const size_t n = cat.size();
   const Deadline& deadline = query.deadline;
-  internal::ItemScratch& pool = s.items;
-  pool.Begin(n);
+  s.Begin(n);
   for (ItemIndex seed : query.seeds) {
-    if (seed < n) pool.Block(seed);
+    if (seed < n) s.Block(seed);
   }
   for (ItemIndex x : query.exclude) {
-    if (x < n) pool.Block(x);
+    if (x < n) s.Block(x);
   }
 
   // (1) The best items by E: an ANN search with q, or an exact scan.
@@ -365,8 +424,7 @@ absl::Status ContentSource::RetrieveWithStats(const RetrievalQuery& query, size_
     s.found.clear();
     if (ann_ != nullptr) {
       st.used_ann = true;
-      s.ann_exclude.clear();
-      for (ItemIndex seed : query.seeds) s.ann_exclude.push_back(seed);
+      s.ann_exclude.assign(query.seeds.begin(), query.seeds.end());
       s.ann_exclude.insert(s.ann_exclude.end(), query.exclude.begin(), query.exclude.end());
       VectorSearchParams params;
       params.k = k;
@@ -399,15 +457,14 @@ absl::Status ContentSource::RetrieveWithStats(const RetrievalQuery& query, size_
           const ItemIndex item = static_cast<ItemIndex>(b + r);
           const float e = cosine ? s.block[r] * inv_norms_[item] : s.block[r];
           if (top.Full() && !internal::Better(ScoredItem{item, e}, top.Worst())) continue;
-          if (pool.IsBlocked(item) || !Allowed(query, item)) continue;
+          if (s.IsBlocked(item) || !Allowed(query, item)) continue;
           top.Push(item, e);
         }
       }
       top.Drain(s.found);
     }
     for (const ScoredItem& f : s.found) {
-      if (f.item >= n || pool.IsBlocked(f.item)) continue;
-      if (pool.Touch(f.item)) ++st.embedding_candidates;
+      if (f.item < n && s.Add(f.item)) ++st.embedding_candidates;
     }
   }
 
@@ -416,11 +473,13 @@ absl::Status ContentSource::RetrieveWithStats(const RetrievalQuery& query, size_
   const bool walk_brand = options_.brand_weight > 0.0f;
   const bool walk_attributes = options_.attribute_weight > 0.0f;
   size_t since_check = 0;
+  constexpr size_t kWalkAhead = 16;  // members prefetched ahead
   for (const SeedInfo& seed : s.seeds) {
     if (st.deadline_expired || deadline.Expired()) {
       st.deadline_expired = true;
       break;
     }
+    const ItemContent& x = content_[seed.item];
     size_t budget = std::max(
         options_.min_visits_per_seed,
         static_cast<size_t>(std::ceil(double(options_.max_attribute_visits) * seed.weight)));
@@ -429,6 +488,7 @@ absl::Status ContentSource::RetrieveWithStats(const RetrievalQuery& query, size_
     auto walk = [&](absl::Span<const ItemIndex> members) {
       const size_t take = std::min({members.size(), options_.max_group_items, budget});
       for (size_t k = 0; k < take; ++k) {
+        if (k + kWalkAhead < take) PrefetchRead(&s.stamp[members[k + kWalkAhead]]);
         if (++since_check == kWalkBlock) {
           since_check = 0;
           if (deadline.Expired()) {
@@ -437,8 +497,7 @@ absl::Status ContentSource::RetrieveWithStats(const RetrievalQuery& query, size_
           }
         }
         const ItemIndex item = members[k];
-        if (pool.IsBlocked(item) || !Allowed(query, item)) continue;
-        pool.Touch(item);
+        if (!s.Seen(item) && Allowed(query, item)) s.Add(item);
       }
       budget -= take;
       st.attribute_visits += take;
@@ -448,16 +507,16 @@ absl::Status ContentSource::RetrieveWithStats(const RetrievalQuery& query, size_
         !walk(by_category_brand_.Members(seed.category_brand))) {
       break;
     }
-    if (walk_category && seed.category != kInvalidCategory &&
-        !walk(by_category_.Members(seed.category))) {
+    if (walk_category && x.category != kInvalidCategory &&
+        !walk(by_category_.Members(x.category))) {
       break;
     }
-    if (walk_brand && seed.brand != catalog::kNoBrand && !walk(by_brand_.Members(seed.brand))) {
+    if (walk_brand && x.brand != catalog::kNoBrand && !walk(by_brand_.Members(x.brand))) {
       break;
     }
     if (walk_attributes) {
       bool expired = false;
-      for (uint32_t g : seed.attrs) {
+      for (uint32_t g : AttributeGroups(seed.item)) {
         if (!walk(by_attribute_.Members(g))) {
           expired = true;
           break;
@@ -467,21 +526,28 @@ absl::Status ContentSource::RetrieveWithStats(const RetrievalQuery& query, size_
     }
   }
 
-  // Score the pool (seeds and excluded items were touched too: skip them).
-  // The first block is scored even when the deadline has passed, so what the
-  // embedding search found is returned.
+  // Score the pool, loading kScoreAhead items ahead (scoring is bound by
+  // the latency of those loads). The first block is scored even when the
+  // deadline has passed, so what the embedding search found is returned.
+  constexpr size_t kScoreAhead = 16;
   const float* q = have_query ? s.query.data() : nullptr;
-  std::vector<Candidate>& c = pool.candidates;
   const uint32_t bit = SourceBit(id);
-  for (size_t k = 0; k < pool.touched.size(); ++k) {
+  const size_t m = s.pool.size();
+  for (size_t k = 0; k < std::min(kScoreAhead, m); ++k) Prefetch(s.pool[k], q != nullptr);
+  for (size_t k = 0; k < m; ++k) {
     if (k > 0 && k % kScoreBlock == 0 && deadline.Expired()) {
       st.deadline_expired = true;
       break;
     }
-    const ItemIndex item = pool.touched[k];
-    if (pool.IsBlocked(item)) continue;
-    c.push_back(Candidate{.item = item, .score = ScoreItem(item, q, s.seeds), .sources = bit});
+    if (k + kScoreAhead < m) Prefetch(s.pool[k + kScoreAhead], q != nullptr);
+    if (k + kScoreAhead / 2 < m) {
+      PrefetchRead(attr_groups_.data() + content_[s.pool[k + kScoreAhead / 2]].attr_begin);
+    }
+    const ItemIndex item = s.pool[k];
+    s.candidates.push_back(
+        Candidate{.item = item, .score = ScoreItem(item, q, s.terms), .sources = bit});
   }
+  std::vector<Candidate>& c = s.candidates;
   st.scored = c.size();
   const size_t keep = std::min(quota, c.size());
   if (keep < c.size()) std::nth_element(c.begin(), c.begin() + keep, c.end(), ByScoreDesc());
@@ -497,12 +563,13 @@ absl::StatusOr<float> ContentSource::Score(const RetrievalQuery& query, ItemInde
                      " is outside the catalog of ", catalog_->size(), " items"));
   }
   std::vector<SeedInfo> seeds;
-  absl::StatusOr<size_t> used = PrepareSeeds(query, seeds);
-  if (!used.ok()) return used.status();
+  AISLE_RETURN_IF_ERROR(PrepareSeeds(query, seeds));
   if (seeds.empty()) return 0.0f;
+  Terms terms;
+  BuildTerms(seeds, terms);
   std::vector<float> q;
   const bool have_query = use_embeddings_ && BuildQuery(seeds, q);
-  return ScoreItem(item, have_query ? q.data() : nullptr, seeds);
+  return ScoreItem(item, have_query ? q.data() : nullptr, terms);
 }
 
 }  // namespace aisle::retrieval

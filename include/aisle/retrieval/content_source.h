@@ -189,23 +189,33 @@ class ContentSource final : public CandidateSource {
       return {members.data() + offsets[g], offsets[g + 1] - offsets[g]};
     }
   };
-  struct SeedInfo;  // one seed's weight and content, for one request
+  // What scoring reads of one item, in one 16-byte record.
+  struct ItemContent {
+    CategoryIndex category = kInvalidCategory;
+    catalog::BrandIndex brand = catalog::kNoBrand;
+    uint32_t attr_begin = 0;  // its sorted attribute groups are
+    uint32_t attr_count = 0;  // attr_groups_[attr_begin, attr_begin + attr_count)
+  };
+  struct SeedInfo;  // one seed of one request
+  struct Terms;     // one request's seeds, summed by category, brand, attribute
   struct Scratch;   // per-thread request buffers
   static Scratch& LocalScratch();
 
   ContentSource(std::shared_ptr<const catalog::Catalog> catalog,
                 std::shared_ptr<const AnnIndex> ann, ContentSourceOptions options);
   void BuildGroups();
-  // Validates the query's weights and fills the per-seed terms; returns the
-  // number of seeds that count.
-  absl::StatusOr<size_t> PrepareSeeds(const RetrievalQuery& query,
-                                      std::vector<SeedInfo>& seeds) const;
+  // Validates the query's seed weights and fills one SeedInfo per seed that
+  // counts, with its normalized weight w_j.
+  absl::Status PrepareSeeds(const RetrievalQuery& query, std::vector<SeedInfo>& seeds) const;
+  void BuildTerms(absl::Span<const SeedInfo> seeds, Terms& terms) const;
   // q = sum_j w_j * s_j (normalized under cosine); false when it is zero.
   bool BuildQuery(absl::Span<const SeedInfo> seeds, std::vector<float>& q) const;
   // score(c); q is BuildQuery's vector, or nullptr when E is not computed.
-  float ScoreItem(ItemIndex c, const float* q, absl::Span<const SeedInfo> seeds) const;
+  float ScoreItem(ItemIndex c, const float* q, const Terms& terms) const;
+  // Starts loading what ScoreItem(c) reads.
+  void Prefetch(ItemIndex c, bool embedding) const;
   absl::Span<const uint32_t> AttributeGroups(ItemIndex i) const {
-    return {attr_groups_.data() + attr_offsets_[i], attr_offsets_[i + 1] - attr_offsets_[i]};
+    return {attr_groups_.data() + content_[i].attr_begin, content_[i].attr_count};
   }
 
   std::shared_ptr<const catalog::Catalog> catalog_;
@@ -214,12 +224,12 @@ class ContentSource final : public CandidateSource {
   // E is computed (embeddings present and embedding_weight > 0).
   bool use_embeddings_ = false;
 
-  GroupTable by_category_;                 // group = the item's CategoryIndex
-  GroupTable by_brand_;                    // group = BrandIndex
-  GroupTable by_category_brand_;           // group = category_brand_[item]
-  GroupTable by_attribute_;                // group = an interned (key, value) pair
-  std::vector<uint32_t> category_brand_;   // per item; kNoGroup without category or brand
-  std::vector<uint32_t> attr_offsets_{0};  // per item: its sorted attribute groups
+  GroupTable by_category_;                // group = the item's CategoryIndex
+  GroupTable by_brand_;                   // group = BrandIndex
+  GroupTable by_category_brand_;          // group = category_brand_[item]
+  GroupTable by_attribute_;               // group = an interned (key, value) pair
+  std::vector<ItemContent> content_;      // per item
+  std::vector<uint32_t> category_brand_;  // per item; kNoGroup without category or brand
   std::vector<uint32_t> attr_groups_;
   std::vector<float> inv_norms_;  // 1 / |embedding| per item (0 for a zero row)
 };
