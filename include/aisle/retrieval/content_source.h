@@ -49,8 +49,9 @@
 // or an exact scan over the catalog), and (2) items sharing attributes with
 // the seeds, walked through groups precomputed at construction: for each
 // seed in recency order, its (category, brand) group, then its category,
-// its brand and each of its attribute values; a seed may visit about
-// max_attribute_visits * w_j members in all and max_group_items per group.
+// its brand and each of its attribute values; a seed may visit
+// max(min_visits_per_seed, max_attribute_visits * w_j) members in all and
+// max_group_items per group.
 // Inside a group, members are visited newest first (catalog launch time,
 // unknown last, then by item index), so when a group is cut the freshest
 // items are the ones considered. The seeds, `query.exclude` and items
@@ -61,12 +62,13 @@
 // user vector, categories and segment are ignored). Seeds outside the
 // catalog are ignored. The deadline is checked between blocks of the exact
 // scan, of the group walks and of the scoring; when it passes, the best of
-// what was scored so far is returned (not an error).
+// what was scored so far is returned (not an error; the first 1,024 pool
+// items are always scored).
 //
 // Cost: no allocation per candidate (per-thread scratch, a dense
 // generation-stamped array over the catalog); the exact scan reads every
-// embedding, so give an AnnIndex above ~100k items (docs/retrieval-sources.md
-// has measured figures).
+// embedding, so give an AnnIndex beyond a few tens of thousands of items
+// (docs/retrieval-sources.md has measured figures).
 //
 // Thread-safe: immutable after Create(); Retrieve may be called from any
 // number of threads.
