@@ -56,7 +56,7 @@ struct RetrievalQuery {
   // Optional weight of each seed (empty, or one per seed, finite and >= 0),
   // e.g. 3 for a carted item and 1 for a viewed one. Sources that weigh
   // seeds say so; the others ignore it.
-  absl::Span<const float> seed_weights;
+  absl::Span<const float> seed_weights = {};
 };
 
 class CandidateSource {
