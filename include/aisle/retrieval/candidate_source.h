@@ -56,6 +56,10 @@ struct RetrievalQuery {
   size_t ef = 0;
   // Stop work and return what is found when this passes.
   Deadline deadline;
+  // Optional weight of each seed (empty, or one per seed, finite and >= 0),
+  // e.g. 3 for a carted item and 1 for a viewed one. Sources that weigh
+  // seeds say so; the others ignore it.
+  absl::Span<const float> seed_weights = {};
 };
 
 class CandidateSource {
