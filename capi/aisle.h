@@ -204,6 +204,8 @@ extern "C" {
 #define AISLE_SOURCE_POPULAR 3
 #define AISLE_SOURCE_TRENDING 4
 #define AISLE_SOURCE_NEW_ITEMS 5
+/* 6 is the C++ API's own source objects (no C counterpart). */
+#define AISLE_SOURCE_CONTENT 7 /* similar by embeddings and attributes to the seeds */
 
 /* Surface kinds. */
 #define AISLE_SURFACE_RECOMMENDATION 0

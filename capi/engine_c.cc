@@ -111,7 +111,7 @@ int32_t aisle_pipeline_builder_add_source(aisle_pipeline_builder* builder, const
   const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
     AISLE_RETURN_IF_ERROR(CheckStoredId(fn, name, "name"));
-    if (kind < AISLE_SOURCE_ANN || kind > AISLE_SOURCE_NEW_ITEMS) {
+    if ((kind < AISLE_SOURCE_ANN || kind > AISLE_SOURCE_NEW_ITEMS) && kind != AISLE_SOURCE_CONTENT) {
       return absl::InvalidArgumentError(
           absl::StrCat("source '", name, "': kind ", kind, " is not an AISLE_SOURCE_* value"));
     }

@@ -20,6 +20,7 @@
 #include "aisle/policy/inventory_filter.h"
 #include "aisle/policy/policy_filter.h"
 #include "aisle/retrieval/ann_source.h"
+#include "aisle/retrieval/content_source.h"
 #include "aisle/retrieval/exact_index.h"
 #include "aisle/retrieval/exact_source.h"
 #include "serving/compiled.h"
@@ -33,21 +34,26 @@ absl::Status SurfaceError(absl::string_view surface, absl::Status s) {
   return absl::Status(s.code(), absl::StrCat("surface '", surface, "': ", s.message()));
 }
 
-// Candidates launched within `window` before `now`, newest first.
+// Candidates launched within `window` before the clock's now, newest first:
+// read from the snapshot's launch-time index at request time, so an item
+// launched after the snapshot was built joins when its time comes.
 class NewItemsSource final : public retrieval::CandidateSource {
  public:
-  NewItemsSource(std::string name, std::vector<Candidate> newest)
-      : name_(std::move(name)), newest_(std::move(newest)) {}
+  NewItemsSource(std::string name, std::shared_ptr<const policy::NewItemPool> pool,
+                 absl::Duration window, const Clock& clock)
+      : name_(std::move(name)), pool_(std::move(pool)), window_(window), clock_(clock) {}
   absl::string_view name() const override { return name_; }
   absl::Status Retrieve(const retrieval::RetrievalQuery& q, size_t quota, SourceId id,
                         std::vector<Candidate>& out) const override {
+    thread_local std::vector<Candidate> newest;
+    pool_->Collect(clock_.Now(), window_, 4096, newest, SourceBit(id));
     size_t taken = 0;
-    for (const Candidate& c : newest_) {
+    for (const Candidate& c : newest) {
       if (taken >= quota) break;
       if (q.filter != nullptr && !q.filter->Test(c.item)) continue;
       if (std::find(q.seeds.begin(), q.seeds.end(), c.item) != q.seeds.end()) continue;
       if (std::find(q.exclude.begin(), q.exclude.end(), c.item) != q.exclude.end()) continue;
-      out.push_back({c.item, c.score, SourceBit(id)});
+      out.push_back(c);
       ++taken;
     }
     return absl::OkStatus();
@@ -55,26 +61,10 @@ class NewItemsSource final : public retrieval::CandidateSource {
 
  private:
   std::string name_;
-  std::vector<Candidate> newest_;
+  std::shared_ptr<const policy::NewItemPool> pool_;
+  absl::Duration window_;
+  const Clock& clock_;
 };
-
-std::vector<Candidate> NewestItems(const catalog::Catalog& cat, absl::Time now,
-                                   absl::Duration window, size_t max_items) {
-  std::vector<Candidate> out;
-  const int64_t now_us = absl::ToUnixMicros(now);
-  const int64_t from_us = absl::ToUnixMicros(now - window);
-  const auto launch = cat.launch_times_micros();
-  for (ItemIndex i = 0; i < cat.size(); ++i) {
-    const int64_t t = launch[i];
-    if (t == catalog::Catalog::kUnknownTime || t < from_us || t > now_us) continue;
-    // Score: freshness in [0, 1], 1 = launched now.
-    const float fresh = 1.0f - float(now_us - t) / float(std::max<int64_t>(1, now_us - from_us));
-    out.push_back({i, fresh, 0});
-  }
-  std::sort(out.begin(), out.end(), ByScoreDesc());
-  if (out.size() > max_items) out.resize(max_items);
-  return out;
-}
 
 absl::StatusOr<std::shared_ptr<const features::ItemFeatureStore>> CatalogItemFeatures(
     const catalog::Catalog& cat, absl::Time now) {
@@ -162,6 +152,9 @@ absl::StatusOr<std::shared_ptr<LiveState>> MakeLiveState(const Snapshot& snap,
       live->user_columns.push_back(name);
     }
   }
+  // A session's context segment, remembered so that its events count in it.
+  live->segment_column = live->user_columns.size();
+  live->user_columns.push_back(kContextSegment);
   AISLE_ASSIGN_OR_RETURN(live->users, features::OnlineFeatureStore::Create(live->user_columns));
   AISLE_ASSIGN_OR_RETURN(live->sessions, features::OnlineFeatureStore::Create(live->user_columns));
   return live;
@@ -210,9 +203,44 @@ absl::Status BindModels(const Snapshot& snap, const features::FeatureSchema& sch
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::shared_ptr<const policy::MmrReorderer>> MakeMmr(const catalog::Catalog& cat,
+                                                                   float lambda) {
+  if (cat.embedding_dim() == 0) {
+    return absl::FailedPreconditionError("MMR needs item embeddings; the catalog has none");
+  }
+  AISLE_ASSIGN_OR_RETURN(policy::MmrDiversifier mmr,
+                         policy::MmrDiversifier::Create(cat.embeddings(), lambda));
+  return std::make_shared<const policy::MmrReorderer>(std::move(mmr));
+}
+
+// The pipeline of the few-interactions tier when a surface names none:
+// content-based candidates (similar by embeddings and attributes to what the
+// session viewed or carted) with the surface's non-collaborative sources
+// (popularity, trending, new items, the host's own) and its ranker.
+SurfaceConfig FewTierConfig(const SurfaceConfig& cfg) {
+  SurfaceConfig few = cfg;
+  few.sources.clear();
+  uint32_t collaborative = 0;
+  for (const SourceConfig& src : cfg.sources) {
+    if (src.kind == SourceKind::kAnn || src.kind == SourceKind::kExact ||
+        src.kind == SourceKind::kCoVisitation || src.kind == SourceKind::kContent) {
+      collaborative += src.quota;
+    } else {
+      few.sources.push_back(src);
+    }
+  }
+  SourceConfig content;
+  content.name = "content";
+  content.kind = SourceKind::kContent;
+  content.quota = std::max<uint32_t>(50, collaborative);
+  few.sources.insert(few.sources.begin(), content);
+  few.tier_pipelines = {};
+  return few;
+}
+
 absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
-                            const features::FeatureSchema& schema, CompileEnvironment& env,
-                            CompiledSurface& out) {
+                            const Compiled* previous, const features::FeatureSchema& schema,
+                            CompileEnvironment& env, CompiledSurface& out, bool derived = false) {
   const SurfaceConfig& cfg = out.config;
   const catalog::Catalog& cat = *snap.catalog;
   LiveState& live = *compiled.live;
@@ -298,9 +326,25 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
         break;
       }
       case SourceKind::kNewItems:
-        src = std::make_shared<NewItemsSource>(
-            s.name, NewestItems(cat, env.clock().Now(), cfg.new_item_window, 4096));
+        src = std::make_shared<NewItemsSource>(s.name, compiled.new_items, cfg.new_item_window,
+                                               env.clock());
         break;
+      case SourceKind::kContent: {
+        retrieval::ContentSourceOptions co;
+        co.name = s.name;
+        co.ef = s.ef;
+        // The ANN index helps only when it indexes the catalog's own embeddings.
+        std::shared_ptr<const retrieval::AnnIndex> ann;
+        if (snap.ann != nullptr && cat.embedding_dim() != 0 &&
+            snap.ann->dim() == cat.embedding_dim() && snap.ann->size() == cat.size()) {
+          ann = snap.ann;
+          co.metric = snap.ann->metric();  // similarity as the index measures it
+        }
+        AISLE_ASSIGN_OR_RETURN(std::unique_ptr<retrieval::ContentSource> content,
+                               retrieval::ContentSource::Create(snap.catalog, ann, co));
+        src = std::move(content);
+        break;
+      }
       case SourceKind::kCustom:
         if (s.custom == nullptr) {
           return absl::InvalidArgumentError(absl::StrCat("custom source '", s.name, "' is null"));
@@ -358,6 +402,20 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
   TierRoute& anonymous = out.tiers[static_cast<size_t>(routing::ColdStartTier::kAnonymous)];
   anonymous.start_level = FallbackLevel::kSegment;
   anonymous.context_segment = true;
+  if (!derived && cfg.kind == SurfaceKind::kRecommendation &&
+      cfg.tier_pipelines[static_cast<size_t>(routing::ColdStartTier::kFewInteractions)].empty()) {
+    out.few_tier = std::make_unique<CompiledSurface>();
+    out.few_tier->config = FewTierConfig(cfg);
+    absl::Status st = CompileSurface(snap, compiled, previous, schema, env, *out.few_tier,
+                                     /*derived=*/true);
+    if (!st.ok()) {
+      return absl::Status(st.code(), absl::StrCat("the built-in few_interactions tier (content "
+                                                  "candidates): ",
+                                                  st.message()));
+    }
+    out.tiers[static_cast<size_t>(routing::ColdStartTier::kFewInteractions)].pipeline =
+        out.few_tier.get();
+  }
   if (cfg.isolate_ranker) {
     if (cfg.ranker.empty()) {
       return absl::InvalidArgumentError(
@@ -385,7 +443,8 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
   }
   out.filters.Add(std::make_shared<policy::ExclusionFilter>(cfg.exclusion));
 
-  // Business rules.
+  // The reordering steps, in the framework's order.
+  std::shared_ptr<const policy::RuleSet> rules;
   if (!cfg.pins.empty() || !cfg.adjustments.empty() || !cfg.campaigns.empty()) {
     policy::RuleCatalog rc;
     rc.num_items = cat.size();
@@ -405,32 +464,52 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
     for (const auto& p : cfg.pins) rb.AddPin(p);
     for (const auto& a : cfg.adjustments) rb.AddAdjust(a);
     for (const auto& c : cfg.campaigns) rb.AddCampaign(c);
-    AISLE_ASSIGN_OR_RETURN(out.rules, std::move(rb).Build());
+    AISLE_ASSIGN_OR_RETURN(rules, std::move(rb).Build());
   }
-
-  // Diversification and exploration.
+  if (cfg.launch_boost.has_value()) {
+    AISLE_ASSIGN_OR_RETURN(std::unique_ptr<policy::LaunchBoost> boost,
+                           policy::LaunchBoost::Create(cat.launch_times_micros(), *cfg.launch_boost));
+    out.reorderers.push_back(std::move(boost));
+  }
+  if (rules != nullptr) out.reorderers.push_back(std::make_shared<policy::RuleAdjustReorderer>(rules));
   if (cfg.category_cap.has_value()) {
     AISLE_ASSIGN_OR_RETURN(
         policy::CategoryCapDiversifier cap,
         policy::CategoryCapDiversifier::Create(compiled.category_view, *cfg.category_cap));
-    out.category_cap.emplace(std::move(cap));
+    out.reorderers.push_back(std::make_shared<policy::CategoryCapReorderer>(std::move(cap)));
   }
   if (cfg.mmr_lambda.has_value()) {
-    if (cat.embedding_dim() == 0) {
-      return absl::FailedPreconditionError("MMR needs item embeddings; the catalog has none");
-    }
-    AISLE_ASSIGN_OR_RETURN(policy::MmrDiversifier mmr,
-                           policy::MmrDiversifier::Create(cat.embeddings(), *cfg.mmr_lambda));
-    out.mmr.emplace(std::move(mmr));
+    AISLE_ASSIGN_OR_RETURN(out.mmr, MakeMmr(cat, *cfg.mmr_lambda));
   }
   if (!cfg.exploration_positions.empty()) {
     AISLE_ASSIGN_OR_RETURN(policy::ExplorationSlots slots,
                            policy::ExplorationSlots::Create(cfg.exploration_positions));
-    out.exploration.emplace(std::move(slots));
-    out.new_item_pool = NewestItems(cat, env.clock().Now(), cfg.new_item_window, 1024);
-    for (Candidate& c : out.new_item_pool) c.sources = SourceBit(out.explore_bit);
-    out.exposure = std::make_unique<policy::ExposureBudget>(cat.size(), cfg.exploration_budget);
+    // Impressions per new item carry over the swap (by id when the catalog
+    // was renumbered).
+    std::shared_ptr<policy::ExposureBudget> previous_budget;
+    absl::Span<const absl::string_view> previous_ids;
+    if (previous != nullptr) {
+      auto it = previous->surfaces.find(cfg.name);
+      if (it != previous->surfaces.end() && it->second->exposure != nullptr) {
+        previous_budget = it->second->exposure;
+        previous_ids = previous->live->catalog->ids();
+      }
+    }
+    AISLE_ASSIGN_OR_RETURN(out.exposure,
+                           policy::ExposureBudget::CarryOver(std::move(previous_budget),
+                                                             previous_ids, cat.ids(),
+                                                             cfg.exploration_budget));
+    policy::ExplorationOptions eo;
+    eo.new_item_window = cfg.new_item_window;
+    eo.sources = SourceBit(out.explore_bit);
+    AISLE_ASSIGN_OR_RETURN(std::unique_ptr<policy::ExplorationReorderer> explore,
+                           policy::ExplorationReorderer::Create(std::move(slots),
+                                                                compiled.new_items,
+                                                                out.exposure, eo));
+    out.exploration = explore.get();
+    out.reorderers.push_back(std::move(explore));
   }
+  out.reorderers.push_back(std::make_shared<policy::PinReorderer>(rules));
 
   // Campaign level.
   if (!cfg.campaign_set.empty()) {
@@ -450,6 +529,58 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
       if (!seen.insert(i).second) continue;  // a repeated id is served once
       out.campaign_items.push_back({i, score, 0});
       score *= 0.999f;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Every name an experiment arm uses resolves against this snapshot: rankers
+// and shadows (snapshot models or registered scorers, added to
+// Compiled::models), pipelines (surfaces), sources (of some surface); arms
+// that set an MMR lambda get an MMR of their own on every surface with
+// embeddings. A miss fails the swap naming layer, experiment and variant.
+absl::Status ResolveVariants(Compiled& compiled, CompileEnvironment& env) {
+  const catalog::Catalog& cat = *compiled.live->catalog;
+  for (const routing::ExperimentRouter::VariantInfo& v : compiled.router->Variants()) {
+    const routing::VariantParams& p = *v.params;
+    const auto where = [&v] {
+      return absl::StrCat("layer '", v.layer, "', experiment '", v.experiment, "', variant '",
+                          v.variant, "'");
+    };
+    std::vector<const std::string*> rankers;
+    if (p.ranker.has_value()) rankers.push_back(&*p.ranker);
+    for (const std::string& name : p.shadow_rankers) rankers.push_back(&name);
+    for (const std::string* name : rankers) {
+      if (compiled.models.contains(*name)) continue;
+      std::shared_ptr<const ranking::Ranker> host = env.HostRanker(*name);
+      if (host == nullptr) {
+        return absl::NotFoundError(absl::StrCat(where(), ": ranker '", *name,
+                                                "' is neither a snapshot model nor a "
+                                                "registered host scorer"));
+      }
+      compiled.models.emplace(*name, std::move(host));
+    }
+    if (p.pipeline.has_value() && !compiled.surfaces.contains(*p.pipeline)) {
+      return absl::NotFoundError(absl::StrCat(where(), ": pipeline '", *p.pipeline,
+                                              "' is not a surface of the snapshot"));
+    }
+    for (const routing::SourceOverride& o : p.sources) {
+      bool found = false;
+      for (const auto& [name, cs] : compiled.surfaces) {
+        for (const SourceConfig& src : cs->config.sources) found = found || src.name == o.source;
+      }
+      if (!found) {
+        return absl::NotFoundError(absl::StrCat(where(), ": source '", o.source,
+                                                "' is not a source of any surface"));
+      }
+    }
+    if (p.mmr_lambda.has_value() && cat.embedding_dim() != 0) {
+      for (auto& [name, cs] : compiled.surfaces) {
+        for (CompiledSurface* target : {cs.get(), cs->few_tier.get()}) {
+          if (target == nullptr || target->mmr_variants.contains(*p.mmr_lambda)) continue;
+          AISLE_ASSIGN_OR_RETURN(target->mmr_variants[*p.mmr_lambda], MakeMmr(cat, *p.mmr_lambda));
+        }
+      }
     }
   }
   return absl::OkStatus();
@@ -616,10 +747,26 @@ absl::StatusOr<std::shared_ptr<const Compiled>> CompileSnapshot(
   if (absl::Status st = BindModels(snap, compiled->assembler->schema(), *compiled); !st.ok()) {
     return fail(st);
   }
-  if (!snap.pipeline.experiments.layers.empty()) {
-    auto router = routing::ExperimentRouter::Create(snap.pipeline.experiments);
+  const routing::ExperimentConfig& experiments = snap.pipeline.experiments;
+  if (!experiments.layers.empty() || !experiments.challengers.empty()) {
+    auto router = routing::ExperimentRouter::Create(experiments, env.KillSwitch());
     if (!router.ok()) return fail(router.status());
     compiled->router.emplace(std::move(*router));
+  }
+  if (snap.pipeline.segmenter.has_value()) {
+    auto segmenter = routing::ContextSegmenter::Create(*snap.pipeline.segmenter);
+    if (!segmenter.ok()) return fail(segmenter.status());
+    compiled->segmenter = std::move(*segmenter);
+  }
+  if (compiled->segmenter.num_segments() > env.num_segments()) {
+    return fail(absl::InvalidArgumentError(absl::StrCat(
+        "the context segmenter has ", compiled->segmenter.num_segments(),
+        " segments but the engine counts ", env.num_segments(), " (EngineOptions::num_segments)")));
+  }
+  {
+    auto pool = policy::NewItemPool::Create(cat.launch_times_micros());
+    if (!pool.ok()) return fail(pool.status());
+    compiled->new_items = std::move(*pool);
   }
 
   for (const SurfaceConfig& s : snap.pipeline.surfaces) {
@@ -629,9 +776,13 @@ absl::StatusOr<std::shared_ptr<const Compiled>> CompileSnapshot(
     }
     auto cs = std::make_unique<CompiledSurface>();
     cs->config = s;
-    absl::Status st = CompileSurface(snap, *compiled, compiled->assembler->schema(), env, *cs);
+    absl::Status st =
+        CompileSurface(snap, *compiled, previous, compiled->assembler->schema(), env, *cs);
     if (!st.ok()) return fail(SurfaceError(s.name, st));
     compiled->surfaces.emplace(s.name, std::move(cs));
+  }
+  if (compiled->router.has_value()) {
+    if (absl::Status st = ResolveVariants(*compiled, env); !st.ok()) return fail(st);
   }
   // Cold-start tiers served by another surface's pipeline.
   for (auto& [name, cs] : compiled->surfaces) {

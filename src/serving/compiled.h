@@ -24,11 +24,15 @@
 #include "aisle/policy/filter_chain.h"
 #include "aisle/policy/live_inventory.h"
 #include "aisle/policy/mmr.h"
+#include "aisle/policy/new_item_pool.h"
+#include "aisle/policy/reorderers.h"
 #include "aisle/ranking/ranker.h"
 #include "aisle/retrieval/candidate_source.h"
 #include "aisle/retrieval/covisitation.h"
 #include "aisle/retrieval/popularity.h"
 #include "aisle/routing/cold_start_tier.h"
+#include "aisle/routing/context_segmenter.h"
+#include "aisle/routing/experiment_kill_switch.h"
 #include "aisle/routing/experiment_router.h"
 #include "aisle/serving/fallback.h"
 #include "aisle/serving/isolated_runner.h"
@@ -44,6 +48,7 @@ namespace aisle::serving::internal {
 inline constexpr char kUserInteractions[] = "user_interactions";
 inline constexpr char kUserPurchases[] = "user_purchases";
 inline constexpr int kHistoryColumnsStart = 2;
+inline constexpr char kContextSegment[] = "context_segment";
 
 // State that events update between snapshots, for one catalog.
 struct LiveState {
@@ -56,6 +61,8 @@ struct LiveState {
   std::unique_ptr<features::OnlineFeatureStore> users;
   std::unique_ptr<features::OnlineFeatureStore> sessions;
   std::vector<std::string> user_columns;  // names of users/sessions columns
+  // Column of the sessions store holding the session's context segment.
+  size_t segment_column = 0;
   uint32_t history_length = 0;
   // Interactions applied since the last publish of popularity/co-visitation.
   std::atomic<uint64_t> unpublished{0};
@@ -98,12 +105,17 @@ struct CompiledSurface {
   IsolatedRunner* isolation = nullptr;
 
   policy::FilterChain filters;
-  std::shared_ptr<const policy::RuleSet> rules;
-  std::optional<policy::CategoryCapDiversifier> category_cap;
-  std::optional<policy::MmrDiversifier> mmr;
-  std::optional<policy::ExplorationSlots> exploration;
-  std::vector<Candidate> new_item_pool;
-  std::unique_ptr<policy::ExposureBudget> exposure;
+  // The reordering steps, in the framework's order (launch boost and rules,
+  // category cap, exploration, pins); MMR is the plan's (the surface's
+  // lambda, or an experiment arm's), not in this list.
+  std::vector<std::shared_ptr<const policy::Reorderer>> reorderers;
+  std::shared_ptr<const policy::MmrReorderer> mmr;
+  // MMR for each lambda an experiment arm asks for.
+  absl::flat_hash_map<float, std::shared_ptr<const policy::MmrReorderer>> mmr_variants;
+  // Exploration (also in `reorderers`) and its impressions per new item,
+  // carried over snapshot swaps.
+  const policy::ExplorationReorderer* exploration = nullptr;
+  std::shared_ptr<policy::ExposureBudget> exposure;
   std::vector<Candidate> campaign_items;
 
   OverloadController* overload = nullptr;  // owned by the engine
@@ -114,6 +126,9 @@ struct CompiledSurface {
   // Shadow rankers of the surface, and where they run.
   std::vector<std::shared_ptr<const ranking::Ranker>> shadows;
   IsolatedRunner* shadow_runner = nullptr;  // owned by the engine
+  // The built-in pipeline of the few-interactions tier (content-based
+  // candidates), when the surface names none; owned here.
+  std::unique_ptr<CompiledSurface> few_tier;
 };
 
 struct Compiled {
@@ -125,9 +140,13 @@ struct Compiled {
   std::optional<features::FeatureAssembler> assembler;
   absl::flat_hash_map<std::string, std::unique_ptr<CompiledSurface>> surfaces;
   std::optional<routing::ExperimentRouter> router;
-  // Every snapshot model bound to the schema, by name (for experiment arms
-  // that select a ranker).
+  // Every snapshot model bound to the schema, and every host scorer a
+  // pipeline or an experiment arm names, by name.
   absl::flat_hash_map<std::string, std::shared_ptr<const ranking::Ranker>> models;
+  // Context -> popularity segment for visitors without history.
+  routing::ContextSegmenter segmenter;
+  // Items by launch time: the new-item pool at any request time.
+  std::shared_ptr<const policy::NewItemPool> new_items;
 };
 
 // What compiling needs from the engine that owns the result.
@@ -145,6 +164,8 @@ class CompileEnvironment {
   virtual absl::StatusOr<IsolatedRunner*> Shadows(absl::string_view surface) = 0;
   virtual int SwitchSurface(absl::string_view surface) const = 0;
   virtual int SwitchSource(absl::string_view source) const = 0;
+  // The engine's kill switch, shared by every snapshot's router.
+  virtual routing::ExperimentKillSwitch* KillSwitch() = 0;
   virtual uint32_t history_length() const = 0;
   virtual uint32_t num_segments() const = 0;
   // How far ahead of the clock a live event may be (EngineOptions::event_time).

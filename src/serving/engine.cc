@@ -68,7 +68,10 @@ constexpr size_t kSnapshotLogCapacity = 256;
 // ------------------------------------------------------------------ lifecycle
 
 EngineCore::EngineCore(EngineOptions options)
-    : options_(std::move(options)), clk_(*options_.clock), id(NextEngineId()) {
+    : options_(std::move(options)),
+      clk_(*options_.clock),
+      kill_switch_(&clk_),
+      id(NextEngineId()) {
   lkg_ = std::make_unique<LastKnownGood<std::string, LkgEntry>>(LastKnownGoodOptions{}, clk_);
 }
 
@@ -468,6 +471,17 @@ absl::Status EngineCore::ApplyInteraction(absl::string_view user_id, absl::strin
   }
   LiveState& live = *c->live;
   const uint32_t segments = live.popularity->options().num_segments;
+  if (segment == 0 && !session_id.empty()) {
+    // The context segment the session's requests were served from.
+    std::vector<float> row(live.sessions->width());
+    std::vector<int64_t> stamps(live.sessions->width());
+    if (live.sessions->Read(session_id, absl::MakeSpan(row), absl::MakeSpan(stamps))) {
+      const float remembered = row[live.segment_column];
+      if (remembered >= 1 && remembered <= static_cast<float>(segments)) {
+        segment = static_cast<uint32_t>(remembered);
+      }
+    }
+  }
   if (segment > segments) {
     return reject(absl::InvalidArgumentError(absl::StrCat(
         "segment ", segment, " is outside [0, ", segments, "] (EngineOptions::num_segments)")));
@@ -785,6 +799,24 @@ std::vector<SnapshotChange> Engine::SnapshotLog() const { return core_->Snapshot
 
 std::vector<ShadowResult> Engine::DrainShadowResults(size_t max) {
   return core_->DrainShadowResults(max);
+}
+
+absl::Status Engine::KillExperiment(absl::string_view experiment, absl::string_view reason,
+                                    absl::string_view actor) {
+  return core_->kill_switch().Kill(experiment, reason, actor);
+}
+
+absl::Status Engine::ReviveExperiment(absl::string_view experiment, absl::string_view reason,
+                                      absl::string_view actor) {
+  return core_->kill_switch().Revive(experiment, reason, actor);
+}
+
+std::vector<routing::KilledExperiment> Engine::KilledExperiments() const {
+  return core_->kill_switch().Killed();
+}
+
+std::vector<routing::KillSwitchEvent> Engine::ExperimentAuditLog() const {
+  return core_->kill_switch().AuditLog();
 }
 
 std::string Engine::snapshot_version() const { return core_->Current()->snapshot->version; }

@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "aisle/core/candidate.h"
 #include "aisle/core/event_time.h"
+#include "aisle/routing/experiment_kill_switch.h"
 #include "aisle/serving/engine.h"
 #include "aisle/serving/isolated_runner.h"
 #include "aisle/serving/last_known_good.h"
@@ -77,6 +78,8 @@ class EngineCore final : public CompileEnvironment {
   EngineMetrics metrics() const;
   double quality(absl::string_view surface) const;
   std::vector<ShadowResult> DrainShadowResults(size_t max);
+  routing::ExperimentKillSwitch& kill_switch() { return kill_switch_; }
+  const routing::ExperimentKillSwitch& kill_switch() const { return kill_switch_; }
 
   // ------------------------------------------------------------ CompileEnvironment
   std::shared_ptr<const ranking::Ranker> HostRanker(absl::string_view name) const override;
@@ -85,6 +88,7 @@ class EngineCore final : public CompileEnvironment {
   int SwitchSource(absl::string_view s) const override;
   absl::StatusOr<IsolatedRunner*> Isolation(absl::string_view surface) override;
   absl::StatusOr<IsolatedRunner*> Shadows(absl::string_view surface) override;
+  routing::ExperimentKillSwitch* KillSwitch() override { return &kill_switch_; }
   uint32_t history_length() const override { return options_.history_length; }
   uint32_t num_segments() const override { return options_.num_segments; }
   absl::Duration max_event_lead() const override { return options_.event_time.max_lead; }
@@ -127,6 +131,9 @@ class EngineCore final : public CompileEnvironment {
   EngineOptions options_;
   const Clock& clk_;
   std::unique_ptr<RuntimeSwitches> switches_;
+  // Kills experiments across snapshot swaps (routers of every snapshot
+  // consult it).
+  routing::ExperimentKillSwitch kill_switch_;
 
   // The current compiled snapshot (and the previous one, kept warm for
   // Rollback). Readers load generation_ and take current_ only when it

@@ -18,6 +18,8 @@ absl::string_view SourceKindName(SourceKind kind) {
       return "new_items";
     case SourceKind::kCustom:
       return "custom";
+    case SourceKind::kContent:
+      return "content";
   }
   return "unknown";
 }

@@ -17,7 +17,7 @@
 #include "absl/time/time.h"
 #include "aisle/core/candidate.h"
 #include "aisle/core/deadline.h"
-#include "aisle/policy/business_rules.h"
+#include "aisle/policy/reorderers.h"
 #include "aisle/ranking/ranker.h"
 #include "aisle/retrieval/merge.h"
 #include "aisle/routing/cold_start_tier.h"
@@ -47,10 +47,12 @@ struct Plan {
   absl::InlinedVector<uint32_t, 8> quotas;
   absl::InlinedVector<size_t, 8> efs;
   // Diversification by MMR: the surface's, or a variant's lambda.
-  const policy::MmrDiversifier* mmr = nullptr;
-  // Exploration slots on for this request, and the share of them used.
+  const policy::Reorderer* mmr = nullptr;
+  // Exploration slots on for this request, the share of them used, and the
+  // experiment arm their counters go to.
   bool exploration = true;
-  double exploration_share = 1.0;
+  float exploration_share = 1.0f;
+  uint32_t exploration_arm = 0;
   absl::Duration budget = absl::ZeroDuration();
   // Cold start.
   routing::ColdStartTier tier = routing::ColdStartTier::kAnonymous;
@@ -87,7 +89,7 @@ struct Scratch {
   std::vector<float> history;
   std::vector<int64_t> stamps;
   std::vector<Candidate> pool;
-  policy::RuleReport rules;
+  policy::ReorderReport reorder;
   // Item marks for de-duplicating request inputs: seen[i] == stamp.
   std::vector<uint32_t> seen;
   uint32_t stamp = 0;

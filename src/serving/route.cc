@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "aisle/features/online_feature_store.h"
 #include "serving/engine_core.h"
+#include "serving/host_scorer.h"
 
 namespace aisle::serving::internal {
 namespace {
@@ -87,6 +88,24 @@ void DecideTier(RequestState& st, const CompiledSurface& requested) {
   }
 }
 
+// A session's context segment is remembered in its row of the session
+// store, so that the session's events (which carry no context) count in the
+// segment its requests are served from. Written only when it changes.
+void RememberSessionSegment(RequestState& st, uint32_t segment) {
+  if (segment == 0 || st.req.session_id.empty()) return;
+  const LiveState& live = *st.compiled.live;
+  Scratch& s = st.scratch;
+  features::OnlineFeatureStore& sessions = *live.sessions;
+  s.history.resize(sessions.width());
+  s.stamps.resize(sessions.width());
+  if (sessions.Read(st.req.session_id, absl::MakeSpan(s.history), absl::MakeSpan(s.stamps)) &&
+      s.history[live.segment_column] == static_cast<float>(segment)) {
+    return;
+  }
+  const features::FeatureUpdate u{live.segment_column, static_cast<float>(segment)};
+  (void)sessions.Update(st.req.session_id, absl::MakeConstSpan(&u, 1), st.engine.clk().Now());
+}
+
 }  // namespace
 
 uint32_t ResolveItems(RequestState& st, uint32_t* duplicates) {
@@ -114,62 +133,102 @@ void Route(RequestState& st, const CompiledSurface& requested, const ShedPlan& s
   Response& resp = st.response;
   Plan& plan = st.plan;
   plan = Plan();
+  s.reorder.Clear();
   plan.requested = &requested;
   plan.surface = &requested;
   plan.shed = shed;
 
-  // Experiments: the unit's variant per layer.
-  const CompiledSurface* variant_pipeline = nullptr;
-  std::shared_ptr<const ranking::Ranker> variant_ranker;
+  // Experiments: the unit's variant per layer; its typed parameters were
+  // parsed and their names resolved when the snapshot compiled.
+  routing::MergedParams params;
+  uint32_t arm = 0;
+  s.assignments.clear();
   if (c.router.has_value()) {
     const std::string& unit = !req.user_id.empty() ? req.user_id : req.session_id;
     if (!unit.empty()) {
       c.router->Assign(unit, requested.config.name, &s.assignments);
+      EngineCore::Counters& counters = st.engine.counters();
       for (const routing::Assignment& a : s.assignments) {
-        resp.experiments.push_back({std::string(a.layer), std::string(a.experiment),
-                                    std::string(a.variant), a.in_experiment, a.forced});
+        ExperimentAssignment e;
+        e.layer = std::string(a.layer);
+        e.experiment = std::string(a.experiment);
+        e.variant = std::string(a.variant);
+        e.in_experiment = a.in_experiment;
+        e.forced = a.forced;
+        e.holdout = a.holdout;
+        e.killed = a.killed;
+        resp.experiments.push_back(std::move(e));
+        plan.holdout = plan.holdout || a.holdout;
+        if (a.killed) counters.killed.fetch_add(1, std::memory_order_relaxed);
         if (!a.in_experiment) continue;
         for (const routing::Param& p : a.params) {
-          if (p.key == "ranker") {
-            auto it = c.models.find(p.value);
-            if (it != c.models.end()) variant_ranker = it->second;
-          } else if (p.key == "pipeline") {
-            auto it = c.surfaces.find(p.value);
-            if (it != c.surfaces.end()) variant_pipeline = it->second.get();
-          }
           resp.params.emplace_back(std::string(p.key), std::string(p.value));
         }
+        if (a.typed_params->exploration.has_value()) {
+          arm = static_cast<uint32_t>(a.variant_index);
+        }
       }
+      resp.holdout = plan.holdout;
+      params = routing::MergeParams(s.assignments);
     }
   }
+  plan.exploration_arm = std::min<uint32_t>(arm, policy::kMaxReorderArms - 1);
 
   // Cold start: the tier, and the pipeline and start level it is served by.
   const bool had_signal =
       !s.seeds.empty() || !req.user_vector.empty() || !req.search_candidates.empty();
   DecideTier(st, requested);
   const TierRoute& tier = requested.tiers[static_cast<size_t>(plan.tier)];
-  if (tier.pipeline != nullptr) plan.surface = tier.pipeline;
-  if (variant_pipeline != nullptr) plan.surface = variant_pipeline;
+  // A request with its own signal (a viewed item, a cart, a vector, search
+  // candidates) is served by the surface's pipeline whatever its history.
+  if (!had_signal && tier.pipeline != nullptr) plan.surface = tier.pipeline;
+  if (params.pipeline != nullptr) plan.surface = c.surfaces.at(*params.pipeline).get();
   if (!had_signal) plan.start_level = tier.start_level;
+  if (!had_signal && tier.context_segment && req.segment == 0) {
+    plan.segment = c.segmenter.Decide(req.context).segment;
+    RememberSessionSegment(st, plan.segment);
+  }
 
   // What the serving pipeline runs with.
   const CompiledSurface& cs = *plan.surface;
   const bool cheaper = shed.cheaper_ranker && cs.cheaper_ranker != nullptr;
   plan.ranker = cheaper ? cs.cheaper_ranker : cs.ranker;
   plan.ranker_is_host = !cheaper && cs.ranker_is_host;
-  if (variant_ranker != nullptr && !cheaper) {
-    plan.ranker = std::move(variant_ranker);
-    plan.ranker_is_host = false;
+  if (params.ranker != nullptr && !cheaper) {
+    plan.ranker = c.models.at(*params.ranker);
+    plan.ranker_is_host = dynamic_cast<const HostScorerRanker*>(plan.ranker.get()) != nullptr;
   }
   plan.quotas.resize(cs.config.sources.size());
   plan.efs.resize(cs.config.sources.size());
   for (size_t i = 0; i < cs.config.sources.size(); ++i) {
-    plan.quotas[i] = shed.ScaleQuota(cs.config.sources[i].quota);
-    plan.efs[i] = 0;
+    const SourceConfig& src = cs.config.sources[i];
+    uint32_t quota = src.quota;
+    size_t ef = 0;
+    if (!s.assignments.empty()) {
+      if (const routing::SourceOverride* o = routing::FindSourceOverride(s.assignments, src.name)) {
+        if (o->quota.has_value()) quota = *o->quota;
+        if (o->ef.has_value()) ef = *o->ef;
+      }
+    }
+    plan.quotas[i] = shed.ScaleQuota(quota);
+    plan.efs[i] = ef;
   }
-  plan.mmr = cs.mmr.has_value() ? &*cs.mmr : nullptr;
-  plan.budget = req.budget > absl::ZeroDuration() ? req.budget : cs.config.default_budget;
+  plan.mmr = cs.mmr.get();
+  if (params.mmr_lambda.has_value()) {
+    auto it = cs.mmr_variants.find(*params.mmr_lambda);
+    if (it != cs.mmr_variants.end()) plan.mmr = it->second.get();
+  }
+  if (params.exploration.has_value()) {
+    plan.exploration = params.exploration->enabled;
+    if (params.exploration->share.has_value()) {
+      plan.exploration_share = *params.exploration->share;
+    }
+  }
+  plan.budget = req.budget > absl::ZeroDuration() ? req.budget
+                : params.budget.has_value()       ? *params.budget
+                                                  : cs.config.default_budget;
   for (const auto& shadow : cs.shadows) plan.shadows.push_back(shadow);
+  for (const std::string& name : params.shadow_rankers) plan.shadows.push_back(c.models.at(name));
 
   resp.tier = plan.tier;
   resp.tier_reason = plan.tier_reason;

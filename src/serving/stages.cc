@@ -86,12 +86,41 @@ absl::Status RankIsolated(IsolatedRunner& runner,
                                                    " calls already outstanding"));
 }
 
-policy::RuleContext RulesContext(const RequestState& st) {
-  policy::RuleContext rc;
-  rc.now = st.engine.clk().Now();
-  rc.inventory = st.compiled.live->inventory.get();
-  rc.reserve = st.plan.surface->config.inventory_reserve;
-  return rc;
+// Runs the surface's reorderers of `stage` (and, for diversify, the plan's
+// MMR) over the list; an error is the stage's failure.
+StageResult RunReorderers(RequestState& st, policy::ReorderStage stage, Stage budget_stage) {
+  const CompiledSurface& cs = *st.plan.surface;
+  Scratch& s = st.scratch;
+  policy::FilterContext fctx;
+  fctx.bought = s.bought;
+  fctx.cart = s.cart;
+  fctx.seeds = s.seeds;
+  policy::ReorderContext ctx;
+  ctx.now = st.engine.clk().Now();
+  ctx.k = st.k;
+  ctx.deadline = st.budget->StageDeadline(budget_stage);
+  ctx.inventory = st.compiled.live->inventory.get();
+  ctx.inventory_reserve = cs.config.inventory_reserve;
+  ctx.seeds = s.seeds;
+  ctx.filters = &cs.filters;
+  ctx.filter_context = &fctx;
+  ctx.explore_share = st.plan.exploration ? st.plan.exploration_share : 0.0f;
+  ctx.arm = st.plan.exploration_arm;
+  ctx.report = &s.reorder;
+  for (const auto& r : cs.reorderers) {
+    if (r->stage() != stage) continue;
+    if (absl::Status status = r->Apply(ctx, s.list); !status.ok()) {
+      return Failure(FallbackReason::kError, budget_stage,
+                     absl::StrCat(r->name(), ": ", status.message()));
+    }
+  }
+  if (stage == policy::ReorderStage::kDiversify && st.plan.mmr != nullptr) {
+    if (absl::Status status = st.plan.mmr->Apply(ctx, s.list); !status.ok()) {
+      return Failure(FallbackReason::kError, budget_stage,
+                     absl::StrCat(st.plan.mmr->name(), ": ", status.message()));
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -276,46 +305,22 @@ StageResult RankStage::Run(RequestState& st) {
 // ------------------------------------------------------------------ post-rank
 
 StageResult RulesStage::Run(RequestState& st) {
-  const CompiledSurface& cs = *st.plan.surface;
-  if (cs.rules == nullptr) return std::nullopt;
-  st.scratch.rules.Clear();
-  cs.rules->ApplyAdjustments(RulesContext(st), st.scratch.list, &st.scratch.rules);
-  return std::nullopt;
+  return RunReorderers(st, policy::ReorderStage::kRules, kStage);
 }
 
 StageResult DiversifyStage::Run(RequestState& st) {
   if (!st.switches.diversification()) return std::nullopt;
-  const CompiledSurface& cs = *st.plan.surface;
-  if (cs.category_cap.has_value()) cs.category_cap->Apply(st.scratch.list, st.k);
-  if (st.plan.mmr != nullptr) {
-    (void)st.plan.mmr->Apply(st.scratch.list, st.k, st.budget->StageDeadline(kStage));
-  }
-  return std::nullopt;
+  return RunReorderers(st, policy::ReorderStage::kDiversify, kStage);
 }
 
 StageResult ExploreStage::Run(RequestState& st) {
-  const CompiledSurface& cs = *st.plan.surface;
-  if (!st.switches.exploration() || !st.plan.exploration || !cs.exploration.has_value() ||
-      cs.new_item_pool.empty()) {
-    return std::nullopt;
-  }
-  Scratch& s = st.scratch;
-  s.pool.assign(cs.new_item_pool.begin(), cs.new_item_pool.end());
-  policy::FilterContext ctx;
-  ctx.bought = s.bought;
-  ctx.cart = s.cart;
-  ctx.seeds = s.seeds;
-  cs.filters.Run(ctx, s.pool);
-  cs.exploration->Apply(s.list, st.k, s.pool, cs.exposure.get());
-  return std::nullopt;
+  if (!st.switches.exploration() || !st.plan.exploration) return std::nullopt;
+  return RunReorderers(st, policy::ReorderStage::kExplore, kStage);
 }
 
 StageResult PinsStage::Run(RequestState& st) {
-  const CompiledSurface& cs = *st.plan.surface;
-  std::vector<Candidate>& list = st.scratch.list;
-  if (cs.rules != nullptr) cs.rules->ApplyPins(RulesContext(st), st.k, list, &st.scratch.rules);
-  if (list.size() > st.k) list.resize(st.k);
-  return std::nullopt;
+  // The pin reorderer cuts the list to k.
+  return RunReorderers(st, policy::ReorderStage::kPins, kStage);
 }
 
 // ------------------------------------------------------------------ respond
@@ -326,7 +331,7 @@ void Respond(RequestState& st, const LevelOutcome& out) {
   Response& resp = st.response;
   const CompiledSurface& cs = *st.plan.surface;
   if (out.served) {
-    const bool explored = cs.exploration.has_value();
+    const bool explored = cs.exploration != nullptr;
     resp.items.reserve(st.scratch.list.size());
     for (const Candidate& cand : st.scratch.list) {
       ResponseItem item;
@@ -344,7 +349,7 @@ void Respond(RequestState& st, const LevelOutcome& out) {
     resp.source_names.push_back("query");
   } else if (resp.fallback_level == FallbackLevel::kPersonalized) {
     resp.source_names.assign(cs.source_names.begin(), cs.source_names.end());
-    if (cs.exploration.has_value()) resp.source_names.push_back("exploration");
+    if (cs.exploration != nullptr) resp.source_names.push_back("exploration");
   } else {
     resp.source_names.push_back(FallbackLevelName(resp.fallback_level));
   }

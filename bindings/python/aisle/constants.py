@@ -60,6 +60,7 @@ class SourceKind(enum.IntEnum):
     POPULAR = 3
     TRENDING = 4
     NEW_ITEMS = 5
+    CONTENT = 7
 
 
 class SurfaceKind(enum.IntEnum):

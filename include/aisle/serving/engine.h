@@ -48,6 +48,7 @@
 #include "aisle/core/event_time.h"
 #include "aisle/core/matrix.h"
 #include "aisle/routing/cold_start_tier.h"
+#include "aisle/routing/experiment_kill_switch.h"
 #include "aisle/retrieval/interaction.h"
 #include "aisle/serving/circuit_breaker.h"
 #include "aisle/serving/request.h"
@@ -254,6 +255,18 @@ class Engine {
 
   // Shadow rankers' results, oldest first, at most `max` (they are removed).
   std::vector<ShadowResult> DrainShadowResults(size_t max = 1024);
+
+  // The kill switch: from the next request on, every unit of `experiment`
+  // gets its control variant (no parameters), whatever its hash or forced
+  // variant, in this and every later snapshot until revived. Recorded with
+  // the time, `reason` and `actor` (both required). NotFound for a key no
+  // snapshot's experiments know.
+  absl::Status KillExperiment(absl::string_view experiment, absl::string_view reason,
+                              absl::string_view actor);
+  absl::Status ReviveExperiment(absl::string_view experiment, absl::string_view reason,
+                                absl::string_view actor);
+  std::vector<routing::KilledExperiment> KilledExperiments() const;
+  std::vector<routing::KillSwitchEvent> ExperimentAuditLog() const;
 
   // Live updates. Unknown item ids are counted (events_rejected) and
   // returned as NotFound naming the id; nothing else changes.

@@ -45,8 +45,10 @@
 #include "aisle/policy/business_rules.h"
 #include "aisle/policy/category_cap.h"
 #include "aisle/policy/exclusion_filter.h"
+#include "aisle/policy/launch_boost.h"
 #include "aisle/retrieval/candidate_source.h"
 #include "aisle/routing/cold_start_tier.h"
+#include "aisle/routing/context_segmenter.h"
 #include "aisle/routing/experiment_config.h"
 #include "aisle/serving/fallback.h"
 #include "aisle/serving/overload_controller.h"
@@ -62,6 +64,7 @@ enum class SourceKind : uint8_t {
   kTrending = 4,      // live trending (short over long half-life rate)
   kNewItems = 5,      // items launched within the surface's new-item window
   kCustom = 6,        // the host's own CandidateSource
+  kContent = 7,       // items similar by embeddings and attributes to the seeds
 };
 absl::string_view SourceKindName(SourceKind kind);
 
@@ -102,8 +105,12 @@ struct SurfaceConfig {
   std::optional<policy::CategoryCapOptions> category_cap;
   std::optional<float> mmr_lambda;
 
+  // A score boost for items launched within the boost's window (72 h by
+  // default), fading linearly to nothing at its end (off when unset).
+  std::optional<policy::LaunchBoostOptions> launch_boost;
   // Exploration: positions reserved for new items, the window that makes an
-  // item "new", and the impressions each new item may get.
+  // item "new", and the impressions each new item may get (counted per
+  // surface and kept across snapshot swaps).
   std::vector<uint32_t> exploration_positions;
   absl::Duration new_item_window = absl::Hours(24 * 14);
   uint32_t exploration_budget = 1000;
@@ -210,6 +217,10 @@ class PipelineBuilder {
     config_.category_cap = o;
     return *this;
   }
+  PipelineBuilder& LaunchBoost(policy::LaunchBoostOptions o = {}) {
+    config_.launch_boost = o;
+    return *this;
+  }
   PipelineBuilder& Mmr(float lambda) {
     config_.mmr_lambda = lambda;
     return *this;
@@ -280,6 +291,10 @@ struct PipelineConfig {
   // Experiments (empty = none); a variant's parameters apply to the
   // requests assigned to it (docs/routing.md).
   routing::ExperimentConfig experiments;
+  // How a visitor without history is put in a popularity segment from the
+  // request's context (unset: geo and device hashed into 8 segments). Its
+  // segments must fit EngineOptions::num_segments.
+  std::optional<routing::ContextSegmenterConfig> segmenter;
 
   // Adds a surface (validation happens when the engine compiles the snapshot).
   absl::Status Add(PipelineBuilder builder) {
