@@ -31,6 +31,12 @@
 //                 rank deadline). Counts the responses that report a
 //                 fallback (reason "deadline", or "overload" when every
 //                 isolation slot is held by a stalled call).
+//   experiment    the personalized pipeline in an experiment: a challenger
+//                 (the same 300-tree forest under another name) ranks half of
+//                 the units (routing::ChallengerSpec, share 0.5), and scores
+//                 every request as a shadow ranker off the response path.
+//   shadow_stall  the personalized pipeline with a shadow ranker that stalls
+//                 50 ms on every call: the served latency must not move.
 //
 // The ANN index is built once and cached under $AISLE_BENCH_CACHE (default
 // /tmp/aisle-engine-bench), keyed by catalog size, dimension, seed, M and
@@ -41,7 +47,8 @@
 //   build-<you>/benchmarks/serving/serving_benchmark --smoke        # 10k items, prints "smoke ok"
 //
 // Flags: --items=N --requests=N (per thread per repetition) --reps=N
-// --warmup=N --threads=1,2 --cases=personalized,hybrid,deadline,deadline_shed,hung --smoke
+// --warmup=N --threads=1,2
+// --cases=personalized,hybrid,deadline,deadline_shed,hung,experiment,shadow_stall --smoke
 #include <time.h>
 
 #include <algorithm>
@@ -72,6 +79,7 @@
 #include "aisle/ranking/xgboost_model.h"
 #include "aisle/retrieval/ann_index.h"
 #include "aisle/retrieval/candidate_source.h"
+#include "aisle/routing/experiment_config.h"
 #include "aisle/serving/engine.h"
 #include "aisle/serving/snapshot.h"
 
@@ -118,7 +126,8 @@ struct Flags {
   // republishes the 1M-item popularity tables every 256 events (minutes).
   size_t publish_every = 0;
   std::vector<int> threads = {1, 2};
-  std::vector<std::string> cases = {"personalized", "hybrid", "deadline", "deadline_shed", "hung"};
+  std::vector<std::string> cases = {"personalized", "hybrid",     "deadline",    "deadline_shed",
+                                    "hung",         "experiment", "shadow_stall"};
 };
 
 std::string CacheDir() {
@@ -465,7 +474,8 @@ struct Bench {
   std::shared_ptr<const CachedSource> cached;
   std::shared_ptr<const SlowRanker> slow;
   std::unique_ptr<Engine> engine;
-  std::vector<Request> personalized, hybrid, deadline, deadline_shed, hung;
+  std::vector<Request> personalized, hybrid, deadline, deadline_shed, hung, experiment,
+      shadow_stall;
   double setup_seconds = 0;
 };
 
@@ -542,6 +552,9 @@ void Setup(Bench& b) {
 
   b.gbdt_trees = b.flags.trees;
   ranking::GbdtModel gbdt = TrainGbdt(sf, b.gbdt_trees, cache, b.gbdt_provenance);
+  // The challenger of the "experiment" case: the same forest under another
+  // name (the same cost as the served one, so the case measures routing).
+  snap->models["ctr_gbdt_challenger"] = serving::ModelFactory::Gbdt(gbdt);
   snap->models["ctr_gbdt"] = serving::ModelFactory::Gbdt(std::move(gbdt));
   phase("GBDT");
   ranking::LinearModel lin;
@@ -555,6 +568,8 @@ void Setup(Bench& b) {
   snap->models["slow"] = serving::ModelFactory::Bound(b.slow);
   snap->models["hung"] = serving::ModelFactory::Bound(
       std::make_shared<HungRanker>(sf.schema.size(), absl::Milliseconds(20)));
+  snap->models["stalling_shadow"] = serving::ModelFactory::Bound(
+      std::make_shared<HungRanker>(sf.schema.size(), absl::Milliseconds(50)));
 
   // Rules and filters name real items/categories of the catalog.
   const auto& by_rank = sf.pop->by_rank();
@@ -599,6 +614,32 @@ void Setup(Bench& b) {
   PipelineBuilder home = personalized("home", "ctr_gbdt");
   home.Overload(calm(home.config().default_budget));
   Check(snap->pipeline.Add(std::move(home)), "home");
+  // "experiment": the home pipeline in an experiment whose challenger arm
+  // (half of the units) is ranked by the challenger forest, which also
+  // scores every request as a shadow, off the response path.
+  PipelineBuilder home_exp = personalized("home_exp", "ctr_gbdt");
+  home_exp.Overload(calm(home_exp.config().default_budget));
+  home_exp.Shadow("ctr_gbdt_challenger");
+  Check(snap->pipeline.Add(std::move(home_exp)), "home_exp");
+  {
+    routing::LayerSpec layer;
+    layer.key = "ranking";
+    layer.salt = "ranking-bench";
+    snap->pipeline.experiments.layers.push_back(layer);
+    routing::ChallengerSpec c;
+    c.key = "gbdt-challenger";
+    c.layer = "ranking";
+    c.ranker = "ctr_gbdt_challenger";
+    c.share = 0.5;
+    c.surfaces = {"home_exp"};
+    snap->pipeline.experiments.challengers.push_back(c);
+  }
+  // "shadow_stall": the home pipeline with a shadow that stalls 50 ms on
+  // every call: the served p99 must not move (compare with "personalized").
+  PipelineBuilder home_stall = personalized("home_stall", "ctr_gbdt");
+  home_stall.Overload(calm(home_stall.config().default_budget));
+  home_stall.Shadow("stalling_shadow");
+  Check(snap->pipeline.Add(std::move(home_stall)), "home_stall");
   // The slow ranker always uses its whole stage budget. "slow" keeps the
   // overload controller from shedding (it only reacts when p95 passes the
   // full budget), so every request walks into the ranker and its deadline;
@@ -645,6 +686,10 @@ void Setup(Bench& b) {
   // arrive every ~5 ms per caller thread: 16 threads cover two callers.
   eo.isolation_threads = 16;
   eo.isolation_max_outstanding = 32;
+  // Shadows run on two threads of their own; a stalled shadow holds one for
+  // 50 ms, and calls beyond 16 outstanding are skipped (counted).
+  eo.shadow_threads = 2;
+  eo.shadow_max_outstanding = 16;
   b.engine = Check(Engine::Create(snap, eo), "Engine::Create");
   phase("Engine::Create");
 
@@ -653,11 +698,12 @@ void Setup(Bench& b) {
   const absl::Time now = absl::Now();
   for (size_t u = 0; u < users; ++u) {
     const std::string uid = absl::StrCat("u", u);
-    for (int e = 0; e < 5; ++e) {
+    // 12 interactions: known users (10+), served by the full pipeline.
+    for (int e = 0; e < 12; ++e) {
       const ItemIndex i = sf.pop->Sample(rng);
       Check(b.engine->ApplyInteraction(
                 uid, absl::StrCat("s", u), cat.id(i),
-                e == 4 ? retrieval::InteractionType::kPurchase : retrieval::InteractionType::kView,
+                e == 11 ? retrieval::InteractionType::kPurchase : retrieval::InteractionType::kView,
                 now - absl::Minutes(60 - e)),
             "warm user");
     }
@@ -686,6 +732,10 @@ void Setup(Bench& b) {
     b.deadline_shed.push_back(q);
     q.surface = "hung";
     b.hung.push_back(q);
+    q.surface = "home_exp";
+    b.experiment.push_back(q);
+    q.surface = "home_stall";
+    b.shadow_stall.push_back(q);
     Request h;
     h.surface = "hybrid";
     h.user_id = q.user_id;
@@ -735,11 +785,13 @@ double Pct(std::vector<int64_t>& v, double p) {
 // One repetition: `threads` threads, each warms up then serves
 // flags.requests requests; timed together.
 RunResult Run(Bench& b, const std::string& which, int threads) {
-  const std::vector<Request>& reqs = which == "personalized" ? b.personalized
-                                     : which == "hybrid"     ? b.hybrid
-                                     : which == "deadline"   ? b.deadline
-                                     : which == "hung"       ? b.hung
-                                                             : b.deadline_shed;
+  const std::vector<Request>& reqs = which == "personalized"   ? b.personalized
+                                     : which == "hybrid"       ? b.hybrid
+                                     : which == "deadline"     ? b.deadline
+                                     : which == "hung"         ? b.hung
+                                     : which == "experiment"   ? b.experiment
+                                     : which == "shadow_stall" ? b.shadow_stall
+                                                               : b.deadline_shed;
   const std::string surface = reqs.front().surface;
   RunResult result;
   std::vector<std::vector<Sample>> per(threads);
@@ -946,7 +998,7 @@ Flags ParseFlags(int argc, char** argv) {
   }
   for (const std::string& c : f.cases) {
     if (c != "personalized" && c != "hybrid" && c != "deadline" && c != "deadline_shed" &&
-        c != "hung") {
+        c != "hung" && c != "experiment" && c != "shadow_stall") {
       Die("unknown case '" + c + "'");
     }
   }

@@ -232,7 +232,7 @@ SurfaceConfig FewTierConfig(const SurfaceConfig& cfg) {
   SourceConfig content;
   content.name = "content";
   content.kind = SourceKind::kContent;
-  content.quota = std::max<uint32_t>(50, collaborative);
+  content.quota = std::clamp<uint32_t>(collaborative, 50, 200);
   few.sources.insert(few.sources.begin(), content);
   few.tier_pipelines = {};
   return few;
@@ -333,6 +333,11 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
         retrieval::ContentSourceOptions co;
         co.name = s.name;
         co.ef = s.ef;
+        // Bounded pools for the request path: a few hundred items scored
+        // exactly per seed group (docs/retrieval-sources.md has the
+        // recall/latency trade-off of these bounds).
+        co.max_group_items = 256;
+        co.max_attribute_visits = 2048;
         // The ANN index helps only when it indexes the catalog's own embeddings.
         std::shared_ptr<const retrieval::AnnIndex> ann;
         if (snap.ann != nullptr && cat.embedding_dim() != 0 &&
