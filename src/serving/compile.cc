@@ -215,25 +215,22 @@ absl::StatusOr<std::shared_ptr<const policy::MmrReorderer>> MakeMmr(const catalo
 
 // The pipeline of the few-interactions tier when a surface names none:
 // content-based candidates (similar by embeddings and attributes to what the
-// session viewed or carted) with the surface's non-collaborative sources
-// (popularity, trending, new items, the host's own) and its ranker.
+// session viewed or carted), in the content source's own order (the
+// surface's ranker was trained on collaborative signals this tier lacks);
+// rules, diversification and exploration as configured.
 SurfaceConfig FewTierConfig(const SurfaceConfig& cfg) {
   SurfaceConfig few = cfg;
-  few.sources.clear();
-  uint32_t collaborative = 0;
-  for (const SourceConfig& src : cfg.sources) {
-    if (src.kind == SourceKind::kAnn || src.kind == SourceKind::kExact ||
-        src.kind == SourceKind::kCoVisitation || src.kind == SourceKind::kContent) {
-      collaborative += src.quota;
-    } else {
-      few.sources.push_back(src);
-    }
-  }
+  uint32_t quota = 0;
+  for (const SourceConfig& src : cfg.sources) quota += src.quota;
   SourceConfig content;
   content.name = "content";
   content.kind = SourceKind::kContent;
-  content.quota = std::clamp<uint32_t>(collaborative, 50, 200);
-  few.sources.insert(few.sources.begin(), content);
+  content.quota = std::clamp<uint32_t>(quota, 50, 200);
+  few.sources = {content};
+  few.ranker.clear();
+  few.cheaper_ranker.clear();
+  few.isolate_ranker = false;
+  few.shadow_rankers.clear();
   few.tier_pipelines = {};
   return few;
 }
