@@ -373,14 +373,14 @@ struct AnnIndex::Impl {
 
   // Exact scoring of every allowed, non-excluded item (all items when filter
   // is null). Caller holds mu (shared).
-  void ExactScan(const float* q, const ItemBitset* filter, const internal::ExclusionSet& excluded,
+  void ExactScan(const float* q, const ItemFilter* filter, const internal::ExclusionSet& excluded,
                  internal::TopK& top, const Deadline& deadline, SearchStats& st) const
       ABSL_SHARED_LOCKS_REQUIRED(mu);
 
   absl::Status AddLocked(ItemIndex item, const float* prepared) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 };
 
-void AnnIndex::Impl::ExactScan(const float* q, const ItemBitset* filter,
+void AnnIndex::Impl::ExactScan(const float* q, const ItemFilter* filter,
                                const internal::ExclusionSet& excluded, internal::TopK& top,
                                const Deadline& deadline, SearchStats& st) const {
   const Hnsw& h = *hnsw;
@@ -424,19 +424,27 @@ void AnnIndex::Impl::ExactScan(const float* q, const ItemBitset* filter,
     }
     batch = 0;
   };
-  const std::vector<uint64_t>& words = filter->words();
-  const size_t limit = item_to_internal.size();
-  for (size_t w = 0; w < words.size() && w * 64 < limit; ++w) {
-    uint64_t bits = words[w];
-    while (bits) {
-      const size_t item = w * 64 + std::countr_zero(bits);
-      bits &= bits - 1;
-      if (item >= limit) break;
-      const uint32_t internal = item_to_internal[item];
-      if (internal == kNoInternal) continue;
-      items[batch] = static_cast<ItemIndex>(item);
-      internals[batch] = internal;
-      if (++batch == kBatch) flush();
+  // The allowed set is read a block of words at a time (one call per
+  // kWordsPerBlock * 64 items): a live filter is read as it is at that moment.
+  constexpr size_t kWordsPerBlock = 16;
+  uint64_t words[kWordsPerBlock];
+  const size_t limit = std::min(item_to_internal.size(), filter->Size());
+  const size_t num_words = (limit + 63) / 64;
+  for (size_t w0 = 0; w0 < num_words; w0 += kWordsPerBlock) {
+    const size_t block = std::min(kWordsPerBlock, num_words - w0);
+    filter->AllowedWords(w0, absl::MakeSpan(words, block));
+    for (size_t j = 0; j < block; ++j) {
+      uint64_t bits = words[j];
+      while (bits) {
+        const size_t item = (w0 + j) * 64 + std::countr_zero(bits);
+        bits &= bits - 1;
+        if (item >= limit) break;
+        const uint32_t internal = item_to_internal[item];
+        if (internal == kNoInternal) continue;
+        items[batch] = static_cast<ItemIndex>(item);
+        internals[batch] = internal;
+        if (++batch == kBatch) flush();
+      }
     }
     if (since_check >= kExactCheckEvery) {
       since_check = 0;
@@ -453,8 +461,8 @@ absl::Status AnnIndex::Impl::SearchLocked(const float* q, const VectorSearchPara
                                           absl::Span<const ItemIndex> seeds,
                                           std::vector<ScoredItem>& out, SearchStats& st) const {
   const size_t n = hnsw->cur_element_count;
-  const ItemBitset* filter = params.filter;
-  const size_t allowed = filter == nullptr ? n : std::min(filter->Count(), n);
+  const ItemFilter* filter = params.filter;
+  const size_t allowed = filter == nullptr ? n : std::min(filter->AllowedCount(), n);
   st.selectivity = filter == nullptr ? 1.0 : (n == 0 ? 0.0 : double(allowed) / double(n));
   if (params.k == 0 || n == 0 || allowed == 0) {
     st.strategy = SearchStrategy::kNone;
@@ -469,13 +477,29 @@ absl::Status AnnIndex::Impl::SearchLocked(const float* q, const VectorSearchPara
   const size_t ef = params.ef > 0 ? params.ef : info.default_ef;
   const size_t needed = params.k + s.excluded.size();
 
+  // Keeps the first k results of s.graph that are allowed and not excluded.
+  // Filtered rounds test all their results in one batched filter call.
   auto collect = [&](bool filtered) {
     out.clear();
-    for (const auto& [dist, internal] : s.graph) {
-      const ItemIndex item = LabelOf(internal);
-      if (filtered && !filter->Test(item)) continue;
+    if (!filtered) {
+      for (const auto& [dist, internal] : s.graph) {
+        const ItemIndex item = LabelOf(internal);
+        if (!s.excluded.empty() && s.excluded.Contains(item)) continue;
+        out.push_back({item, ScoreOf(info.metric, dist)});
+        if (out.size() == params.k) break;
+      }
+      return;
+    }
+    const size_t found = s.graph.size();
+    s.labels.resize(found);
+    s.mask.resize(found);
+    for (size_t j = 0; j < found; ++j) s.labels[j] = LabelOf(s.graph[j].second);
+    filter->AllowedMask(s.labels, absl::MakeSpan(s.mask));
+    for (size_t j = 0; j < found; ++j) {
+      if (s.mask[j] == 0) continue;
+      const ItemIndex item = s.labels[j];
       if (!s.excluded.empty() && s.excluded.Contains(item)) continue;
-      out.push_back({item, ScoreOf(info.metric, dist)});
+      out.push_back({item, ScoreOf(info.metric, s.graph[j].first)});
       if (out.size() == params.k) break;
     }
   };
