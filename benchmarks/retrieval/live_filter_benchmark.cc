@@ -8,7 +8,10 @@
 //   Bitset       searched with a plain ItemBitset of the same items, built
 //                beforehand (the live filter's overhead against a fixed set);
 //   CopyBitset   the per-request cost the live filter avoids: building that
-//                ItemBitset from the inventory for every request.
+//                ItemBitset from the inventory for every request;
+//   Depth        unfiltered top-k' with k' = 300 / 0.7 = 429, the overall
+//                depth the in-stock top-300 reaches: the graph's own recall
+//                at the depth a filtered search has to cover.
 //
 // Counters, computed once per case over the held-out queries before timing:
 //   returned  results per query;  in_stock  results that are in stock;
@@ -70,7 +73,8 @@ struct Fixture {
   std::unique_ptr<policy::LiveInventory> inventory;
   std::unique_ptr<policy::LiveItemFilter> live;  // reserve 0, nothing blocked
   ItemBitset in_stock;                            // the same set, fixed
-  std::vector<std::vector<ScoredItem>> truth_all, truth_in_stock;
+  std::vector<std::vector<ScoredItem>> truth_all, truth_in_stock, truth_depth;
+  size_t depth = 0;  // kQuota / in-stock share
   const float* Query(size_t i) const { return &data.data[(n + i) * kDim]; }
 };
 
@@ -116,12 +120,15 @@ Fixture& GetFixture(size_t n) {
     if (f.inventory->InStock(i, 0)) f.in_stock.Set(i);
   }
 
+  f.depth = static_cast<size_t>(double(kQuota) / f.in_stock.Selectivity());
   f.truth_all.resize(f.q);
   f.truth_in_stock.resize(f.q);
+  f.truth_depth.resize(f.q);
   for (size_t i = 0; i < f.q; ++i) {
     (void)f.exact->Search({f.Query(i), kDim}, {.k = kQuota}, f.truth_all[i]);
     (void)f.exact->Search({f.Query(i), kDim}, {.k = kQuota, .filter = &f.in_stock},
                           f.truth_in_stock[i]);
+    (void)f.exact->Search({f.Query(i), kDim}, {.k = f.depth}, f.truth_depth[i]);
   }
   return f;
 }
@@ -220,6 +227,30 @@ void BM_LiveFilter_PostFiltered(benchmark::State& state) {
   state.counters["in_stock"] = in_stock / f.q;
 }
 
+// Unfiltered top-429 (k / in-stock share), recall@429 against exact search.
+void BM_LiveFilter_Depth(benchmark::State& state) {
+  Fixture& f = GetFixture(state.range(0));
+  const size_t ef = state.range(1);
+  const VectorSearchParams params{.k = f.depth, .ef = ef};
+  std::vector<ScoredItem> out;
+  std::vector<ItemIndex> items;
+  double recall = 0;
+  for (size_t i = 0; i < f.q; ++i) {
+    (void)f.ann->Search({f.Query(i), kDim}, params, out);
+    items.clear();
+    for (const ScoredItem& s : out) items.push_back(s.item);
+    recall += Recall(items, f.truth_depth[i]);
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    (void)f.ann->Search({f.Query(i), kDim}, params, out);
+    benchmark::DoNotOptimize(out.data());
+    if (++i == f.q) i = 0;
+  }
+  state.SetLabel(absl::StrCat("unfiltered top-", f.depth));
+  state.counters["recall"] = recall / f.q;
+}
+
 // What a request would pay to hand retrieval a fixed snapshot of live stock.
 void BM_LiveFilter_CopyBitset(benchmark::State& state) {
   Fixture& f = GetFixture(state.range(0));
@@ -243,6 +274,7 @@ void SearchArgs(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_LiveFilter_Filtered)->Apply(SearchArgs)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LiveFilter_PostFiltered)->Apply(SearchArgs)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LiveFilter_Bitset)->Apply(SearchArgs)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LiveFilter_Depth)->Apply(SearchArgs)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LiveFilter_CopyBitset)
     ->ArgName("n")
     ->Arg(100000)
