@@ -484,7 +484,11 @@ absl::Status AnnIndex::Impl::SearchLocked(const float* q, const VectorSearchPara
   const size_t needed = params.k + s.excluded.size();
 
   // Keeps the first k results of s.graph that are allowed and not excluded.
-  // Filtered rounds test all their results in one batched filter call.
+  // Filtered rounds read labels and test them in chunks sized to yield the
+  // items still missing (one batched filter call per chunk), so that a round
+  // stops reading labels once it has k: at 1M items a label read is a cache
+  // and TLB miss, and reading all of a round's labels made k = 10 searches
+  // 1.4-1.6x slower (ef 128, 10% and 50% filters).
   auto collect = [&](bool filtered) {
     out.clear();
     if (!filtered) {
@@ -497,16 +501,23 @@ absl::Status AnnIndex::Impl::SearchLocked(const float* q, const VectorSearchPara
       return;
     }
     const size_t found = s.graph.size();
+    const double yield = std::max(st.selectivity, 1e-9);
     s.labels.resize(found);
     s.mask.resize(found);
-    for (size_t j = 0; j < found; ++j) s.labels[j] = LabelOf(s.graph[j].second);
-    filter->AllowedMask(s.labels, absl::MakeSpan(s.mask));
-    for (size_t j = 0; j < found; ++j) {
-      if (s.mask[j] == 0) continue;
-      const ItemIndex item = s.labels[j];
-      if (!s.excluded.empty() && s.excluded.Contains(item)) continue;
-      out.push_back({item, ScoreOf(info.metric, s.graph[j].first)});
-      if (out.size() == params.k) break;
+    for (size_t j = 0; j < found && out.size() < params.k;) {
+      const double missing = double(params.k - out.size());
+      const size_t chunk = std::min(
+          found - j, std::max<size_t>(16, static_cast<size_t>(std::ceil(1.25 * missing / yield))));
+      for (size_t c = 0; c < chunk; ++c) s.labels[c] = LabelOf(s.graph[j + c].second);
+      filter->AllowedMask(absl::MakeConstSpan(s.labels.data(), chunk),
+                          absl::MakeSpan(s.mask.data(), chunk));
+      for (size_t c = 0; c < chunk && out.size() < params.k; ++c) {
+        if (s.mask[c] == 0) continue;
+        const ItemIndex item = s.labels[c];
+        if (!s.excluded.empty() && s.excluded.Contains(item)) continue;
+        out.push_back({item, ScoreOf(info.metric, s.graph[j + c].first)});
+      }
+      j += chunk;
     }
   };
 
