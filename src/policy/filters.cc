@@ -71,6 +71,23 @@ bool PolicyFilter::Blocked(ItemIndex item, SurfaceIndex surface) const {
          BlockedBy(per_surface_[surface], item, cat);
 }
 
+ItemBitset PolicyFilter::BlockedItems(SurfaceIndex surface) const {
+  const size_t n = view_.num_items();
+  ItemBitset out(n);
+  const Compiled* extra =
+      surface < per_surface_.size() && !per_surface_[surface].empty ? &per_surface_[surface]
+                                                                     : nullptr;
+  if (all_.empty && extra == nullptr) return out;
+  for (size_t i = 0; i < n; ++i) {
+    const ItemIndex item = static_cast<ItemIndex>(i);
+    const CategoryIndex cat = view_.item_category[i];
+    if (BlockedBy(all_, item, cat) || (extra != nullptr && BlockedBy(*extra, item, cat))) {
+      out.Set(item);
+    }
+  }
+  return out;
+}
+
 size_t PolicyFilter::Apply(const FilterContext& context, std::vector<Candidate>& candidates) const {
   const Compiled* extra =
       context.surface < per_surface_.size() && !per_surface_[context.surface].empty

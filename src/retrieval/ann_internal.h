@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -111,6 +112,8 @@ struct SearchScratch {
   std::vector<float> scores;
   std::vector<ScoredItem> heap;
   std::vector<std::pair<float, unsigned>> graph;
+  std::vector<ItemIndex> labels;  // items of `graph`, in its order
+  std::vector<uint8_t> mask;      // ItemFilter::AllowedMask of `labels`
   ExclusionSet excluded;
 };
 SearchScratch& LocalScratch();

@@ -35,7 +35,7 @@ using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 inline bool Allowed(const RetrievalQuery& q, ItemIndex i) {
   return q.filter == nullptr || q.filter->Test(i);
 }
-inline const ItemBitset* IndexFilter(const RetrievalQuery& q) { return q.filter; }
+inline const ItemFilter* IndexFilter(const RetrievalQuery& q) { return q.filter; }
 
 bool FiniteNonNegative(float w) { return w >= 0.0f && std::isfinite(w); }
 

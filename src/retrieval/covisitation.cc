@@ -411,7 +411,6 @@ absl::Status CoVisitationSource::RetrieveFromTable(const CoVisitationTable& tabl
     if (x < n) s.Block(x);
   }
   const bool sum = options.aggregation == CoVisitationSourceOptions::Aggregation::kSum;
-  const ItemBitset* filter = query.filter;
   for (size_t k = 0; k < query.seeds.size(); ++k) {
     if (k % 16 == 15 && query.deadline.Expired()) break;
     const ItemIndex seed = query.seeds[k];
@@ -420,7 +419,6 @@ absl::Status CoVisitationSource::RetrieveFromTable(const CoVisitationTable& tabl
     for (size_t m = 0; m < nb.size(); ++m) {
       const ItemIndex item = nb[m];
       if (s.IsBlocked(item)) continue;
-      if (filter != nullptr && !filter->Test(item)) continue;
       if (s.Touch(item)) {
         s.Score(item) = ws[m];
       } else if (sum) {
@@ -430,9 +428,18 @@ absl::Status CoVisitationSource::RetrieveFromTable(const CoVisitationTable& tabl
       }
     }
   }
+  // The request's filter is applied to the touched items in one batch, before
+  // the quota is cut.
+  const ItemFilter* filter = query.filter;
+  if (filter != nullptr) {
+    s.mask.resize(s.touched.size());
+    filter->AllowedMask(s.touched, absl::MakeSpan(s.mask));
+  }
   const uint32_t bit = SourceBit(id);
-  for (ItemIndex item : s.touched) {
+  for (size_t t = 0; t < s.touched.size(); ++t) {
+    const ItemIndex item = s.touched[t];
     if (s.IsBlocked(item)) continue;
+    if (filter != nullptr && s.mask[t] == 0) continue;
     s.candidates.push_back(Candidate{.item = item, .score = s.Score(item), .sources = bit});
   }
   auto& c = s.candidates;

@@ -63,6 +63,7 @@ class ItemScratch {
 
   std::vector<ItemIndex> touched;
   std::vector<Candidate> candidates;
+  std::vector<uint8_t> mask;  // ItemFilter::AllowedMask of a span of items
 
  private:
   // One 12-byte slot per item, so a candidate costs one cache miss, not three.

@@ -15,6 +15,9 @@ namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+// The dense scan reads the filter one block of whole 64-bit words at a time.
+static_assert(kExactBlockRows % 64 == 0);
+
 }  // namespace
 
 absl::StatusOr<ExactIndex> ExactIndex::Build(MatrixView embeddings, Metric metric) {
@@ -84,11 +87,12 @@ absl::Status ExactIndex::SearchPrepared(const float* query, const VectorSearchPa
   SearchStats& st = stats ? *stats : local;
   st = SearchStats{};
   st.strategy = SearchStrategy::kExact;
-  const ItemBitset* filter = params.filter;
+  const ItemFilter* filter = params.filter;
+  const size_t allowed_estimate = filter == nullptr ? rows_ : filter->AllowedCount();
   if (filter != nullptr) {
-    st.selectivity = rows_ == 0 ? 0.0 : std::min(1.0, double(filter->Count()) / double(rows_));
+    st.selectivity = rows_ == 0 ? 0.0 : std::min(1.0, double(allowed_estimate) / double(rows_));
   }
-  if (params.k == 0 || rows_ == 0 || (filter != nullptr && filter->Count() == 0)) {
+  if (params.k == 0 || rows_ == 0 || allowed_estimate == 0) {
     st.strategy = SearchStrategy::kNone;
     return absl::OkStatus();
   }
@@ -101,27 +105,35 @@ absl::Status ExactIndex::SearchPrepared(const float* query, const VectorSearchPa
     return metric_ == Metric::kL2 ? 2.0f * dot - sq_norms_[row] - q_sq : dot;
   };
 
+  // Filter words, read a block at a time (one call per 1,024 rows).
+  constexpr size_t kBlockWords = (kExactBlockRows + 63) / 64;
+  uint64_t words[kBlockWords];
   if (filter != nullptr && st.selectivity < kExactGatherBelow) {
     // Sparse allowed set: walk its bits, score member rows one by one.
-    const std::vector<uint64_t>& words = filter->words();
+    const size_t num_words = (std::min(filter->Size(), rows_) + 63) / 64;
     size_t scored_in_block = 0;
-    for (size_t w = 0; w < words.size(); ++w) {
-      uint64_t bits = words[w];
-      while (bits) {
-        const size_t i = w * 64 + std::countr_zero(bits);
-        bits &= bits - 1;
-        if (i >= rows_) break;
-        if (!s.excluded.empty() && s.excluded.Contains(static_cast<ItemIndex>(i))) continue;
-        Eigen::Map<const Eigen::VectorXf> row(data_.data() + i * dim_, dim_);
-        top.Push(static_cast<ItemIndex>(i), score_of(row.dot(q), i));
-        ++st.candidates_scanned;
-        ++scored_in_block;
-      }
-      if (scored_in_block >= kExactBlockRows) {
-        scored_in_block = 0;
-        if (params.deadline.Expired()) {
-          st.deadline_expired = true;
-          break;
+    bool expired = false;
+    for (size_t w0 = 0; w0 < num_words && !expired; w0 += kBlockWords) {
+      const size_t block = std::min(kBlockWords, num_words - w0);
+      filter->AllowedWords(w0, absl::MakeSpan(words, block));
+      for (size_t j = 0; j < block && !expired; ++j) {
+        uint64_t bits = words[j];
+        while (bits) {
+          const size_t i = (w0 + j) * 64 + std::countr_zero(bits);
+          bits &= bits - 1;
+          if (i >= rows_) break;
+          if (!s.excluded.empty() && s.excluded.Contains(static_cast<ItemIndex>(i))) continue;
+          Eigen::Map<const Eigen::VectorXf> row(data_.data() + i * dim_, dim_);
+          top.Push(static_cast<ItemIndex>(i), score_of(row.dot(q), i));
+          ++st.candidates_scanned;
+          ++scored_in_block;
+        }
+        if (scored_in_block >= kExactBlockRows) {
+          scored_in_block = 0;
+          if (params.deadline.Expired()) {
+            st.deadline_expired = true;
+            expired = true;
+          }
         }
       }
     }
@@ -137,9 +149,12 @@ absl::Status ExactIndex::SearchPrepared(const float* query, const VectorSearchPa
       Eigen::Map<Eigen::VectorXf> scores(s.scores.data(), n);
       scores.noalias() = block * q;
       st.candidates_scanned += n;
+      // start is a multiple of 64 (kExactBlockRows is), so the block's rows
+      // are the bits of kBlockWords whole words.
+      if (filter != nullptr) filter->AllowedWords(start / 64, absl::MakeSpan(words, kBlockWords));
       for (size_t j = 0; j < n; ++j) {
         const size_t i = start + j;
-        if (filter != nullptr && !filter->Test(static_cast<ItemIndex>(i))) continue;
+        if (filter != nullptr && ((words[j >> 6] >> (j & 63)) & 1) == 0) continue;
         if (!s.excluded.empty() && s.excluded.Contains(static_cast<ItemIndex>(i))) continue;
         top.Push(static_cast<ItemIndex>(i), score_of(scores[j], i));
       }

@@ -395,21 +395,30 @@ absl::Status PopularitySource::Retrieve(const RetrievalQuery& query, size_t quot
     if (x < n) s.Block(x);
   }
   const uint32_t bit = SourceBit(id);
-  const ItemBitset* filter = query.filter;
+  const ItemFilter* filter = query.filter;
   bool expired = false;
+  // Walks the list in chunks of 256: one deadline check and one batched filter
+  // call per chunk, so rejected items never count against the quota.
+  constexpr size_t kChunk = 256;
+  s.mask.resize(kChunk);
   auto take = [&](const PopularitySnapshot::List& list) {
     size_t taken = 0;
-    for (size_t k = 0; k < list.items.size() && taken < quota; ++k) {
-      if (k % 256 == 255 && query.deadline.Expired()) {
+    for (size_t k0 = 0; k0 < list.items.size() && taken < quota; k0 += kChunk) {
+      if (k0 > 0 && query.deadline.Expired()) {
         expired = true;
         return;
       }
-      const ItemIndex item = list.items[k];
-      if (s.IsBlocked(item)) continue;
-      if (filter != nullptr && !filter->Test(item)) continue;
-      if (!s.Touch(item)) continue;  // already taken from another category
-      s.candidates.push_back(Candidate{.item = item, .score = list.scores[k], .sources = bit});
-      ++taken;
+      const absl::Span<const ItemIndex> chunk = list.items.subspan(k0, kChunk);
+      if (filter != nullptr) filter->AllowedMask(chunk, absl::MakeSpan(s.mask));
+      for (size_t j = 0; j < chunk.size() && taken < quota; ++j) {
+        const ItemIndex item = chunk[j];
+        if (s.IsBlocked(item)) continue;
+        if (filter != nullptr && s.mask[j] == 0) continue;
+        if (!s.Touch(item)) continue;  // already taken from another category
+        s.candidates.push_back(
+            Candidate{.item = item, .score = list.scores[k0 + j], .sources = bit});
+        ++taken;
+      }
     }
   };
   if (trending) {

@@ -1,7 +1,9 @@
 #include "aisle/core/item_bitset.h"
 
+#include <cstdint>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace aisle {
@@ -39,6 +41,37 @@ TEST(ItemBitset, OutOfRangeIsIgnored) {
   b.Set(1000);
   EXPECT_EQ(b.Count(), 0u);
   EXPECT_FALSE(b.Test(1000));
+}
+
+TEST(ItemBitset, ServesAsAnItemFilterThroughEveryView) {
+  ItemBitset b(130);
+  for (ItemIndex i : {0u, 63u, 64u, 129u}) b.Set(i);
+  const ItemFilter& f = b;
+  EXPECT_EQ(f.Size(), 130u);
+  EXPECT_EQ(f.AllowedCount(), 4u);
+  EXPECT_DOUBLE_EQ(f.Selectivity(), 4.0 / 130.0);
+  EXPECT_TRUE(f.Allowed(63));
+  EXPECT_TRUE(f.Test(129));
+  EXPECT_FALSE(f.Allowed(130));
+  uint64_t words[4] = {9, 9, 9, 9};
+  f.AllowedWords(1, words);  // words 1, 2, then two past the end
+  EXPECT_EQ(words[0], 1u);
+  EXPECT_EQ(words[1], 2u);
+  EXPECT_EQ(words[2], 0u);
+  EXPECT_EQ(words[3], 0u);
+  f.AllowedWords(1000, words);
+  EXPECT_EQ(words[0], 0u);
+  const ItemIndex items[] = {64, 65, 129, 130, kInvalidItem, 0};
+  uint8_t mask[6];
+  f.AllowedMask(items, mask);
+  EXPECT_THAT(mask, ::testing::ElementsAre(1, 0, 1, 0, 0, 1));
+}
+
+TEST(ItemBitset, EmptyUniverseHasZeroSelectivity) {
+  const ItemBitset b;
+  const ItemFilter& f = b;
+  EXPECT_EQ(f.Size(), 0u);
+  EXPECT_DOUBLE_EQ(f.Selectivity(), 0.0);
 }
 
 }  // namespace

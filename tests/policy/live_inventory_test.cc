@@ -203,5 +203,154 @@ TEST(LiveInventory, FromStockRejectsAbsurdCapacityBeforeAllocating) {
                         "[0, 2^32-1)"));
 }
 
+// ---- In-stock bitmaps (TrackInStock) ----------------------------------------
+
+// Bitmap and count against InStock() for every item.
+void ExpectBitmapMatches(const LiveInventory& inv, const LiveInventory::InStockBitmap& b) {
+  size_t in_stock = 0;
+  for (ItemIndex i = 0; i < inv.capacity(); ++i) {
+    const bool want = inv.InStock(i, b.reserve());
+    EXPECT_EQ(b.Test(i), want) << "item " << i << " reserve " << b.reserve();
+    in_stock += want ? 1 : 0;
+  }
+  EXPECT_EQ(b.count(), in_stock) << "reserve " << b.reserve();
+}
+
+TEST(LiveInventory, InStockBitmapStartsFromCurrentLevels) {
+  const int32_t stock[] = {5, 0, -2, 1, 3};
+  auto inv = LiveInventory::FromStock(stock).value();
+  ASSERT_TRUE(inv->SetReserved(4, 2).ok());  // available 1
+  auto zero = inv->TrackInStock(0);
+  auto one = inv->TrackInStock(1);
+  ASSERT_TRUE(zero.ok()) << zero.status();
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ((*zero)->count(), 3u);  // 0, 3, 4
+  EXPECT_EQ((*one)->count(), 1u);   // only 0 has more than 1 available
+  ExpectBitmapMatches(*inv, **zero);
+  ExpectBitmapMatches(*inv, **one);
+}
+
+TEST(LiveInventory, InStockBitmapFollowsSetStockAddStockAndSetReserved) {
+  LiveInventory inv(70, /*capacity=*/130);
+  const LiveInventory::InStockBitmap* b = inv.TrackInStock(2).value();
+  EXPECT_EQ(b->count(), 0u);
+  ASSERT_TRUE(inv.SetStock(65, 3).ok());  // available 3 > 2
+  EXPECT_TRUE(b->Test(65));
+  EXPECT_EQ(b->count(), 1u);
+  EXPECT_EQ(b->Word(1), uint64_t{1} << 1);
+  ASSERT_TRUE(inv.SetReserved(65, 1).ok());  // available 2: not > 2
+  EXPECT_FALSE(b->Test(65));
+  ASSERT_TRUE(inv.AddStock(65, 1).ok());  // available 3
+  EXPECT_TRUE(b->Test(65));
+  ASSERT_TRUE(inv.AddStock(65, -10).ok());  // oversold: stock -6
+  EXPECT_FALSE(b->Test(65));
+  EXPECT_EQ(b->count(), 0u);
+  // Rejected updates change nothing.
+  EXPECT_FALSE(inv.SetStock(100, 9).ok());  // beyond size()
+  EXPECT_FALSE(inv.SetReserved(65, -1).ok());
+  ExpectBitmapMatches(inv, *b);
+  // Grown items start at stock 0, out of stock; then follow their updates.
+  ASSERT_TRUE(inv.Grow(130).ok());
+  EXPECT_EQ(b->count(), 0u);
+  ASSERT_TRUE(inv.SetStock(129, 4).ok());
+  EXPECT_TRUE(b->Test(129));
+  ExpectBitmapMatches(inv, *b);
+  EXPECT_EQ(b->Word(b->num_words()), 0u);  // past the end
+}
+
+TEST(LiveInventory, NegativeStockIsNeverInTheInStockBitmap) {
+  LiveInventory inv(2);
+  const LiveInventory::InStockBitmap* b = inv.TrackInStock(0).value();
+  ASSERT_TRUE(inv.SetStock(0, -3).ok());
+  ASSERT_TRUE(inv.SetStock(1, std::numeric_limits<int32_t>::min()).ok());
+  ASSERT_TRUE(inv.SetReserved(1, std::numeric_limits<int32_t>::max()).ok());
+  EXPECT_FALSE(b->Test(0));
+  EXPECT_FALSE(b->Test(1));
+  EXPECT_EQ(b->count(), 0u);
+}
+
+TEST(LiveInventory, TrackInStockIsIdempotentBoundedAndRejectsNegativeReserves) {
+  LiveInventory inv(3);
+  auto a = inv.TrackInStock(1);
+  auto again = inv.TrackInStock(1);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*a, *again);
+  auto negative = inv.TrackInStock(-1);
+  ASSERT_FALSE(negative.ok());
+  EXPECT_EQ(negative.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(negative.status().message(), HasSubstr("reserve -1"));
+  for (int32_t r = 2; r < static_cast<int32_t>(LiveInventory::kMaxTrackedReserves) + 1; ++r) {
+    ASSERT_TRUE(inv.TrackInStock(r).ok()) << r;
+  }
+  auto too_many = inv.TrackInStock(100);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(too_many.status().message(), HasSubstr("reserve 100"));
+  EXPECT_EQ(inv.TrackedReserves().size(), LiveInventory::kMaxTrackedReserves);
+  EXPECT_EQ(inv.TrackedReserves().front(), 1);
+}
+
+TEST(LiveInventory, RemapTracksTheSameReservesOverTheNewIndices) {
+  LiveInventory old(3);
+  ASSERT_TRUE(old.SetStock(0, 10).ok());
+  ASSERT_TRUE(old.SetStock(2, 1).ok());
+  ASSERT_TRUE(old.TrackInStock(0).ok());
+  ASSERT_TRUE(old.TrackInStock(5).ok());
+  std::vector<ItemIndex> new_to_old = {2, kInvalidItem, 0};
+  auto inv = LiveInventory::Remap(old, new_to_old);
+  EXPECT_THAT(inv->TrackedReserves(), ::testing::ElementsAre(0, 5));
+  const LiveInventory::InStockBitmap* zero = inv->TrackInStock(0).value();
+  const LiveInventory::InStockBitmap* five = inv->TrackInStock(5).value();
+  EXPECT_TRUE(zero->Test(0));  // old 2, stock 1
+  EXPECT_FALSE(zero->Test(1));
+  EXPECT_TRUE(zero->Test(2));  // old 0, stock 10
+  EXPECT_FALSE(five->Test(0));
+  EXPECT_TRUE(five->Test(2));
+  ExpectBitmapMatches(*inv, *zero);
+  ExpectBitmapMatches(*inv, *five);
+}
+
+// Writers race on the same few items with every kind of update while
+// TrackInStock starts a second bitmap mid-stream; once they stop, both
+// bitmaps and counts agree exactly with the levels.
+TEST(LiveInventory, InStockBitmapsSettleOnTheFinalLevelsUnderRacingWriters) {
+  constexpr ItemIndex kItems = 130;
+  constexpr int kPerWriter = 30000;
+  LiveInventory inv(kItems);
+  const LiveInventory::InStockBitmap* zero = inv.TrackInStock(0).value();
+  std::atomic<int> started{0};
+  auto writer = [&](uint32_t seed) {
+    uint32_t x = seed;
+    started.fetch_add(1);
+    for (int n = 0; n < kPerWriter; ++n) {
+      x = x * 1664525u + 1013904223u;
+      // Items 0..7 are shared by all writers (same-item races), the rest
+      // spread over the two words' boundary.
+      const ItemIndex item = (x >> 8) % 4 == 0 ? (x >> 12) % kItems : (x >> 12) % 8;
+      const int32_t v = static_cast<int32_t>((x >> 20) % 7) - 2;  // -2..4
+      switch ((x >> 16) % 3) {
+        case 0:
+          (void)inv.SetStock(item, v);
+          break;
+        case 1:
+          (void)inv.AddStock(item, v > 1 ? -1 : 1);
+          break;
+        default:
+          (void)inv.SetReserved(item, v < 0 ? 0 : v);
+          break;
+      }
+    }
+  };
+  std::thread w1(writer, 1), w2(writer, 2), w3(writer, 3);
+  while (started.load() < 3) std::this_thread::yield();
+  const LiveInventory::InStockBitmap* two = inv.TrackInStock(2).value();
+  w1.join();
+  w2.join();
+  w3.join();
+  ExpectBitmapMatches(inv, *zero);
+  ExpectBitmapMatches(inv, *two);
+}
+
 }  // namespace
 }  // namespace aisle::policy

@@ -1,9 +1,13 @@
 // File: aisle/core/item_bitset.h
 //
 // A fixed-size set of dense item indices, one bit per item, with a cached
-// member count. Filters (in stock, in a category set, not excluded) are
-// combined into one ItemBitset per query; its Count() over Size() is the
-// filter's selectivity, which retrieval uses to choose a search strategy.
+// member count. Filters (in a category set, with a brand, not blocked) are
+// combined into one ItemBitset; its Count() over Size() is the filter's
+// selectivity, which retrieval uses to choose a search strategy. An
+// ItemBitset is an ItemFilter (aisle/core/item_filter.h), so a
+// `const ItemBitset*` goes wherever retrieval takes a `const ItemFilter*`;
+// for live stock use policy::LiveItemFilter instead of a copy built per
+// request.
 //
 //   aisle::ItemBitset allowed(catalog.size(), /*value=*/true);
 //   allowed.Reset(sold_out_item);
@@ -18,11 +22,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "aisle/core/ids.h"
+#include "aisle/core/item_filter.h"
 
 namespace aisle {
 
-class ItemBitset {
+class ItemBitset final : public ItemFilter {
  public:
   ItemBitset() = default;
   explicit ItemBitset(size_t size, bool value = false)
@@ -30,7 +36,7 @@ class ItemBitset {
     if (value) ClearTail();
   }
 
-  size_t Size() const { return size_; }
+  size_t Size() const override { return size_; }
   size_t Count() const { return count_; }
   // Fraction of items in the set, in [0, 1]; 0 for an empty universe.
   double Selectivity() const { return size_ == 0 ? 0.0 : double(count_) / double(size_); }
@@ -79,6 +85,12 @@ class ItemBitset {
   }
 
   const std::vector<uint64_t>& words() const { return words_; }
+
+  // ItemFilter: the members are the allowed items.
+  size_t AllowedCount() const override { return count_; }
+  bool Allowed(ItemIndex item) const override { return Test(item); }
+  void AllowedWords(size_t first_word, absl::Span<uint64_t> out) const override;
+  void AllowedMask(absl::Span<const ItemIndex> items, absl::Span<uint8_t> allowed) const override;
 
  private:
   void ClearTail() {

@@ -12,6 +12,7 @@
 //   auto f = aisle::policy::PolicyFilter::Create(view, all, {{kKidsSurface, kids}});
 //   if (!f.ok()) return f.status();   // names the unknown item or category
 //   size_t removed = (*f)->Apply(ctx, candidates);
+//   aisle::ItemBitset blocked = (*f)->BlockedItems(kKidsSurface);  // for retrieval
 //
 // Thread-safe (immutable after Create). The CategoryView's arrays are
 // borrowed and must outlive the filter.
@@ -47,6 +48,12 @@ class PolicyFilter final : public Filter {
 
   // True when the item is blocked on the surface.
   bool Blocked(ItemIndex item, SurfaceIndex surface) const;
+
+  // Every item blocked on the surface (blocked itself or in a blocked
+  // subtree), as a bitset over the view's items. O(items): built once per
+  // snapshot and surface, e.g. for a LiveItemFilter that keeps blocked items
+  // out of retrieval.
+  ItemBitset BlockedItems(SurfaceIndex surface) const;
 
  private:
   struct Compiled {

@@ -19,10 +19,13 @@
 //   AISLE_RETURN_IF_ERROR(loaded->Search(user_vector, {.k = 100}, out));
 //
 // Filtered search. hnswlib 0.6.2 has no filter callback, so a filtered query
-// either over-fetches from the graph (fetch = max(k + excluded, ef) /
-// selectivity, doubling on each widening round until k allowed items are
-// found) or scores every allowed item exactly. The choice is made per query
-// by a cost model on the filter's selectivity (see docs/retrieval.md):
+// either over-fetches from the graph (fetch = ef / selectivity, or enough for
+// k + excluded allowed items with a binomial margin when that is more,
+// doubling on each widening round until k allowed items are found) or scores
+// every allowed item exactly. The filter is any ItemFilter, e.g. a
+// policy::LiveItemFilter that inventory events change while it is read. The
+// choice is made per query by a cost model on the filter's AllowedCount()
+// (see docs/retrieval.md):
 //
 //   graph cost  ~ kGraphCostPerFetched * fetch * M   distance computations
 //   exact cost  ~ allowed_count                      distance computations

@@ -8,7 +8,7 @@
 //
 //   aisle::RetrievalQuery q;
 //   q.user_vector = user_embedding;          // or q.seeds = {viewed_item}
-//   q.filter = &in_stock_and_allowed;        // optional
+//   q.filter = &surface_filter;              // optional: an ItemFilter
 //   q.deadline = request_deadline;
 //   std::vector<aisle::Candidate> out;
 //   AISLE_RETURN_IF_ERROR(source.Retrieve(q, /*quota=*/200, /*id=*/0, out));
@@ -31,6 +31,7 @@
 #include "aisle/core/deadline.h"
 #include "aisle/core/ids.h"
 #include "aisle/core/item_bitset.h"
+#include "aisle/core/item_filter.h"
 
 namespace aisle::retrieval {
 
@@ -42,8 +43,12 @@ struct RetrievalQuery {
   // Items the request is about (viewed product, cart). Sources that expand
   // seeds never return the seeds themselves.
   absl::Span<const ItemIndex> seeds;
-  // Items that may be returned; nullptr allows every item.
-  const ItemBitset* filter = nullptr;
+  // Items that may be returned; nullptr allows every item. Any ItemFilter: a
+  // fixed ItemBitset, or a policy::LiveItemFilter (in stock now and not
+  // blocked), which the sources read while inventory events change it.
+  // Sources apply it before their quota: an item it rejects never takes a
+  // slot.
+  const ItemFilter* filter = nullptr;
   // Items that must not be returned (already bought, already shown), besides
   // the seeds.
   absl::Span<const ItemIndex> exclude;

@@ -7,7 +7,7 @@
 //
 //   aisle::retrieval::VectorSearchParams p;
 //   p.k = 50;
-//   p.filter = &in_stock;             // optional allowed set
+//   p.filter = &in_stock;             // optional allowed set (an ItemFilter)
 //   p.exclude = already_bought;       // optional
 //   p.deadline = request_deadline;
 //   std::vector<aisle::retrieval::ScoredItem> out;
@@ -28,6 +28,7 @@
 #include "aisle/core/deadline.h"
 #include "aisle/core/ids.h"
 #include "aisle/core/item_bitset.h"
+#include "aisle/core/item_filter.h"
 
 namespace aisle::retrieval {
 
@@ -45,8 +46,10 @@ struct VectorSearchParams {
   // index default. Ignored by ExactIndex.
   size_t ef = 0;
   // Items that may be returned; nullptr allows every item. Items at or beyond
-  // filter->Size() are not allowed.
-  const ItemBitset* filter = nullptr;
+  // filter->Size() are not allowed. A live filter (policy::LiveItemFilter)
+  // may change during the search: each item is judged as it is when the
+  // search reads it, and the strategy is chosen on filter->AllowedCount().
+  const ItemFilter* filter = nullptr;
   // Items that must not be returned (besides seeds in a seed query).
   absl::Span<const ItemIndex> exclude = {};
   // Checked between widening rounds and between exact-scan blocks; when it
@@ -66,7 +69,8 @@ absl::string_view SearchStrategyName(SearchStrategy s);
 // What one search did. Filled by every Search call when a pointer is given.
 struct SearchStats {
   SearchStrategy strategy = SearchStrategy::kNone;
-  // Allowed items / index size when a filter was given, 1 otherwise.
+  // Allowed items (the filter's AllowedCount(), at most the index size) /
+  // index size when a filter was given, 1 otherwise.
   double selectivity = 1.0;
   // Graph searches beyond the first (each doubles the fetch size).
   uint32_t widenings = 0;
