@@ -18,6 +18,7 @@
 #include "aisle/features/item_feature_store.h"
 #include "aisle/policy/exclusion_filter.h"
 #include "aisle/policy/inventory_filter.h"
+#include "aisle/policy/live_item_filter.h"
 #include "aisle/policy/policy_filter.h"
 #include "aisle/retrieval/ann_source.h"
 #include "aisle/retrieval/content_source.h"
@@ -426,6 +427,11 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
     AISLE_ASSIGN_OR_RETURN(out.isolation, env.Isolation(cfg.name));
   }
 
+  if (cfg.inventory_reserve < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("inventory_reserve ", cfg.inventory_reserve,
+                                                   " is negative"));
+  }
+  ItemBitset blocked;
   // Filters: inventory, policy, exclusion, in that order.
   out.filters.Add(
       std::make_shared<policy::InventoryFilter>(live.inventory.get(), cfg.inventory_reserve));
@@ -441,9 +447,16 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
     }
     AISLE_ASSIGN_OR_RETURN(std::unique_ptr<policy::PolicyFilter> pf,
                            policy::PolicyFilter::Create(compiled.category_view, rules));
+    blocked = pf->BlockedItems(0);  // the engine's rules are the surface's own
     out.filters.Add(std::shared_ptr<const policy::Filter>(std::move(pf)));
   }
   out.filters.Add(std::make_shared<policy::ExclusionFilter>(cfg.exclusion));
+  // Retrieval reads live stock and the blocked items itself, so a sold-out
+  // or blocked item never takes a source's quota; the filters above still
+  // catch stock that changes during the request.
+  AISLE_ASSIGN_OR_RETURN(out.allowed, policy::LiveItemFilter::Create(*live.inventory,
+                                                                     cfg.inventory_reserve,
+                                                                     std::move(blocked)));
 
   // The reordering steps, in the framework's order.
   std::shared_ptr<const policy::RuleSet> rules;

@@ -23,6 +23,7 @@
 #include "aisle/policy/exposure_budget.h"
 #include "aisle/policy/filter_chain.h"
 #include "aisle/policy/live_inventory.h"
+#include "aisle/policy/live_item_filter.h"
 #include "aisle/policy/mmr.h"
 #include "aisle/policy/new_item_pool.h"
 #include "aisle/policy/reorderers.h"
@@ -105,6 +106,9 @@ struct CompiledSurface {
   IsolatedRunner* isolation = nullptr;
 
   policy::FilterChain filters;
+  // What retrieval may return: in stock under the surface's reserve (live)
+  // and not blocked by its policy.
+  std::unique_ptr<policy::LiveItemFilter> allowed;
   // The reordering steps, in the framework's order (launch boost and rules,
   // category cap, exploration, pins); MMR is the plan's (the surface's
   // lambda, or an experiment arm's), not in this list.

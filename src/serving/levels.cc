@@ -159,6 +159,7 @@ retrieval::RetrievalQuery PopularQuery(const RequestState& st) {
   q.seeds = st.scratch.seeds;
   q.exclude = st.scratch.bought;
   q.deadline = st.deadline;
+  q.filter = st.plan.surface->allowed.get();
   return q;
 }
 

@@ -160,6 +160,7 @@ StageResult RetrieveStage::Run(RequestState& st) {
     q.exclude = s.bought;
     q.segment = st.req.segment != 0 ? st.req.segment : st.plan.segment;
     q.deadline = deadline;
+    q.filter = cs.allowed.get();
     s.specs.clear();
     for (size_t i = 0; i < cs.sources.size(); ++i) {
       const int sw = cs.source_switch[i];

@@ -487,5 +487,39 @@ TEST(Routing, LaunchBoostLiftsNewItemsAndFades) {
   EXPECT_NE(resp->items[0].id, ItemId("sku-", 39));
 }
 
+// ------------------------------------------------------------ live inventory in retrieval
+
+TEST(Routing, SoldOutItemsNeverTakeRetrievalQuota) {
+  Fixture f(MakeSnapshot("v1"));
+  // 30% of the catalog sold out (12 of 40 items), another item blocked.
+  for (int i = 0; i < 40; i += 3) {
+    if (i == 3) continue;
+    ASSERT_TRUE(f.engine->SetStock(ItemId("sku-", i), 0).ok());
+  }
+  Request r;
+  r.surface = "product_page";  // ANN quota 20 + co-visitation 10, max 30
+  r.seed_items = {ItemId("sku-", 3)};
+  r.k = 30;
+  auto resp = f.engine->Recommend(r);
+  ASSERT_TRUE(resp.ok());
+  // The ANN source filled its whole quota with sellable items: nothing had
+  // to be filtered after retrieval.
+  EXPECT_EQ(resp->filtered, 0u);
+  int ann = 0;
+  for (const auto& item : resp->items) {
+    const int i = std::stoi(std::string(item.id.substr(4)));
+    EXPECT_FALSE(i % 3 == 0 && i != 3) << item.id << " is sold out";
+    ann += (item.sources & 1u) != 0;
+  }
+  EXPECT_EQ(ann, 20);
+  // Restocked: retrieval sees it at the next request.
+  ASSERT_TRUE(f.engine->SetStock(ItemId("sku-", 6), 4).ok());
+  resp = f.engine->Recommend(r);
+  ASSERT_TRUE(resp.ok());
+  bool found = false;
+  for (const auto& item : resp->items) found = found || item.id == ItemId("sku-", 6);
+  EXPECT_TRUE(found);
+}
+
 }  // namespace
 }  // namespace aisle::serving
