@@ -262,6 +262,10 @@ absl::Status EngineCore::Recommend(const Request& req, Response& resp) const {
   counters_.by_reason[static_cast<int>(resp.fallback_reason)].fetch_add(
       1, std::memory_order_relaxed);
   resp.total_latency = token.Complete();
+  // The thread's scratch must not keep this snapshot's rankers alive once
+  // the request is done (a swap frees them; the response holds the rest).
+  s.plan.ranker.reset();
+  s.plan.shadows.clear();
   return absl::OkStatus();
 }
 
@@ -321,6 +325,8 @@ absl::StatusOr<FeatureMatrix> EngineCore::AssembleFeatures(
   out.values.assign(m.data, m.data + m.rows * m.cols);
   out.retrieved.resize(s.rows.size());
   for (size_t r = 0; r < s.rows.size(); ++r) out.retrieved[r] = s.rows[r] >= 0;
+  s.plan.ranker.reset();
+  s.plan.shadows.clear();
   return out;
 }
 

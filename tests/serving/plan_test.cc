@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "aisle/ranking/linear_ranker.h"
 #include "aisle/retrieval/candidate_source.h"
 #include "aisle/serving/engine.h"
 #include "gmock/gmock.h"
@@ -30,6 +31,16 @@ namespace {
 using ::testing::HasSubstr;
 using testing::ItemId;
 using testing::MakeSnapshot;
+
+// The default schema's feature names of a snapshot (what a bound ranker
+// must read).
+std::vector<std::string> DefaultLayout(const Snapshot& snap) {
+  auto e = Engine::Create(std::make_shared<Snapshot>(snap));
+  Request r;
+  r.surface = "home";
+  auto m = (*e)->AssembleFeatures(r, {std::string(snap.catalog->id(0))});
+  return m.ok() ? m->feature_names : std::vector<std::string>();
+}
 
 Request ProductPage(int seed) {
   Request r;
@@ -145,18 +156,29 @@ TEST(EngineDefects, ConcurrentRequestsNeverShareARequestId) {
 TEST(EngineDefects, AnIdleThreadDoesNotKeepAReplacedSnapshotAlive) {
   auto first = MakeSnapshot("A", "a-");
   std::weak_ptr<const catalog::Catalog> old_catalog = first->catalog;
+  // The ranker of A's home surface, held only by A.
+  auto ranker = ranking::LinearRanker::Create(testing::PriceModel(), DefaultLayout(*first));
+  ASSERT_TRUE(ranker.ok()) << ranker.status();
+  std::shared_ptr<const ranking::Ranker> shared(std::move(*ranker));
+  std::weak_ptr<const ranking::Ranker> old_ranker = shared;
+  first->models["price"] = ModelFactory::Bound(std::move(shared));
   auto engine = Engine::Create(std::move(first));
-  ASSERT_TRUE(engine.ok());
+  ASSERT_TRUE(engine.ok()) << engine.status();
   // A host thread serves once, then idles while the snapshot is replaced.
   absl::Notification served, swapped, done;
   std::thread host([&] {
     Request r;
-    r.surface = "product_page";
+    r.surface = "home";
     r.seed_items = {"a-1"};
-    EXPECT_TRUE((*engine)->Recommend(r).ok());
+    auto resp = (*engine)->Recommend(r);
+    EXPECT_TRUE(resp.ok());
+    EXPECT_FALSE(resp->ranker_version.empty());
+    resp = absl::InternalError("dropped");  // the response no longer holds A
     served.Notify();
     swapped.WaitForNotification();
-    EXPECT_TRUE(old_catalog.expired());  // checked while this thread is alive and idle
+    // Checked while this thread is alive and idle.
+    EXPECT_TRUE(old_catalog.expired());
+    EXPECT_TRUE(old_ranker.expired());
     done.Notify();
   });
   served.WaitForNotification();
@@ -165,6 +187,7 @@ TEST(EngineDefects, AnIdleThreadDoesNotKeepAReplacedSnapshotAlive) {
   // A is neither current nor previous.
   ASSERT_TRUE((*engine)->Swap(MakeSnapshot("C", "c-")).ok());
   EXPECT_TRUE(old_catalog.expired());
+  EXPECT_TRUE(old_ranker.expired());
   swapped.Notify();
   done.WaitForNotification();
   host.join();
