@@ -521,5 +521,32 @@ TEST(Routing, SoldOutItemsNeverTakeRetrievalQuota) {
   EXPECT_TRUE(found);
 }
 
+TEST(Routing, ExplorationRunsAsAnExperimentArm) {
+  auto snap = MakeSnapshot("v1");
+  snap->pipeline.surfaces[0].exploration_positions = {0, 2};
+  snap->pipeline.surfaces[0].new_item_window = absl::Hours(48);
+  snap->pipeline.surfaces[0].exploration_budget = 100000;
+  snap->pipeline.experiments.layers.push_back(
+      Layer("explore", {Experiment("no-exploration", {{"exploration", "off"}})}));
+  snap->pipeline.experiments.layers.push_back(
+      Layer("explore-share", {}));  // an empty layer is allowed
+  Fixture f(snap);
+  int control_explored = 0, treated_explored = 0, control = 0, treated = 0;
+  for (int u = 0; u < 200; ++u) {
+    auto resp = f.engine->Recommend(Home(absl::StrCat("e", u)));
+    ASSERT_TRUE(resp.ok());
+    int explored = 0;
+    for (const auto& item : resp->items) explored += item.reason == "exploration";
+    const bool off = !resp->experiments.empty() && resp->experiments[0].in_experiment &&
+                     resp->experiments[0].variant == "treatment";
+    (off ? treated : control) += 1;
+    (off ? treated_explored : control_explored) += explored;
+  }
+  ASSERT_GT(treated, 0);
+  ASSERT_GT(control, 0);
+  EXPECT_EQ(treated_explored, 0);
+  EXPECT_EQ(control_explored, 2 * control);  // both slots, items 38 and 39
+}
+
 }  // namespace
 }  // namespace aisle::serving
