@@ -51,10 +51,10 @@
  *   switches) follow one rule: 1 to 1024 bytes of valid
  *   UTF-8 without control characters (no byte below 0x20, no DEL); "" only
  *   where it means "none" (a ranker, a campaign set, a snapshot version, an
- *   event's user or session, a rollback's actor, a tier's pipeline). Breaking it is AISLE_INVALID_ARGUMENT naming
- *   the function, the parameter (and the position in a list) and the first
- *   bad byte; a lookup by such an id simply finds nothing (NOT_FOUND or
- *   "unknown").
+ *   event's user or session, a rollback's actor, a tier's pipeline).
+ *   Breaking it is AISLE_INVALID_ARGUMENT naming the function, the parameter
+ *   (and the position in a list) and the first bad byte; a lookup by such an
+ *   id simply finds nothing (NOT_FOUND or "unknown").
  * - Arrays are (pointer, count) pairs. Booleans are `uint8_t` (0 = false).
  *   Enumerations are `int32_t` with the AISLE_* constants below.
  * - Integer arguments and struct fields are range-checked before anything is

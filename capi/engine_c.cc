@@ -357,8 +357,8 @@ int32_t aisle_pipeline_builder_set_launch_boost(aisle_pipeline_builder* builder,
                                                 int64_t window_micros, float boost, int32_t mode) {
   const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
-    AISLE_RETURN_IF_ERROR(CheckRange(fn, "window_micros", window_micros, 1,
-                                     std::numeric_limits<int64_t>::max()));
+    AISLE_RETURN_IF_ERROR(
+        CheckRange(fn, "window_micros", window_micros, 1, std::numeric_limits<int64_t>::max()));
     if (!(std::isfinite(boost) && boost >= 0.0f)) {
       return absl::InvalidArgumentError(
           absl::StrCat(fn, ": boost = ", boost, " must be finite and >= 0"));
@@ -541,11 +541,10 @@ int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
     AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.isolation_max_outstanding",
                                      o.isolation_max_outstanding, 0,
                                      AISLE_MAX_ISOLATION_OUTSTANDING));
-    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.shadow_threads", o.shadow_threads,
-                                     0, AISLE_MAX_THREADS));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.shadow_threads", o.shadow_threads, 0,
+                                     AISLE_MAX_THREADS));
     AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.shadow_max_outstanding",
-                                     o.shadow_max_outstanding, 0,
-                                     AISLE_MAX_ISOLATION_OUTSTANDING));
+                                     o.shadow_max_outstanding, 0, AISLE_MAX_ISOLATION_OUTSTANDING));
     aisle::serving::EngineOptions eo;
     if (o.history_length > 0) eo.history_length = o.history_length;
     if (o.isolation_threads > 0) eo.isolation_threads = o.isolation_threads;

@@ -94,9 +94,8 @@ void AppendField(std::string& out, absl::string_view name, absl::string_view val
 
 // "<name>_micros": <unix micros>, "<name>": "<RFC 3339, UTC, 6 digits>".
 void AppendTime(std::string& out, absl::string_view name, absl::Time t) {
-  absl::StrAppend(&out, "\"", name, "_micros\": ", absl::ToUnixMicros(t), ", \"", name,
-                  "\": \"", absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()),
-                  "\"");
+  absl::StrAppend(&out, "\"", name, "_micros\": ", absl::ToUnixMicros(t), ", \"", name, "\": \"",
+                  absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()), "\"");
 }
 
 std::string SnapshotLogJson(const std::vector<aisle::serving::SnapshotChange>& log) {
@@ -158,8 +157,8 @@ std::string KilledJson(const std::vector<aisle::routing::KilledExperiment>& kill
 }
 
 // The checks shared by kill and revive.
-absl::Status CheckKillArgs(absl::string_view fn, const aisle_engine* engine,
-                           const char* experiment, const char* reason, const char* actor) {
+absl::Status CheckKillArgs(absl::string_view fn, const aisle_engine* engine, const char* experiment,
+                           const char* reason, const char* actor) {
   if (engine == nullptr) return NullError("engine");
   AISLE_RETURN_IF_ERROR(CheckStoredId(fn, experiment, "experiment"));
   AISLE_RETURN_IF_ERROR(CheckStoredId(fn, reason, "reason"));
@@ -251,8 +250,8 @@ int32_t aisle_engine_experiment_audit_json(const aisle_engine* engine, char* buf
   });
 }
 
-int32_t aisle_engine_killed_experiments_json(const aisle_engine* engine, char* buf,
-                                             size_t buf_len, size_t* out_len) {
+int32_t aisle_engine_killed_experiments_json(const aisle_engine* engine, char* buf, size_t buf_len,
+                                             size_t* out_len) {
   return Guard([&]() -> absl::Status {
     if (engine == nullptr) return NullError("engine");
     if (out_len == nullptr) return NullError("out_len");
@@ -301,8 +300,7 @@ int32_t aisle_shadow_result_latency_micros(const aisle_shadow_result* result, in
 int32_t aisle_shadow_result_item_count(const aisle_shadow_result* result, size_t* out) {
   AISLE_SHADOW_GETTER(*out = result->result.item_ids.size());
 }
-int32_t aisle_shadow_result_item_id(const aisle_shadow_result* result, size_t i,
-                                    const char** out) {
+int32_t aisle_shadow_result_item_id(const aisle_shadow_result* result, size_t i, const char** out) {
   AISLE_SHADOW_GETTER({
     const auto& ids = result->result.item_ids;
     if (i >= ids.size()) {

@@ -2059,8 +2059,8 @@ static aisle_response* ServeUnit(aisle_engine* e, aisle_request* r, const char* 
 }
 
 /* A unit in `variant` of layer "ranking" (into buf), among unit-0..unit-399. */
-static int FindUnit(aisle_engine* e, aisle_request* r, const char* variant, char* buf,
-                    size_t cap, int* requests) {
+static int FindUnit(aisle_engine* e, aisle_request* r, const char* variant, char* buf, size_t cap,
+                    int* requests) {
   int u;
   for (u = 0; u < 400; ++u) {
     const char* v = NULL;
@@ -2155,10 +2155,10 @@ static void TestRouting(void) {
              "version");
   CHECK_CODE(aisle_snapshot_set_experiments_json(s1, NULL, 4), AISLE_INVALID_ARGUMENT,
              "json is NULL");
-  CHECK_CODE(aisle_snapshot_set_experiments_json(s1, kExperiments,
-                                                 (size_t)AISLE_MAX_CONFIG_BYTES + 1),
-             AISLE_INVALID_ARGUMENT,
-             "aisle_snapshot_set_experiments_json: len = 16777217 is outside [0, 16777216]");
+  CHECK_CODE(
+      aisle_snapshot_set_experiments_json(s1, kExperiments, (size_t)AISLE_MAX_CONFIG_BYTES + 1),
+      AISLE_INVALID_ARGUMENT,
+      "aisle_snapshot_set_experiments_json: len = 16777217 is outside [0, 16777216]");
   CHECK_CODE(aisle_snapshot_set_experiments_json(NULL, kExperiments, strlen(kExperiments)),
              AISLE_INVALID_ARGUMENT, "snapshot");
   CHECK_CODE(aisle_snapshot_set_segmenter_json(s1, bad_segmenter, strlen(bad_segmenter)),
@@ -2258,8 +2258,8 @@ static void TestRouting(void) {
   aisle_response_destroy(resp);
 
   /* The kill switch sends the treated unit back to control. */
-  CHECK_CODE(aisle_engine_kill_experiment(e, "no-such-experiment", "typo", "test"),
-             AISLE_NOT_FOUND, "no-such-experiment");
+  CHECK_CODE(aisle_engine_kill_experiment(e, "no-such-experiment", "typo", "test"), AISLE_NOT_FOUND,
+             "no-such-experiment");
   CHECK_CODE(aisle_engine_kill_experiment(e, NULL, "r", "a"), AISLE_INVALID_ARGUMENT, "experiment");
   CHECK_CODE(aisle_engine_kill_experiment(e, "cheap-ranker", NULL, "a"), AISLE_INVALID_ARGUMENT,
              "reason");
@@ -2269,8 +2269,8 @@ static void TestRouting(void) {
              "engine");
   CHECK_CODE(aisle_engine_revive_experiment(e, "cheap-ranker", "r\x01", "a"),
              AISLE_INVALID_ARGUMENT, "aisle_engine_revive_experiment: reason");
-  CHECK_CODE(aisle_engine_revive_experiment(NULL, "cheap-ranker", "r", "a"),
-             AISLE_INVALID_ARGUMENT, "engine");
+  CHECK_CODE(aisle_engine_revive_experiment(NULL, "cheap-ranker", "r", "a"), AISLE_INVALID_ARGUMENT,
+             "engine");
   CHECK(strcmp(LogJson(aisle_engine_experiment_audit_json, e), "[]") == 0);
   CHECK_OK(aisle_engine_kill_experiment(e, "cheap-ranker", "CTR -30% on home", "oncall \"ana\""));
   resp = ServeUnit(e, r, treated, &requests);
@@ -2286,7 +2286,8 @@ static void TestRouting(void) {
   aisle_response_destroy(resp);
   str = LogJson(aisle_engine_killed_experiments_json, e);
   CHECK(StartsWith(str, "[{\"experiment\": \"cheap-ranker\", \"since_micros\": "));
-  CHECK(strstr(str, "\"reason\": \"CTR -30% on home\", \"actor\": \"oncall \\\"ana\\\"\"}]") != NULL);
+  CHECK(strstr(str, "\"reason\": \"CTR -30% on home\", \"actor\": \"oncall \\\"ana\\\"\"}]") !=
+        NULL);
   str = LogJson(aisle_engine_experiment_audit_json, e);
   CHECK(StartsWith(str, "[{\"at_micros\": "));
   CHECK(strstr(str, "\"action\": \"kill\", \"experiment\": \"cheap-ranker\"") != NULL);
@@ -2295,8 +2296,9 @@ static void TestRouting(void) {
   CHECK_OK(aisle_engine_revive_experiment(e, "cheap-ranker", "fixed", "test"));
   CHECK_OK(aisle_engine_revive_experiment(e, "cheap-ranker", "again", "test"));
   str = LogJson(aisle_engine_experiment_audit_json, e);
-  CHECK(strstr(str, "\"action\": \"revive\", \"experiment\": \"cheap-ranker\", \"reason\": "
-                    "\"fixed\", \"actor\": \"test\", \"changed\": true}") != NULL);
+  CHECK(strstr(str,
+               "\"action\": \"revive\", \"experiment\": \"cheap-ranker\", \"reason\": "
+               "\"fixed\", \"actor\": \"test\", \"changed\": true}") != NULL);
   CHECK(strstr(str, "\"reason\": \"again\", \"actor\": \"test\", \"changed\": false}]") != NULL);
   CHECK(strcmp(LogJson(aisle_engine_killed_experiments_json, e), "[]") == 0);
   resp = ServeUnit(e, r, treated, &requests);
@@ -2403,8 +2405,7 @@ static void TestRouting(void) {
   memset(&o, 0, sizeof(o));
   o.size = sizeof(o);
   o.no_threads = 1;
-  CHECK_CODE(aisle_engine_create_with_options(s2, &o, &bare), AISLE_FAILED_PRECONDITION,
-             "shadow");
+  CHECK_CODE(aisle_engine_create_with_options(s2, &o, &bare), AISLE_FAILED_PRECONDITION, "shadow");
   CHECK(bare == NULL);
 
   CHECK_OK(aisle_engine_swap(e, s2));
@@ -2581,16 +2582,19 @@ static void TestRouting(void) {
   ++requests;
   str = LogJson(aisle_engine_snapshot_log_json, e);
   CHECK(StartsWith(str, "[{\"at_micros\": "));
-  CHECK(strstr(str, "\"from_version\": \"r1\", \"to_version\": \"r2\", \"rollback\": false, "
-                    "\"reason\": \"\", \"actor\": \"\"}, {") != NULL);
-  CHECK(strstr(str, "\"from_version\": \"r2\", \"to_version\": \"r1\", \"rollback\": true, "
-                    "\"reason\": \"r2 breaks the shadowed rail\", \"actor\": \"test\"}]") != NULL);
+  CHECK(strstr(str,
+               "\"from_version\": \"r1\", \"to_version\": \"r2\", \"rollback\": false, "
+               "\"reason\": \"\", \"actor\": \"\"}, {") != NULL);
+  CHECK(strstr(str,
+               "\"from_version\": \"r2\", \"to_version\": \"r1\", \"rollback\": true, "
+               "\"reason\": \"r2 breaks the shadowed rail\", \"actor\": \"test\"}]") != NULL);
   CHECK_OK(aisle_engine_rollback(e, "undo", NULL));
   CHECK_OK(aisle_engine_snapshot_version(e, buf, sizeof(buf), &n));
   CHECK(strcmp(buf, "r2") == 0);
   str = LogJson(aisle_engine_snapshot_log_json, e);
-  CHECK(strstr(str, "\"to_version\": \"r2\", \"rollback\": true, \"reason\": \"undo\", "
-                    "\"actor\": \"\"}]") != NULL);
+  CHECK(strstr(str,
+               "\"to_version\": \"r2\", \"rollback\": true, \"reason\": \"undo\", "
+               "\"actor\": \"\"}]") != NULL);
 
   /* Metrics of all this. */
   memset(&m, 0, sizeof(m));
