@@ -46,13 +46,15 @@
  * - Ids and names that the library stores (item ids, pinned, blocked and
  *   campaign ids, blocked category paths, surface, source, model, snapshot,
  *   campaign-set, scorer, feature and column names, online feature keys,
- *   an event's user and session) follow one rule: 1 to 1024 bytes of valid
+ *   an event's user and session, shadow rankers and tier pipelines,
+ *   experiment keys, and the reasons and actors of rollbacks and kill
+ *   switches) follow one rule: 1 to 1024 bytes of valid
  *   UTF-8 without control characters (no byte below 0x20, no DEL); "" only
  *   where it means "none" (a ranker, a campaign set, a snapshot version, an
- *   event's user or session). Breaking it is AISLE_INVALID_ARGUMENT naming
- *   the function, the parameter (and the position in a list) and the first
- *   bad byte; a lookup by such an id simply finds nothing (NOT_FOUND or
- *   "unknown").
+ *   event's user or session, a rollback's actor, a tier's pipeline).
+ *   Breaking it is AISLE_INVALID_ARGUMENT naming the function, the parameter
+ *   (and the position in a list) and the first bad byte; a lookup by such an
+ *   id simply finds nothing (NOT_FOUND or "unknown").
  * - Arrays are (pointer, count) pairs. Booleans are `uint8_t` (0 = false).
  *   Enumerations are `int32_t` with the AISLE_* constants below.
  * - Integer arguments and struct fields are range-checked before anything is
@@ -62,6 +64,10 @@
  *   <value> is outside [<low>, <high>]", and nothing changes.
  * - Times are unix microseconds (`int64_t`); durations are microseconds
  *   (`int64_t`) unless a name says seconds.
+ * - Logs (swaps and rollbacks, the experiment kill switch) come out as JSON
+ *   text copied into a caller's buffer (buf, buf_len, *out_len), as
+ *   aisle_engine_snapshot_version copies the version: UTF-8, times both as
+ *   unix microseconds and as RFC 3339 in UTC.
  * - A released signature never changes; new behaviour gets a new `_v2`
  *   function. Structs passed in start with a `size` field that the caller
  *   sets to sizeof(the struct) and only grow at the end; the library reads
@@ -71,8 +77,8 @@
  *   load.
  *
  * Thread-safety is stated on every function. In short: immutable objects
- * (catalog, ANN index, feature schema, item feature store, model, response)
- * are thread-safe; the engine, co-visitation, popularity and online feature
+ * (catalog, ANN index, feature schema, item feature store, model, response,
+ * shadow result) are thread-safe; the engine, co-visitation, popularity and online feature
  * store are thread-safe; builders and requests are not thread-safe (use one
  * per thread or lock around them).
  */
@@ -149,11 +155,13 @@ extern "C" {
 #define AISLE_MAX_EF 1048576
 /* HNSW graph degree (aisle_ann_options.m); 0 = default, else at least 2. */
 #define AISLE_MAX_ANN_M 10000
-/* Threads: ANN build threads, the engine's isolation threads. */
+/* Threads: ANN build threads, the engine's isolation and shadow threads. */
 #define AISLE_MAX_THREADS 256
 /* Isolated ranker calls outstanding at most
  * (aisle_engine_options.isolation_max_outstanding; 0 = default, else at least
- * isolation_threads). */
+ * isolation_threads), and shadow ranker calls outstanding at most
+ * (aisle_engine_options.shadow_max_outstanding; 0 = default, else at least
+ * shadow_threads). */
 #define AISLE_MAX_ISOLATION_OUTSTANDING 65536
 /* Recent items kept per user and session (aisle_engine_options.history_length). */
 #define AISLE_MAX_HISTORY 1024
@@ -164,6 +172,9 @@ extern "C" {
 #define AISLE_MAX_COVISITATION_DISTANCE 64
 /* Bytes of a model passed in memory (aisle_model_parse len). 2^31. */
 #define AISLE_MAX_MODEL_BYTES 2147483648u
+/* Bytes of a JSON configuration passed in memory (the `len` of
+ * aisle_snapshot_set_experiments_json and _set_segmenter_json). 2^24. */
+#define AISLE_MAX_CONFIG_BYTES 16777216
 
 /* Vector metrics (aisle_ann_options.metric). Higher scores are better. */
 #define AISLE_METRIC_INNER_PRODUCT 0
@@ -253,6 +264,11 @@ extern "C" {
 #define AISLE_SWITCH_EXPLORATION 2
 #define AISLE_SWITCH_SHADOW_SCORING 3
 
+/* Launch boost modes (aisle_pipeline_builder_set_launch_boost), with w the
+ * boost left at the item's age (see there). */
+#define AISLE_LAUNCH_BOOST_ADD 0      /* score + w */
+#define AISLE_LAUNCH_BOOST_MULTIPLY 1 /* score * (1 + w) */
+
 /* ===================================================================== */
 /* Opaque handles                                                          */
 /* ===================================================================== */
@@ -274,6 +290,7 @@ typedef struct aisle_engine aisle_engine;
 typedef struct aisle_request aisle_request;
 typedef struct aisle_response aisle_response;
 typedef struct aisle_feature_matrix aisle_feature_matrix;
+typedef struct aisle_shadow_result aisle_shadow_result;
 
 /* ===================================================================== */
 /* Library                                                                 */
@@ -761,6 +778,48 @@ AISLE_API int32_t aisle_pipeline_builder_set_budget(aisle_pipeline_builder* buil
  * Thread-safety: not thread-safe. */
 AISLE_API int32_t aisle_pipeline_builder_isolate_ranker(aisle_pipeline_builder* builder,
                                                         int32_t on);
+/* Adds a shadow ranker (a snapshot model or registered host scorer name):
+ * it scores the candidates the served ranker scored, on the engine's shadow
+ * threads (aisle_engine_options.shadow_threads), off the response's path; its
+ * scores are never served but kept for aisle_engine_next_shadow_result, and
+ * the response names it (aisle_response_shadow_ranker). An engine created
+ * with no_threads refuses a snapshot with shadows (FAILED_PRECONDITION); an
+ * unknown name fails the snapshot (NOT_FOUND). INVALID_ARGUMENT for a
+ * `ranker` that breaks the id rule.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_add_shadow(aisle_pipeline_builder* builder,
+                                                    const char* ranker);
+/* Cold-start tiers: a request whose user (else session) has no interactions
+ * the engine has seen is anonymous, 1..known_min_interactions-1 is
+ * few_interactions, more is known (default 10; 1 = no few_interactions
+ * tier). `known_min_interactions` is at least 1.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_cold_start(aisle_pipeline_builder* builder,
+                                                        uint32_t known_min_interactions);
+/* The pipeline that serves requests of a cold-start tier (AISLE_TIER_*): the
+ * name of another surface of the snapshot, of the same kind, or "" for the
+ * built-in plan (anonymous: popular in the context's segment, then category
+ * and global popularity; few_interactions: content-based candidates with the
+ * surface's other sources and ranker; known: this surface). A request with
+ * its own signal (seed or cart items, a user vector, search candidates) is
+ * served by this surface whatever its tier. An unknown surface fails the
+ * snapshot (NOT_FOUND). INVALID_ARGUMENT for a tier outside [0, 2] or a
+ * `surface` that is NULL or breaks the id rule.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_tier_pipeline(aisle_pipeline_builder* builder,
+                                                           int32_t tier, const char* surface);
+/* A launch boost in the rules stage: an item launched `age` ago gets
+ * w = boost * (1 - age / window_micros) while 0 <= age < window_micros
+ * (nothing once older, nothing for an unknown or future launch time), added
+ * to its score (AISLE_LAUNCH_BOOST_ADD) or as score * (1 + w)
+ * (AISLE_LAUNCH_BOOST_MULTIPLY); the list is then re-sorted by score. The
+ * C++ default is a 72-hour window and a boost of 0.1, added.
+ * INVALID_ARGUMENT for window_micros <= 0, a boost that is negative or not
+ * finite, or a mode that is not an AISLE_LAUNCH_BOOST_* value.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_pipeline_builder_set_launch_boost(aisle_pipeline_builder* builder,
+                                                          int64_t window_micros, float boost,
+                                                          int32_t mode);
 
 /* ===================================================================== */
 /* Snapshots                                                               */
@@ -804,6 +863,30 @@ AISLE_API int32_t aisle_snapshot_add_warm_interactions(aisle_snapshot* snapshot,
                                                        const uint32_t* items,
                                                        const int64_t* times_micros,
                                                        const int32_t* types, size_t count);
+/* Sets (replaces) the snapshot's experiments from `len` bytes of JSON (the
+ * format of docs/routing.md: layers of experiments whose variants carry
+ * parameters such as {"ranker": "gbdt_v7"}, challengers, holdouts; it need
+ * not be NUL-terminated). They take effect with the snapshot
+ * (aisle_engine_create or _swap), which resolves the rankers, pipelines and
+ * sources they name; {"layers": []} means no experiments.
+ * INVALID_ARGUMENT with the JSON path of the offending value
+ * ("layers[0].experiments[1].coverage") or the line and column of malformed
+ * JSON, and for `json` NULL while len > 0 or len above
+ * AISLE_MAX_CONFIG_BYTES; UNIMPLEMENTED for an unknown "version". On error
+ * the snapshot is unchanged.
+ * Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_snapshot_set_experiments_json(aisle_snapshot* snapshot, const char* json,
+                                                      size_t len);
+/* Sets (replaces) how an anonymous visitor is put in a popularity segment
+ * from the request's context, from `len` bytes of JSON (docs/routing.md,
+ * "Context segments": num_segments, keys, rules, missing, salt, hour_key,
+ * hour_buckets; omitted fields keep their defaults, so "{}" is the default
+ * segmenter: geo and device hashed into 8 segments). Its num_segments must
+ * not exceed the engine's (aisle_engine_options.num_segments), checked when
+ * the snapshot is served. Errors as for the experiments, with the JSON
+ * path ("rules[2].segment"). Thread-safety: not thread-safe. */
+AISLE_API int32_t aisle_snapshot_set_segmenter_json(aisle_snapshot* snapshot, const char* json,
+                                                    size_t len);
 
 /* ===================================================================== */
 /* Engine                                                                  */
@@ -835,6 +918,14 @@ typedef struct aisle_engine_options {
   int32_t event_too_new;         /* AISLE_EVENT_TIME_*; default AISLE_EVENT_TIME_CLAMP */
   uint32_t num_segments;         /* request/event segments 1..num_segments; default 64,
                                     at most AISLE_MAX_SEGMENTS */
+  /* Appended: the threads shadow rankers (aisle_pipeline_builder_add_shadow,
+   * an experiment arm's "shadow" parameter) score on, apart from the
+   * isolation threads, and the shadow calls outstanding at most before
+   * further ones are skipped (counted in shadow_skipped). Started with the
+   * first snapshot that has shadows. */
+  uint32_t shadow_threads;         /* default 2, at most AISLE_MAX_THREADS */
+  uint32_t shadow_max_outstanding; /* default 16 (raised to shadow_threads when
+                                      fewer); else in [shadow_threads, 65536] */
 } aisle_engine_options;
 
 /* What happens to a live event outside the time window (aisle_engine_options). */
@@ -846,7 +937,9 @@ typedef struct aisle_engine_options {
  * INVALID_ARGUMENT for a bad options->size, a publish_every below -1, or an
  * option beyond its bound (history_length above AISLE_MAX_HISTORY,
  * isolation_threads above AISLE_MAX_THREADS, isolation_max_outstanding
- * outside [isolation_threads, 65536], num_segments above AISLE_MAX_SEGMENTS,
+ * outside [isolation_threads, 65536], shadow_threads above
+ * AISLE_MAX_THREADS, shadow_max_outstanding outside [shadow_threads,
+ * 65536], num_segments above AISLE_MAX_SEGMENTS,
  * negative window durations, an unknown AISLE_EVENT_TIME_* value), naming
  * the field, its value and the range. RESOURCE_EXHAUSTED when the system
  * refuses a thread (none is left running).
@@ -934,6 +1027,27 @@ typedef struct aisle_engine_metrics {
   uint64_t events_rejected_time;
   uint64_t events_time_missing;
   uint64_t duplicate_request_items;
+  /* Appended: rollbacks (aisle_engine_rollback); requests by cold-start tier
+   * (by AISLE_TIER_*; unused entries 0); per stage, indexed by AISLE_STAGE_*,
+   * the times it ran, the microseconds it took in all and the times it failed
+   * (the request then went on to its next fallback level): AISLE_STAGE_POST
+   * holds the sums of RULES, DIVERSIFY and EXPLORE, AISLE_STAGE_TOTAL and
+   * entries past AISLE_STAGE_RESPOND are 0; requests whose unit was in a
+   * holdout; experiment assignments sent to control by a kill; shadow ranker
+   * calls started, failed (an error, a non-finite score), skipped (too many
+   * outstanding) and results dropped because nobody read them
+   * (aisle_engine_next_shadow_result). */
+  uint64_t rollbacks;
+  uint64_t served_by_tier[4];
+  uint64_t stage_runs[16];
+  uint64_t stage_micros[16];
+  uint64_t stage_failures[16];
+  uint64_t holdout_requests;
+  uint64_t killed_assignments;
+  uint64_t shadow_calls;
+  uint64_t shadow_failed;
+  uint64_t shadow_skipped;
+  uint64_t shadow_dropped;
 } aisle_engine_metrics;
 
 /* Fills `out` up to out->size bytes. INVALID_ARGUMENT when out->size is
@@ -966,6 +1080,104 @@ typedef struct aisle_breaker_options {
 AISLE_API int32_t aisle_engine_register_scorer(aisle_engine* engine, const char* name,
                                                aisle_scorer_fn fn, void* user_data,
                                                const aisle_breaker_options* breaker);
+
+/* ===================================================================== */
+/* Rollback, the experiment kill switch, logs and shadow results          */
+/* ===================================================================== */
+
+/* Serves the previous snapshot again, at once (it stays compiled and warm
+ * after a swap; nothing is recompiled). The snapshot rolled back from becomes
+ * the previous one, so a second rollback undoes the first. Recorded in the
+ * snapshot log with `reason` (required) and `actor` (NULL or "" = none).
+ * FAILED_PRECONDITION when there is no previous snapshot (no swap yet);
+ * INVALID_ARGUMENT for a reason or actor that breaks the id rule.
+ * Thread-safety: thread-safe (with requests in flight). */
+AISLE_API int32_t aisle_engine_rollback(aisle_engine* engine, const char* reason,
+                                        const char* actor);
+/* The kill switch: from the next request on, every unit of `experiment` (an
+ * experiment or challenger key) gets its control variant (variant 0, no
+ * parameters, not in the experiment; aisle_response_experiment_flags says
+ * killed), forced variants included, in this and every later snapshot until
+ * revived. Revive undoes it. Both are recorded with the time, `reason` and
+ * `actor` (both required: 1 to 1024 bytes of text, the id rule); a repeated
+ * kill or a revive of a live experiment is accepted and recorded as no
+ * change. NOT_FOUND for a key no snapshot served by this engine has had;
+ * INVALID_ARGUMENT for NULL or a breach of the id rule.
+ * Thread-safety: thread-safe (with requests in flight). */
+AISLE_API int32_t aisle_engine_kill_experiment(aisle_engine* engine, const char* experiment,
+                                               const char* reason, const char* actor);
+AISLE_API int32_t aisle_engine_revive_experiment(aisle_engine* engine, const char* experiment,
+                                                 const char* reason, const char* actor);
+/* Logs as JSON text, copied as aisle_engine_snapshot_version copies the
+ * version: NUL-terminated and truncated to buf_len bytes into `buf` (may be
+ * NULL when buf_len is 0); *out_len gets the full length (excluding the
+ * NUL). The logs grow between calls: when *out_len >= buf_len the text was
+ * cut, so call again with a larger buffer. Each is a JSON array, oldest
+ * first; "at_micros" / "since_micros" are unix microseconds and "at" /
+ * "since" the same time in RFC 3339, UTC, with 6 fractional digits
+ * ("2026-01-01T00:00:00.000000Z"). Strings are UTF-8 (a byte that is not
+ * becomes U+FFFD).
+ *
+ * The snapshot log: swaps and rollbacks (the last 256), e.g.
+ *   [{"at_micros": 1767225600000000, "at": "2026-01-01T00:00:00.000000Z",
+ *     "from_version": "v1", "to_version": "v2", "rollback": false,
+ *     "reason": "", "actor": ""}]
+ * (reason and actor are "" for a swap.)
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_snapshot_log_json(const aisle_engine* engine, char* buf,
+                                                 size_t buf_len, size_t* out_len);
+/* The kill switch's audit log: every accepted kill and revive (the last
+ * 4096), e.g.
+ *   [{"at_micros": 1767225600000000, "at": "2026-01-01T00:00:00.000000Z",
+ *     "action": "kill", "experiment": "gbdt-v8", "reason": "CTR -30% on home",
+ *     "actor": "alice", "changed": true}]
+ * "action" is "kill" or "revive"; "changed" is false when the experiment
+ * already was in that state. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_experiment_audit_json(const aisle_engine* engine, char* buf,
+                                                     size_t buf_len, size_t* out_len);
+/* The experiments killed now, by key, as the last kill left them, e.g.
+ *   [{"experiment": "gbdt-v8", "since_micros": 1767225600000000,
+ *     "since": "2026-01-01T00:00:00.000000Z", "reason": "CTR -30% on home",
+ *     "actor": "alice"}]
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_killed_experiments_json(const aisle_engine* engine, char* buf,
+                                                       size_t buf_len, size_t* out_len);
+/* Takes the oldest result a shadow ranker left (aisle_pipeline_builder_add_shadow),
+ * removing it from the engine, into *out; *out is NULL (and AISLE_OK is
+ * returned) when there is none. Shadows run off the response's path, so a
+ * result arrives some time after its response. The engine keeps the last
+ * 4096 results; older ones are dropped (shadow_dropped). Destroy a result
+ * with aisle_shadow_result_destroy. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_engine_next_shadow_result(aisle_engine* engine, aisle_shadow_result** out);
+
+/* What one shadow ranker scored for one served response: the candidates the
+ * served ranker scored, in the same order. Immutable; every pointer below is
+ * borrowed from the result. NULL is a no-op.
+ * Thread-safety: not thread-safe (no call may be in flight on it). */
+AISLE_API void aisle_shadow_result_destroy(aisle_shadow_result* result);
+/* The served response's request id and surface, and the shadow ranker's
+ * version. Thread-safety: thread-safe (as every shadow result accessor). */
+AISLE_API int32_t aisle_shadow_result_request_id(const aisle_shadow_result* result,
+                                                 const char** out);
+AISLE_API int32_t aisle_shadow_result_surface(const aisle_shadow_result* result, const char** out);
+AISLE_API int32_t aisle_shadow_result_ranker(const aisle_shadow_result* result, const char** out);
+/* How the call ended: AISLE_OK, or the error code and its message ("" when
+ * OK); a failed call has no scores. Either out pointer may be NULL.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_shadow_result_status(const aisle_shadow_result* result, int32_t* out_code,
+                                             const char** out_message);
+/* The time the shadow ranker took, in microseconds. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_shadow_result_latency_micros(const aisle_shadow_result* result,
+                                                     int64_t* out);
+/* The candidates scored, and the external id of candidate i (OUT_OF_RANGE
+ * past the count). Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_shadow_result_item_count(const aisle_shadow_result* result, size_t* out);
+AISLE_API int32_t aisle_shadow_result_item_id(const aisle_shadow_result* result, size_t i,
+                                              const char** out);
+/* The scores, one per candidate in the same order (*out_count is 0 when the
+ * call failed). Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_shadow_result_scores(const aisle_shadow_result* result, const float** out,
+                                             size_t* out_count);
 
 /* ===================================================================== */
 /* Requests                                                                */
@@ -1103,6 +1315,34 @@ AISLE_API int32_t aisle_response_experiment_count(const aisle_response* response
 AISLE_API int32_t aisle_response_experiment(const aisle_response* response, size_t i,
                                             const char** out_layer, const char** out_experiment,
                                             const char** out_variant, uint8_t* out_in_experiment);
+/* Flags of assignment i (out pointers may be NULL): a QA override forced the
+ * variant; the unit is in a holdout of the layer; the experiment is killed
+ * (the unit got control). OUT_OF_RANGE. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_experiment_flags(const aisle_response* response, size_t i,
+                                                  uint8_t* out_forced, uint8_t* out_holdout,
+                                                  uint8_t* out_killed);
+/* Whether the unit is held out of the experiments of some layer.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_holdout(const aisle_response* response, uint8_t* out);
+/* The pipeline (surface configuration) that served: the requested surface,
+ * a cold-start tier's pipeline, an experiment arm's "pipeline", or the
+ * built-in few_interactions plan (the surface's name); and why the request
+ * is in its tier ("no history", "user has 3 interactions", ...).
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_pipeline(const aisle_response* response, const char** out);
+AISLE_API int32_t aisle_response_tier_reason(const aisle_response* response, const char** out);
+/* The experiment parameters applied to this request, (key, value) as
+ * written in the experiments JSON ("ranker", "gbdt_v7"); out pointers may be
+ * NULL. OUT_OF_RANGE. Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_param_count(const aisle_response* response, size_t* out);
+AISLE_API int32_t aisle_response_param(const aisle_response* response, size_t i,
+                                       const char** out_key, const char** out_value);
+/* The shadow rankers started for this response, by version (their results
+ * come through aisle_engine_next_shadow_result). OUT_OF_RANGE.
+ * Thread-safety: thread-safe. */
+AISLE_API int32_t aisle_response_shadow_count(const aisle_response* response, size_t* out);
+AISLE_API int32_t aisle_response_shadow_ranker(const aisle_response* response, size_t i,
+                                               const char** out);
 
 /* Per-request counters. The caller sets `size`. */
 typedef struct aisle_response_counts {

@@ -65,6 +65,61 @@ std::unique_ptr<aisle_response> MakeResponse(aisle::serving::Response r) {
   return h;
 }
 
+// The C++ stages an AISLE_STAGE_* constant stands for: one, or the three of
+// AISLE_STAGE_POST (rules + diversify + explore); none for AISLE_STAGE_TOTAL
+// (the whole call). False for a value outside the constants.
+struct StageParts {
+  aisle::serving::Stage stages[3];
+  int count = 0;
+};
+bool CStageParts(int32_t stage, StageParts& parts) {
+  using aisle::serving::Stage;
+  const auto one = [&parts](Stage s) {
+    parts.stages[0] = s;
+    parts.count = 1;
+    return true;
+  };
+  parts.count = 0;
+  switch (stage) {
+    case AISLE_STAGE_RETRIEVE:
+      return one(Stage::kRetrieve);
+    case AISLE_STAGE_FEATURES:
+      return one(Stage::kFeatures);
+    case AISLE_STAGE_RANK:
+      return one(Stage::kRank);
+    case AISLE_STAGE_POST:
+      parts.stages[0] = Stage::kRules;
+      parts.stages[1] = Stage::kDiversify;
+      parts.stages[2] = Stage::kExplore;
+      parts.count = 3;
+      return true;
+    case AISLE_STAGE_TOTAL:
+      return true;
+    case AISLE_STAGE_FILTER:
+      return one(Stage::kFilter);
+    case AISLE_STAGE_RULES:
+      return one(Stage::kRules);
+    case AISLE_STAGE_DIVERSIFY:
+      return one(Stage::kDiversify);
+    case AISLE_STAGE_EXPLORE:
+      return one(Stage::kExplore);
+    case AISLE_STAGE_RESPOND:
+      return one(Stage::kRespond);
+    default:
+      return false;
+  }
+}
+
+// A per-stage counter of EngineMetrics (indexed by the C++ Stage) summed over
+// the C++ stages of an AISLE_STAGE_* constant (0 for TOTAL).
+uint64_t SumOfStage(int32_t stage, const uint64_t (&per_stage)[aisle::serving::kNumStages]) {
+  StageParts parts;
+  uint64_t sum = 0;
+  if (!CStageParts(stage, parts)) return 0;
+  for (int i = 0; i < parts.count; ++i) sum += per_stage[static_cast<int>(parts.stages[i])];
+  return sum;
+}
+
 absl::Status ItemOutOfRange(const aisle_response* r, size_t i) {
   if (i >= r->indices.size()) {
     return absl::OutOfRangeError(
@@ -268,6 +323,57 @@ int32_t aisle_pipeline_builder_isolate_ranker(aisle_pipeline_builder* builder, i
   AISLE_PIPELINE_SETTER({ builder->builder.IsolateRanker(on != 0); });
 }
 
+int32_t aisle_pipeline_builder_add_shadow(aisle_pipeline_builder* builder, const char* ranker) {
+  const absl::string_view fn = __func__;
+  AISLE_PIPELINE_SETTER({
+    AISLE_RETURN_IF_ERROR(CheckStoredId(fn, ranker, "ranker"));
+    builder->builder.Shadow(ranker);
+  });
+}
+
+int32_t aisle_pipeline_builder_set_cold_start(aisle_pipeline_builder* builder,
+                                              uint32_t known_min_interactions) {
+  const absl::string_view fn = __func__;
+  AISLE_PIPELINE_SETTER({
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "known_min_interactions", known_min_interactions, 1,
+                                     std::numeric_limits<uint32_t>::max()));
+    builder->builder.KnownMinInteractions(known_min_interactions);
+  });
+}
+
+int32_t aisle_pipeline_builder_set_tier_pipeline(aisle_pipeline_builder* builder, int32_t tier,
+                                                 const char* surface) {
+  const absl::string_view fn = __func__;
+  AISLE_PIPELINE_SETTER({
+    static_assert(aisle::routing::kNumColdStartTiers == 3);
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "tier", tier, AISLE_TIER_ANONYMOUS, AISLE_TIER_KNOWN));
+    if (surface == nullptr) return NullError("surface");
+    AISLE_RETURN_IF_ERROR(CheckStoredOptionalId(fn, surface, "surface"));  // "" = built-in
+    builder->builder.TierPipeline(static_cast<aisle::routing::ColdStartTier>(tier), surface);
+  });
+}
+
+int32_t aisle_pipeline_builder_set_launch_boost(aisle_pipeline_builder* builder,
+                                                int64_t window_micros, float boost, int32_t mode) {
+  const absl::string_view fn = __func__;
+  AISLE_PIPELINE_SETTER({
+    AISLE_RETURN_IF_ERROR(
+        CheckRange(fn, "window_micros", window_micros, 1, std::numeric_limits<int64_t>::max()));
+    if (!(std::isfinite(boost) && boost >= 0.0f)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(fn, ": boost = ", boost, " must be finite and >= 0"));
+    }
+    AISLE_RETURN_IF_ERROR(
+        CheckRange(fn, "mode", mode, AISLE_LAUNCH_BOOST_ADD, AISLE_LAUNCH_BOOST_MULTIPLY));
+    aisle::policy::LaunchBoostOptions o;
+    o.window = absl::Microseconds(window_micros);
+    o.boost = boost;
+    o.mode = mode == AISLE_LAUNCH_BOOST_MULTIPLY ? aisle::policy::LaunchBoostMode::kMultiply
+                                                 : aisle::policy::LaunchBoostMode::kAdd;
+    builder->builder.LaunchBoost(o);
+  });
+}
+
 #undef AISLE_PIPELINE_SETTER
 
 // ------------------------------------------------------------------ snapshot
@@ -435,6 +541,10 @@ int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
     AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.isolation_max_outstanding",
                                      o.isolation_max_outstanding, 0,
                                      AISLE_MAX_ISOLATION_OUTSTANDING));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.shadow_threads", o.shadow_threads, 0,
+                                     AISLE_MAX_THREADS));
+    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.shadow_max_outstanding",
+                                     o.shadow_max_outstanding, 0, AISLE_MAX_ISOLATION_OUTSTANDING));
     aisle::serving::EngineOptions eo;
     if (o.history_length > 0) eo.history_length = o.history_length;
     if (o.isolation_threads > 0) eo.isolation_threads = o.isolation_threads;
@@ -442,6 +552,12 @@ int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
       eo.isolation_max_outstanding = o.isolation_max_outstanding;
     } else if (eo.isolation_max_outstanding < eo.isolation_threads) {
       eo.isolation_max_outstanding = eo.isolation_threads;  // the default, raised to the threads
+    }
+    if (o.shadow_threads > 0) eo.shadow_threads = o.shadow_threads;
+    if (o.shadow_max_outstanding > 0) {
+      eo.shadow_max_outstanding = o.shadow_max_outstanding;
+    } else if (eo.shadow_max_outstanding < eo.shadow_threads) {
+      eo.shadow_max_outstanding = eo.shadow_threads;  // the default, raised to the threads
     }
     eo.allow_threads = o.no_threads == 0;
     if (o.publish_every < -1) {
@@ -476,15 +592,7 @@ int32_t aisle_engine_snapshot_version(const aisle_engine* engine, char* buf, siz
   return Guard([&]() -> absl::Status {
     if (engine == nullptr) return NullError("engine");
     if (out_len == nullptr) return NullError("out_len");
-    if (buf == nullptr && buf_len > 0) return NullError("buf");
-    const std::string v = engine->engine->snapshot_version();
-    *out_len = v.size();
-    if (buf_len > 0) {
-      const size_t n = v.size() < buf_len - 1 ? v.size() : buf_len - 1;
-      std::memcpy(buf, v.data(), n);
-      buf[n] = '\0';
-    }
-    return absl::OkStatus();
+    return aisle::capi::CopyOut(engine->engine->snapshot_version(), buf, buf_len, out_len);
   });
 }
 
@@ -614,6 +722,23 @@ int32_t aisle_engine_metrics_read(const aisle_engine* engine, aisle_engine_metri
     c.events_rejected_time = m.events_rejected_time;
     c.events_time_missing = m.events_time_missing;
     c.duplicate_request_items = m.duplicate_request_items;
+    c.rollbacks = m.rollbacks;
+    static_assert(aisle::routing::kNumColdStartTiers <= 4);
+    for (size_t i = 0; i < aisle::routing::kNumColdStartTiers; ++i) {
+      c.served_by_tier[i] = m.served_by_tier[i];
+    }
+    static_assert(AISLE_STAGE_RESPOND < 16);
+    for (int32_t stage = 0; stage <= AISLE_STAGE_RESPOND; ++stage) {
+      c.stage_runs[stage] = SumOfStage(stage, m.stage_runs);
+      c.stage_micros[stage] = SumOfStage(stage, m.stage_micros);
+      c.stage_failures[stage] = SumOfStage(stage, m.stage_failures);
+    }
+    c.holdout_requests = m.holdout_requests;
+    c.killed_assignments = m.killed_assignments;
+    c.shadow_calls = m.shadow_calls;
+    c.shadow_failed = m.shadow_failed;
+    c.shadow_skipped = m.shadow_skipped;
+    c.shadow_dropped = m.shadow_dropped;
     return aisle::capi::WriteSized(c, out, "out");
   });
 }
@@ -918,44 +1043,18 @@ int32_t aisle_response_ranker_version(const aisle_response* response, const char
 }
 int32_t aisle_response_latency_micros(const aisle_response* response, int32_t stage, int64_t* out) {
   AISLE_RESPONSE_GETTER({
-    using aisle::serving::Stage;
-    const auto& lat = response->response.stage_latency;
-    const auto of = [&lat](Stage s) { return lat[static_cast<int>(s)]; };
+    StageParts parts;
+    if (!CStageParts(stage, parts)) {
+      return absl::OutOfRangeError(
+          absl::StrCat("stage ", stage, " is not an AISLE_STAGE_* value (0..9)"));
+    }
     absl::Duration d;
-    switch (stage) {
-      case AISLE_STAGE_RETRIEVE:
-        d = of(Stage::kRetrieve);
-        break;
-      case AISLE_STAGE_FEATURES:
-        d = of(Stage::kFeatures);
-        break;
-      case AISLE_STAGE_RANK:
-        d = of(Stage::kRank);
-        break;
-      case AISLE_STAGE_POST:
-        d = of(Stage::kRules) + of(Stage::kDiversify) + of(Stage::kExplore);
-        break;
-      case AISLE_STAGE_TOTAL:
-        d = response->response.total_latency;
-        break;
-      case AISLE_STAGE_FILTER:
-        d = of(Stage::kFilter);
-        break;
-      case AISLE_STAGE_RULES:
-        d = of(Stage::kRules);
-        break;
-      case AISLE_STAGE_DIVERSIFY:
-        d = of(Stage::kDiversify);
-        break;
-      case AISLE_STAGE_EXPLORE:
-        d = of(Stage::kExplore);
-        break;
-      case AISLE_STAGE_RESPOND:
-        d = of(Stage::kRespond);
-        break;
-      default:
-        return absl::OutOfRangeError(
-            absl::StrCat("stage ", stage, " is not an AISLE_STAGE_* value (0..9)"));
+    if (stage == AISLE_STAGE_TOTAL) {
+      d = response->response.total_latency;
+    } else {
+      for (int k = 0; k < parts.count; ++k) {
+        d += response->response.stage_latency[static_cast<int>(parts.stages[k])];
+      }
     }
     *out = absl::ToInt64Microseconds(d);
   });
@@ -965,6 +1064,31 @@ int32_t aisle_response_quality(const aisle_response* response, double* out) {
 }
 int32_t aisle_response_experiment_count(const aisle_response* response, size_t* out) {
   AISLE_RESPONSE_GETTER(*out = response->response.experiments.size());
+}
+int32_t aisle_response_holdout(const aisle_response* response, uint8_t* out) {
+  AISLE_RESPONSE_GETTER(*out = response->response.holdout ? 1 : 0);
+}
+int32_t aisle_response_pipeline(const aisle_response* response, const char** out) {
+  AISLE_RESPONSE_GETTER(*out = response->response.pipeline.c_str());
+}
+int32_t aisle_response_tier_reason(const aisle_response* response, const char** out) {
+  AISLE_RESPONSE_GETTER(*out = response->response.tier_reason.c_str());
+}
+int32_t aisle_response_param_count(const aisle_response* response, size_t* out) {
+  AISLE_RESPONSE_GETTER(*out = response->response.params.size());
+}
+int32_t aisle_response_shadow_count(const aisle_response* response, size_t* out) {
+  AISLE_RESPONSE_GETTER(*out = response->response.shadow_rankers.size());
+}
+int32_t aisle_response_shadow_ranker(const aisle_response* response, size_t i, const char** out) {
+  AISLE_RESPONSE_GETTER({
+    const auto& shadows = response->response.shadow_rankers;
+    if (i >= shadows.size()) {
+      return absl::OutOfRangeError(absl::StrCat("shadow ranker ", i, " is outside the response's ",
+                                                shadows.size(), " shadow rankers"));
+    }
+    *out = shadows[i].c_str();
+  });
 }
 
 #undef AISLE_RESPONSE_GETTER
@@ -983,6 +1107,38 @@ int32_t aisle_response_experiment(const aisle_response* response, size_t i, cons
     if (out_experiment != nullptr) *out_experiment = e[i].experiment.c_str();
     if (out_variant != nullptr) *out_variant = e[i].variant.c_str();
     if (out_in_experiment != nullptr) *out_in_experiment = e[i].in_experiment ? 1 : 0;
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_response_experiment_flags(const aisle_response* response, size_t i,
+                                        uint8_t* out_forced, uint8_t* out_holdout,
+                                        uint8_t* out_killed) {
+  return Guard([&]() -> absl::Status {
+    if (response == nullptr) return NullError("response");
+    const auto& e = response->response.experiments;
+    if (i >= e.size()) {
+      return absl::OutOfRangeError(
+          absl::StrCat("experiment ", i, " is outside the response's ", e.size(), " assignments"));
+    }
+    if (out_forced != nullptr) *out_forced = e[i].forced ? 1 : 0;
+    if (out_holdout != nullptr) *out_holdout = e[i].holdout ? 1 : 0;
+    if (out_killed != nullptr) *out_killed = e[i].killed ? 1 : 0;
+    return absl::OkStatus();
+  });
+}
+
+int32_t aisle_response_param(const aisle_response* response, size_t i, const char** out_key,
+                             const char** out_value) {
+  return Guard([&]() -> absl::Status {
+    if (response == nullptr) return NullError("response");
+    const auto& p = response->response.params;
+    if (i >= p.size()) {
+      return absl::OutOfRangeError(
+          absl::StrCat("parameter ", i, " is outside the response's ", p.size(), " parameters"));
+    }
+    if (out_key != nullptr) *out_key = p[i].first.c_str();
+    if (out_value != nullptr) *out_value = p[i].second.c_str();
     return absl::OkStatus();
   });
 }

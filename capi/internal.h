@@ -107,6 +107,10 @@ struct aisle_request {
 struct aisle_feature_matrix {
   aisle::serving::FeatureMatrix matrix;
 };
+struct aisle_shadow_result {
+  aisle::serving::ShadowResult result;
+  std::string status_message;  // NUL-terminated copy of result.status.message()
+};
 struct aisle_response {
   aisle::serving::Response response;
   // Columns and NUL-terminated strings built once when the response is made.
@@ -258,6 +262,21 @@ absl::StatusOr<std::vector<std::string>> ToStrings(absl::string_view fn, const c
 
 // Microseconds -> absl::Duration.
 inline absl::Duration Micros(int64_t us) { return absl::Microseconds(us); }
+
+// Copies `text` into a caller's buffer the way aisle_engine_snapshot_version
+// does: NUL-terminated, truncated to buf_len bytes (`buf` may be NULL when
+// buf_len is 0); *out_len gets the full length.
+inline absl::Status CopyOut(absl::string_view text, char* buf, size_t buf_len, size_t* out_len) {
+  if (out_len == nullptr) return NullError("out_len");
+  if (buf == nullptr && buf_len > 0) return NullError("buf");
+  *out_len = text.size();
+  if (buf_len > 0) {
+    const size_t n = text.size() < buf_len - 1 ? text.size() : buf_len - 1;
+    std::memcpy(buf, text.data(), n);
+    buf[n] = '\0';
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace aisle::capi
 

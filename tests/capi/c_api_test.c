@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aisle.h"
@@ -2008,6 +2009,635 @@ static void TestIsolatedRanker(void) {
   aisle_catalog_destroy(c);
 }
 
+/* ------------------------------------------------------------------ routing
+ * Experiments that change the served ranker, the kill switch, holdouts,
+ * rollback, shadow rankers, cold-start tiers and their pipelines, launch
+ * boosts and the engine's logs. */
+
+static const char kCheapModel[] =
+    "{\"format\": \"aisle.linear\", \"format_version\": 1, \"name\": \"cheap\", \"link\": "
+    "\"identity\", \"bias\": 0.0, \"weights\": [{\"feature\": \"ann_score\", \"weight\": 1.0}, "
+    "{\"feature\": \"price\", \"weight\": 0.05}]}";
+
+/* Layer "ranking": half of the units on home get the "cheap" ranker. Layer
+ * "retrieval": an experiment every unit is held out of (share 1). */
+static const char kExperiments[] =
+    "{\"layers\": ["
+    "{\"key\": \"ranking\", \"salt\": \"ranking-c-test\", \"experiments\": ["
+    "{\"key\": \"cheap-ranker\", \"surfaces\": [\"home\"], \"variants\": ["
+    "{\"key\": \"control\", \"weight\": 0.5},"
+    "{\"key\": \"treatment\", \"weight\": 0.5, \"params\": {\"ranker\": \"cheap\"}}]}]},"
+    "{\"key\": \"retrieval\", \"salt\": \"retrieval-c-test\", \"experiments\": ["
+    "{\"key\": \"wide-ann\", \"surfaces\": [\"home\"], \"variants\": ["
+    "{\"key\": \"control\", \"weight\": 0.5},"
+    "{\"key\": \"wide\", \"weight\": 0.5, \"params\": {\"source.ann.quota\": \"25\"}}]}]}],"
+    "\"holdouts\": [{\"key\": \"retrieval-holdout\", \"salt\": \"retrieval-holdout-salt\", "
+    "\"share\": 1.0, \"layers\": [\"retrieval\"]}]}";
+
+/* The index of `layer` among the response's assignments, or -1. */
+static int Assignment(const aisle_response* resp, const char* layer, const char** variant,
+                      uint8_t* in_experiment) {
+  size_t n = 0, i;
+  CHECK_OK(aisle_response_experiment_count(resp, &n));
+  for (i = 0; i < n; ++i) {
+    const char* l = NULL;
+    CHECK_OK(aisle_response_experiment(resp, i, &l, NULL, variant, in_experiment));
+    if (strcmp(l, layer) == 0) return (int)i;
+  }
+  return -1;
+}
+
+/* Serves home with seed sku-3 for user `unit`. */
+static aisle_response* ServeUnit(aisle_engine* e, aisle_request* r, const char* unit,
+                                 int* requests) {
+  const char* seeds[1];
+  seeds[0] = Id(3);
+  CHECK_OK(aisle_request_set_surface(r, "home"));
+  CHECK_OK(aisle_request_set_user_id(r, unit));
+  CHECK_OK(aisle_request_set_seed_items(r, seeds, 1));
+  return Recommend(e, r, requests);
+}
+
+/* A unit in `variant` of layer "ranking" (into buf), among unit-0..unit-399. */
+static int FindUnit(aisle_engine* e, aisle_request* r, const char* variant, char* buf, size_t cap,
+                    int* requests) {
+  int u;
+  for (u = 0; u < 400; ++u) {
+    const char* v = NULL;
+    uint8_t in = 0;
+    int found = 0;
+    aisle_response* resp;
+    snprintf(buf, cap, "unit-%d", u);
+    resp = ServeUnit(e, r, buf, requests);
+    if (resp == NULL) return 0;
+    found = Assignment(resp, "ranking", &v, &in) >= 0 && in == 1 && strcmp(v, variant) == 0;
+    aisle_response_destroy(resp);
+    if (found) return 1;
+  }
+  return 0;
+}
+
+static int StartsWith(const char* s, const char* prefix) {
+  return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void ExpectRanker(const aisle_response* resp, const char* prefix) {
+  const char* str = NULL;
+  CHECK_OK(aisle_response_ranker_version(resp, &str));
+  CHECK(StartsWith(str, prefix));
+}
+
+/* A copy of a log (JSON) into a static buffer. */
+static const char* LogJson(int32_t (*fn)(const aisle_engine*, char*, size_t, size_t*),
+                           const aisle_engine* e) {
+  static char buf[8192];
+  size_t n = 0;
+  CHECK_OK(fn(e, buf, sizeof(buf), &n));
+  CHECK(n < sizeof(buf) && strlen(buf) == n);
+  return buf;
+}
+
+static void SleepMillis(long ms) {
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (ms % 1000) * 1000000L;
+  nanosleep(&ts, NULL);
+}
+
+static void TestRouting(void) {
+  aisle_catalog* c = MakeStorefrontCatalog();
+  aisle_ann_index* ann = NULL;
+  aisle_model* price = NULL;
+  aisle_model* cheap = NULL;
+  aisle_snapshot* s1 = NULL;
+  aisle_snapshot* s2 = NULL;
+  aisle_pipeline_builder* p = NULL;
+  aisle_engine* e = NULL;
+  aisle_engine* bare = NULL;
+  aisle_request* r = NULL;
+  aisle_response* resp = NULL;
+  aisle_shadow_result* sr = (aisle_shadow_result*)&c; /* garbage: must be reset */
+  aisle_engine_options o;
+  aisle_engine_metrics m;
+  char treated[32], control[32], buf[64];
+  const char* str = NULL;
+  const char* key = NULL;
+  const char* value = NULL;
+  const char* v = NULL;
+  uint8_t in = 0, forced = 9, holdout = 9, killed = 9;
+  size_t n = 0, i;
+  int32_t tier = -1;
+  int requests = 0, at;
+  const char* bad_experiments =
+      "{\"layers\": [{\"key\": \"l\", \"experiments\": [{\"key\": \"x\", \"coverage\": 2, "
+      "\"variants\": [{\"key\": \"a\"}]}]}]}";
+  const char* segmenter = "{\"num_segments\": 4, \"keys\": [\"geo\"]}";
+  const char* bad_segmenter =
+      "{\"num_segments\": 4, \"rules\": [{\"match\": {\"geo\": \"DE\"}, \"segment\": 9}]}";
+
+  CHECK_OK(aisle_ann_index_build_from_catalog(c, NULL, &ann));
+  CHECK_OK(aisle_model_parse(kPriceModel, strlen(kPriceModel), AISLE_MODEL_LINEAR, &price));
+  CHECK_OK(aisle_model_parse(kCheapModel, strlen(kCheapModel), AISLE_MODEL_LINEAR, &cheap));
+
+  /* r1: home's ranker is "price"; the experiments put "cheap" on half the units. */
+  s1 = MakeSnapshot("r1", c, ann, price);
+  CHECK_OK(aisle_snapshot_add_model(s1, "cheap", cheap));
+  CHECK_OK(aisle_snapshot_set_experiments_json(s1, kExperiments, strlen(kExperiments)));
+  CHECK_OK(aisle_snapshot_set_segmenter_json(s1, segmenter, strlen(segmenter)));
+  /* errors name the JSON path; the snapshot keeps what it had */
+  CHECK_CODE(aisle_snapshot_set_experiments_json(s1, bad_experiments, strlen(bad_experiments)),
+             AISLE_INVALID_ARGUMENT, "layers[0].experiments[0].coverage");
+  str = "{\"layers\": [";
+  CHECK_CODE(aisle_snapshot_set_experiments_json(s1, str, strlen(str)), AISLE_INVALID_ARGUMENT,
+             "aisle_snapshot_set_experiments_json: ");
+  str = "{\"layers\": [], \"version\": 7}";
+  CHECK_CODE(aisle_snapshot_set_experiments_json(s1, str, strlen(str)), AISLE_UNIMPLEMENTED,
+             "version");
+  CHECK_CODE(aisle_snapshot_set_experiments_json(s1, NULL, 4), AISLE_INVALID_ARGUMENT,
+             "json is NULL");
+  CHECK_CODE(
+      aisle_snapshot_set_experiments_json(s1, kExperiments, (size_t)AISLE_MAX_CONFIG_BYTES + 1),
+      AISLE_INVALID_ARGUMENT,
+      "aisle_snapshot_set_experiments_json: len = 16777217 is outside [0, 16777216]");
+  CHECK_CODE(aisle_snapshot_set_experiments_json(NULL, kExperiments, strlen(kExperiments)),
+             AISLE_INVALID_ARGUMENT, "snapshot");
+  CHECK_CODE(aisle_snapshot_set_segmenter_json(s1, bad_segmenter, strlen(bad_segmenter)),
+             AISLE_INVALID_ARGUMENT, "rules[0].segment");
+  CHECK_CODE(aisle_snapshot_set_segmenter_json(s1, "{", 1), AISLE_INVALID_ARGUMENT,
+             "context segmenter");
+  CHECK_CODE(aisle_snapshot_set_segmenter_json(s1, NULL, 2), AISLE_INVALID_ARGUMENT,
+             "json is NULL");
+  CHECK_CODE(aisle_snapshot_set_segmenter_json(s1, segmenter, (size_t)-1), AISLE_INVALID_ARGUMENT,
+             "len = 18446744073709551615 is outside [0, 16777216]");
+  CHECK_CODE(aisle_snapshot_set_segmenter_json(NULL, segmenter, 2), AISLE_INVALID_ARGUMENT,
+             "snapshot");
+
+  /* Options: shadow threads are range-checked, and the outstanding bound
+   * must cover the threads. */
+  memset(&o, 0, sizeof(o));
+  o.size = sizeof(o);
+  o.shadow_threads = 300;
+  CHECK_CODE(aisle_engine_create_with_options(s1, &o, &e), AISLE_INVALID_ARGUMENT,
+             "aisle_engine_options.shadow_threads = 300 is outside [0, 256]");
+  o.shadow_threads = 0;
+  o.shadow_max_outstanding = 70000;
+  CHECK_CODE(aisle_engine_create_with_options(s1, &o, &e), AISLE_INVALID_ARGUMENT,
+             "aisle_engine_options.shadow_max_outstanding = 70000 is outside [0, 65536]");
+  o.shadow_threads = 4;
+  o.shadow_max_outstanding = 2;
+  CHECK_CODE(aisle_engine_create_with_options(s1, &o, &e), AISLE_INVALID_ARGUMENT, "shadow");
+  CHECK(e == NULL);
+  o.shadow_threads = 1;
+  o.shadow_max_outstanding = 4;
+  CHECK_OK(aisle_engine_create_with_options(s1, &o, &e));
+  CHECK_OK(aisle_request_create("home", &r));
+
+  /* No swap yet: nothing to roll back to. */
+  CHECK_CODE(aisle_engine_rollback(e, "nothing to undo", "test"), AISLE_FAILED_PRECONDITION,
+             "no previous snapshot");
+
+  /* A unit in each arm: the treatment is ranked by "cheap", control by "price". */
+  CHECK(FindUnit(e, r, "treatment", treated, sizeof(treated), &requests));
+  CHECK(FindUnit(e, r, "control", control, sizeof(control), &requests));
+  resp = ServeUnit(e, r, treated, &requests);
+  if (resp != NULL) {
+    ExpectRanker(resp, "linear:cheap:");
+    at = Assignment(resp, "ranking", &v, &in);
+    CHECK(at >= 0 && strcmp(v, "treatment") == 0 && in == 1);
+    CHECK_OK(aisle_response_experiment_flags(resp, (size_t)at, &forced, &holdout, &killed));
+    CHECK(forced == 0 && holdout == 0 && killed == 0);
+    /* every unit is held out of the retrieval layer's experiment */
+    at = Assignment(resp, "retrieval", &v, &in);
+    CHECK(at >= 0 && strcmp(v, "control") == 0 && in == 0);
+    CHECK_OK(aisle_response_experiment_flags(resp, (size_t)at, &forced, &holdout, &killed));
+    CHECK(forced == 0 && holdout == 1 && killed == 0);
+    CHECK_OK(aisle_response_experiment_flags(resp, (size_t)at, NULL, NULL, NULL));
+    holdout = 0;
+    CHECK_OK(aisle_response_holdout(resp, &holdout));
+    CHECK(holdout == 1);
+    /* the treatment's parameters, as written in the JSON */
+    CHECK_OK(aisle_response_param_count(resp, &n));
+    CHECK(n == 1);
+    CHECK_OK(aisle_response_param(resp, 0, &key, &value));
+    CHECK(strcmp(key, "ranker") == 0 && strcmp(value, "cheap") == 0);
+    CHECK_OK(aisle_response_param(resp, 0, NULL, NULL));
+    CHECK_CODE(aisle_response_param(resp, 1, &key, &value), AISLE_OUT_OF_RANGE, "parameter 1");
+    CHECK_CODE(aisle_response_param(NULL, 0, &key, &value), AISLE_INVALID_ARGUMENT, "response");
+    /* route fields: served by home itself; the unit has no history */
+    CHECK_OK(aisle_response_pipeline(resp, &str));
+    CHECK(strcmp(str, "home") == 0);
+    CHECK_OK(aisle_response_tier(resp, &tier));
+    CHECK(tier == AISLE_TIER_ANONYMOUS);
+    CHECK_OK(aisle_response_tier_reason(resp, &str));
+    CHECK(strcmp(str, "no history") == 0);
+    CHECK_OK(aisle_response_shadow_count(resp, &n));
+    CHECK(n == 0);
+    CHECK_CODE(aisle_response_shadow_ranker(resp, 0, &str), AISLE_OUT_OF_RANGE, "shadow ranker 0");
+    CHECK_CODE(aisle_response_experiment_flags(resp, 9, &forced, NULL, NULL), AISLE_OUT_OF_RANGE,
+               "experiment 9");
+    CHECK_CODE(aisle_response_experiment_flags(NULL, 0, NULL, NULL, NULL), AISLE_INVALID_ARGUMENT,
+               "response");
+    CHECK_CODE(aisle_response_holdout(resp, NULL), AISLE_INVALID_ARGUMENT, "out");
+    CHECK_CODE(aisle_response_holdout(NULL, &holdout), AISLE_INVALID_ARGUMENT, "response");
+    CHECK_CODE(aisle_response_pipeline(resp, NULL), AISLE_INVALID_ARGUMENT, "out");
+    CHECK_CODE(aisle_response_pipeline(NULL, &str), AISLE_INVALID_ARGUMENT, "response");
+    CHECK_CODE(aisle_response_tier_reason(resp, NULL), AISLE_INVALID_ARGUMENT, "out");
+    CHECK_CODE(aisle_response_tier_reason(NULL, &str), AISLE_INVALID_ARGUMENT, "response");
+    CHECK_CODE(aisle_response_param_count(NULL, &n), AISLE_INVALID_ARGUMENT, "response");
+    CHECK_CODE(aisle_response_param_count(resp, NULL), AISLE_INVALID_ARGUMENT, "out");
+    CHECK_CODE(aisle_response_shadow_count(NULL, &n), AISLE_INVALID_ARGUMENT, "response");
+    CHECK_CODE(aisle_response_shadow_ranker(resp, 0, NULL), AISLE_INVALID_ARGUMENT, "out");
+  }
+  aisle_response_destroy(resp);
+  resp = ServeUnit(e, r, control, &requests);
+  if (resp != NULL) {
+    ExpectRanker(resp, "linear:price:");
+    CHECK_OK(aisle_response_param_count(resp, &n));
+    CHECK(n == 0); /* control has no parameters; the held-out layer gives none */
+  }
+  aisle_response_destroy(resp);
+
+  /* The kill switch sends the treated unit back to control. */
+  CHECK_CODE(aisle_engine_kill_experiment(e, "no-such-experiment", "typo", "test"), AISLE_NOT_FOUND,
+             "no-such-experiment");
+  CHECK_CODE(aisle_engine_kill_experiment(e, NULL, "r", "a"), AISLE_INVALID_ARGUMENT, "experiment");
+  CHECK_CODE(aisle_engine_kill_experiment(e, "cheap-ranker", NULL, "a"), AISLE_INVALID_ARGUMENT,
+             "reason");
+  CHECK_CODE(aisle_engine_kill_experiment(e, "cheap-ranker", "r", ""), AISLE_INVALID_ARGUMENT,
+             "aisle_engine_kill_experiment: actor: id is empty");
+  CHECK_CODE(aisle_engine_kill_experiment(NULL, "cheap-ranker", "r", "a"), AISLE_INVALID_ARGUMENT,
+             "engine");
+  CHECK_CODE(aisle_engine_revive_experiment(e, "cheap-ranker", "r\x01", "a"),
+             AISLE_INVALID_ARGUMENT, "aisle_engine_revive_experiment: reason");
+  CHECK_CODE(aisle_engine_revive_experiment(NULL, "cheap-ranker", "r", "a"), AISLE_INVALID_ARGUMENT,
+             "engine");
+  CHECK(strcmp(LogJson(aisle_engine_experiment_audit_json, e), "[]") == 0);
+  CHECK_OK(aisle_engine_kill_experiment(e, "cheap-ranker", "CTR -30% on home", "oncall \"ana\""));
+  resp = ServeUnit(e, r, treated, &requests);
+  if (resp != NULL) {
+    ExpectRanker(resp, "linear:price:");
+    at = Assignment(resp, "ranking", &v, &in);
+    CHECK(at >= 0 && strcmp(v, "control") == 0 && in == 0);
+    CHECK_OK(aisle_response_experiment_flags(resp, (size_t)at, &forced, &holdout, &killed));
+    CHECK(forced == 0 && holdout == 0 && killed == 1);
+    CHECK_OK(aisle_response_param_count(resp, &n));
+    CHECK(n == 0);
+  }
+  aisle_response_destroy(resp);
+  str = LogJson(aisle_engine_killed_experiments_json, e);
+  CHECK(StartsWith(str, "[{\"experiment\": \"cheap-ranker\", \"since_micros\": "));
+  CHECK(strstr(str, "\"reason\": \"CTR -30% on home\", \"actor\": \"oncall \\\"ana\\\"\"}]") !=
+        NULL);
+  str = LogJson(aisle_engine_experiment_audit_json, e);
+  CHECK(StartsWith(str, "[{\"at_micros\": "));
+  CHECK(strstr(str, "\"action\": \"kill\", \"experiment\": \"cheap-ranker\"") != NULL);
+  CHECK(strstr(str, "Z\", \"action\"") != NULL); /* RFC 3339, UTC */
+  CHECK(strstr(str, "\"changed\": true}]") != NULL);
+  CHECK_OK(aisle_engine_revive_experiment(e, "cheap-ranker", "fixed", "test"));
+  CHECK_OK(aisle_engine_revive_experiment(e, "cheap-ranker", "again", "test"));
+  str = LogJson(aisle_engine_experiment_audit_json, e);
+  CHECK(strstr(str,
+               "\"action\": \"revive\", \"experiment\": \"cheap-ranker\", \"reason\": "
+               "\"fixed\", \"actor\": \"test\", \"changed\": true}") != NULL);
+  CHECK(strstr(str, "\"reason\": \"again\", \"actor\": \"test\", \"changed\": false}]") != NULL);
+  CHECK(strcmp(LogJson(aisle_engine_killed_experiments_json, e), "[]") == 0);
+  resp = ServeUnit(e, r, treated, &requests);
+  if (resp != NULL) ExpectRanker(resp, "linear:cheap:");
+  aisle_response_destroy(resp);
+  {
+    /* a short buffer gets a NUL-terminated prefix and the full length */
+    char small[8];
+    size_t full = 0;
+    CHECK_OK(aisle_engine_experiment_audit_json(e, NULL, 0, &full));
+    CHECK(full > sizeof(small));
+    CHECK_OK(aisle_engine_experiment_audit_json(e, small, sizeof(small), &n));
+    CHECK(n == full && strcmp(small, "[{\"at_m") == 0);
+    CHECK_CODE(aisle_engine_experiment_audit_json(e, NULL, 4, &n), AISLE_INVALID_ARGUMENT, "buf");
+    CHECK_CODE(aisle_engine_experiment_audit_json(e, small, 8, NULL), AISLE_INVALID_ARGUMENT,
+               "out_len");
+    CHECK_CODE(aisle_engine_experiment_audit_json(NULL, small, 8, &n), AISLE_INVALID_ARGUMENT,
+               "engine");
+    CHECK_CODE(aisle_engine_killed_experiments_json(e, NULL, 4, &n), AISLE_INVALID_ARGUMENT, "buf");
+    CHECK_CODE(aisle_engine_killed_experiments_json(NULL, small, 8, &n), AISLE_INVALID_ARGUMENT,
+               "engine");
+    CHECK_CODE(aisle_engine_snapshot_log_json(e, small, 8, NULL), AISLE_INVALID_ARGUMENT,
+               "out_len");
+    CHECK_CODE(aisle_engine_snapshot_log_json(NULL, small, 8, &n), AISLE_INVALID_ARGUMENT,
+               "engine");
+  }
+
+  /* r2: a surface with a shadow ranker, a tiered surface, a launch boost. */
+  s2 = MakeSnapshot("r2", c, ann, price);
+  CHECK_OK(aisle_snapshot_add_model(s2, "cheap", cheap));
+  CHECK_OK(aisle_snapshot_set_experiments_json(s2, kExperiments, strlen(kExperiments)));
+  CHECK_OK(aisle_pipeline_builder_create("shadowed", &p));
+  CHECK_OK(aisle_pipeline_builder_add_source(p, "ann", AISLE_SOURCE_ANN, 20, 0));
+  CHECK_OK(aisle_pipeline_builder_set_ranker(p, "price", NULL));
+  CHECK_OK(aisle_pipeline_builder_add_shadow(p, "cheap"));
+  CHECK_OK(aisle_pipeline_builder_set_default_k(p, 5));
+  CHECK_OK(aisle_pipeline_builder_set_budget(p, 5000000));
+  CHECK_OK(aisle_snapshot_add_pipeline(s2, p));
+  aisle_pipeline_builder_destroy(p);
+  CHECK_OK(aisle_pipeline_builder_create("browse", &p));
+  CHECK_OK(aisle_pipeline_builder_add_source(p, "popular", AISLE_SOURCE_POPULAR, 20, 0));
+  CHECK_OK(aisle_pipeline_builder_set_default_k(p, 5));
+  CHECK_OK(aisle_pipeline_builder_set_budget(p, 5000000));
+  CHECK_OK(aisle_snapshot_add_pipeline(s2, p));
+  aisle_pipeline_builder_destroy(p);
+  CHECK_OK(aisle_pipeline_builder_create("tiered", &p));
+  CHECK_OK(aisle_pipeline_builder_add_source(p, "ann", AISLE_SOURCE_ANN, 20, 0));
+  CHECK_OK(aisle_pipeline_builder_add_source(p, "popular", AISLE_SOURCE_POPULAR, 20, 0));
+  CHECK_OK(aisle_pipeline_builder_set_ranker(p, "price", NULL));
+  CHECK_OK(aisle_pipeline_builder_set_cold_start(p, 3));
+  CHECK_OK(aisle_pipeline_builder_set_tier_pipeline(p, AISLE_TIER_ANONYMOUS, "browse"));
+  CHECK_OK(aisle_pipeline_builder_set_tier_pipeline(p, AISLE_TIER_KNOWN, ""));
+  CHECK_OK(aisle_pipeline_builder_set_default_k(p, 5));
+  CHECK_OK(aisle_pipeline_builder_set_budget(p, 5000000));
+  CHECK_OK(aisle_snapshot_add_pipeline(s2, p));
+  aisle_pipeline_builder_destroy(p);
+  /* "boosted" is home with a launch boost of 5 over 1000 years: every item
+   * (all launched 2025-01-01) gets the same ~5, so the order is home's. */
+  CHECK_OK(aisle_pipeline_builder_create("boosted", &p));
+  CHECK_OK(aisle_pipeline_builder_add_source(p, "ann", AISLE_SOURCE_ANN, 20, 0));
+  CHECK_OK(aisle_pipeline_builder_add_source(p, "covis", AISLE_SOURCE_COVISITATION, 10, 0));
+  CHECK_OK(aisle_pipeline_builder_add_source(p, "popular", AISLE_SOURCE_POPULAR, 10, 0));
+  CHECK_OK(aisle_pipeline_builder_set_max_candidates(p, 30));
+  CHECK_OK(aisle_pipeline_builder_set_ranker(p, "price", NULL));
+  CHECK_OK(aisle_pipeline_builder_set_launch_boost(p, 1000LL * 365 * 86400 * 1000000, 5.0f,
+                                                   AISLE_LAUNCH_BOOST_ADD));
+  CHECK_OK(aisle_pipeline_builder_set_default_k(p, 5));
+  CHECK_OK(aisle_pipeline_builder_set_budget(p, 5000000));
+  CHECK_OK(aisle_snapshot_add_pipeline(s2, p));
+  /* setter errors */
+  CHECK_CODE(aisle_pipeline_builder_set_launch_boost(p, 0, 0.1f, AISLE_LAUNCH_BOOST_ADD),
+             AISLE_INVALID_ARGUMENT,
+             "aisle_pipeline_builder_set_launch_boost: window_micros = 0 is outside "
+             "[1, 9223372036854775807]");
+  CHECK_CODE(aisle_pipeline_builder_set_launch_boost(p, 1, -0.5f, AISLE_LAUNCH_BOOST_ADD),
+             AISLE_INVALID_ARGUMENT, "boost = -0.5");
+  CHECK_CODE(aisle_pipeline_builder_set_launch_boost(p, 1, NAN, AISLE_LAUNCH_BOOST_MULTIPLY),
+             AISLE_INVALID_ARGUMENT, "boost");
+  CHECK_CODE(aisle_pipeline_builder_set_launch_boost(p, 1, 0.1f, 2), AISLE_INVALID_ARGUMENT,
+             "aisle_pipeline_builder_set_launch_boost: mode = 2 is outside [0, 1]");
+  CHECK_CODE(aisle_pipeline_builder_set_launch_boost(NULL, 1, 0.1f, 0), AISLE_INVALID_ARGUMENT,
+             "builder");
+  CHECK_CODE(aisle_pipeline_builder_add_shadow(p, NULL), AISLE_INVALID_ARGUMENT, "ranker");
+  CHECK_CODE(aisle_pipeline_builder_add_shadow(p, ""), AISLE_INVALID_ARGUMENT,
+             "aisle_pipeline_builder_add_shadow: ranker: id is empty");
+  CHECK_CODE(aisle_pipeline_builder_add_shadow(NULL, "cheap"), AISLE_INVALID_ARGUMENT, "builder");
+  CHECK_CODE(aisle_pipeline_builder_set_cold_start(p, 0), AISLE_INVALID_ARGUMENT,
+             "aisle_pipeline_builder_set_cold_start: known_min_interactions = 0 is outside "
+             "[1, 4294967295]");
+  CHECK_CODE(aisle_pipeline_builder_set_cold_start(NULL, 3), AISLE_INVALID_ARGUMENT, "builder");
+  CHECK_CODE(aisle_pipeline_builder_set_tier_pipeline(p, 3, "browse"), AISLE_INVALID_ARGUMENT,
+             "aisle_pipeline_builder_set_tier_pipeline: tier = 3 is outside [0, 2]");
+  CHECK_CODE(aisle_pipeline_builder_set_tier_pipeline(p, -1, "browse"), AISLE_INVALID_ARGUMENT,
+             "tier = -1");
+  CHECK_CODE(aisle_pipeline_builder_set_tier_pipeline(p, AISLE_TIER_KNOWN, NULL),
+             AISLE_INVALID_ARGUMENT, "surface");
+  CHECK_CODE(aisle_pipeline_builder_set_tier_pipeline(p, AISLE_TIER_KNOWN, "a\tb"),
+             AISLE_INVALID_ARGUMENT, "control character");
+  CHECK_CODE(aisle_pipeline_builder_set_tier_pipeline(NULL, 0, "browse"), AISLE_INVALID_ARGUMENT,
+             "builder");
+  aisle_pipeline_builder_destroy(p);
+
+  /* An engine that may start no thread refuses the shadowed snapshot. */
+  memset(&o, 0, sizeof(o));
+  o.size = sizeof(o);
+  o.no_threads = 1;
+  CHECK_CODE(aisle_engine_create_with_options(s2, &o, &bare), AISLE_FAILED_PRECONDITION, "shadow");
+  CHECK(bare == NULL);
+
+  CHECK_OK(aisle_engine_swap(e, s2));
+  CHECK_OK(aisle_engine_snapshot_version(e, buf, sizeof(buf), &n));
+  CHECK(strcmp(buf, "r2") == 0);
+
+  /* A shadow scores the served candidates; its result carries the request id. */
+  {
+    const char* seeds[1];
+    const char* served = NULL;
+    const float* scores = NULL;
+    int32_t code = -1;
+    int64_t us = -1;
+    int tries;
+    seeds[0] = Id(3);
+    CHECK_OK(aisle_request_set_surface(r, "shadowed"));
+    CHECK_OK(aisle_request_set_seed_items(r, seeds, 1));
+    CHECK_OK(aisle_request_set_request_id(r, "req-shadow-1"));
+    resp = Recommend(e, r, &requests);
+    if (resp != NULL) {
+      ExpectRanker(resp, "linear:price:");
+      CHECK_OK(aisle_response_shadow_count(resp, &n));
+      CHECK(n == 1);
+      CHECK_OK(aisle_response_shadow_ranker(resp, 0, &served));
+      CHECK(strncmp(served, "linear:cheap:", 13) == 0);
+    }
+    CHECK_CODE(aisle_engine_next_shadow_result(NULL, &sr), AISLE_INVALID_ARGUMENT, "engine");
+    CHECK(sr == NULL);
+    CHECK_CODE(aisle_engine_next_shadow_result(e, NULL), AISLE_INVALID_ARGUMENT, "out");
+    for (tries = 0; tries < 500 && sr == NULL; ++tries) {
+      CHECK_OK(aisle_engine_next_shadow_result(e, &sr));
+      if (sr == NULL) SleepMillis(10);
+    }
+    CHECK(sr != NULL);
+    if (sr != NULL) {
+      CHECK_OK(aisle_shadow_result_request_id(sr, &str));
+      CHECK(strcmp(str, "req-shadow-1") == 0);
+      CHECK_OK(aisle_shadow_result_surface(sr, &str));
+      CHECK(strcmp(str, "shadowed") == 0);
+      CHECK_OK(aisle_shadow_result_ranker(sr, &str));
+      CHECK(served != NULL && strcmp(str, served) == 0);
+      CHECK_OK(aisle_shadow_result_status(sr, &code, &str));
+      CHECK(code == AISLE_OK && strcmp(str, "") == 0);
+      CHECK_OK(aisle_shadow_result_status(sr, NULL, NULL));
+      CHECK_OK(aisle_shadow_result_latency_micros(sr, &us));
+      CHECK(us >= 0);
+      CHECK_OK(aisle_shadow_result_item_count(sr, &n));
+      CHECK(n >= 5);
+      CHECK_OK(aisle_shadow_result_scores(sr, &scores, &i));
+      CHECK(i == n);
+      for (i = 0; i < n; ++i) {
+        uint32_t index = AISLE_INVALID_ITEM;
+        CHECK_OK(aisle_shadow_result_item_id(sr, i, &str));
+        CHECK_OK(aisle_catalog_find(c, str, &index));
+        CHECK(index != 3 && isfinite(scores[i]));
+        /* cheap: 1 * ann_score + 0.05 * price, and the price is 10 + index */
+        CHECK(scores[i] >= 0.05f * (10.0f + (float)index) - 1.01f);
+      }
+      CHECK_CODE(aisle_shadow_result_item_id(sr, n, &str), AISLE_OUT_OF_RANGE, "item");
+      CHECK_CODE(aisle_shadow_result_item_id(sr, 0, NULL), AISLE_INVALID_ARGUMENT, "out");
+      CHECK_CODE(aisle_shadow_result_scores(sr, &scores, NULL), AISLE_INVALID_ARGUMENT,
+                 "out_count");
+      CHECK_CODE(aisle_shadow_result_scores(NULL, &scores, &n), AISLE_INVALID_ARGUMENT, "result");
+      CHECK_CODE(aisle_shadow_result_request_id(NULL, &str), AISLE_INVALID_ARGUMENT, "result");
+      CHECK_CODE(aisle_shadow_result_surface(sr, NULL), AISLE_INVALID_ARGUMENT, "out");
+      CHECK_CODE(aisle_shadow_result_ranker(NULL, &str), AISLE_INVALID_ARGUMENT, "result");
+      CHECK_CODE(aisle_shadow_result_status(NULL, &code, &str), AISLE_INVALID_ARGUMENT, "result");
+      CHECK_CODE(aisle_shadow_result_latency_micros(sr, NULL), AISLE_INVALID_ARGUMENT, "out");
+      CHECK_CODE(aisle_shadow_result_item_count(NULL, &n), AISLE_INVALID_ARGUMENT, "result");
+    }
+    aisle_shadow_result_destroy(sr);
+    aisle_shadow_result_destroy(NULL);
+    aisle_response_destroy(resp);
+    /* nothing left: OK with *out NULL */
+    sr = (aisle_shadow_result*)&c;
+    CHECK_OK(aisle_engine_next_shadow_result(e, &sr));
+    CHECK(sr == NULL);
+    CHECK_OK(aisle_request_set_request_id(r, NULL));
+  }
+
+  /* Cold-start tiers: anonymous goes to "browse"; 1..2 interactions are
+   * few_interactions and 3 make a known user, both served by "tiered". */
+  CHECK_OK(aisle_request_set_surface(r, "tiered"));
+  CHECK_OK(aisle_request_set_seed_items(r, NULL, 0));
+  CHECK_OK(aisle_request_set_user_id(r, "cold-user"));
+  resp = Recommend(e, r, &requests);
+  if (resp != NULL) {
+    CHECK_OK(aisle_response_tier(resp, &tier));
+    CHECK(tier == AISLE_TIER_ANONYMOUS);
+    CHECK_OK(aisle_response_pipeline(resp, &str));
+    CHECK(strcmp(str, "browse") == 0);
+    CHECK_OK(aisle_response_tier_reason(resp, &str));
+    CHECK(strcmp(str, "no history") == 0);
+  }
+  aisle_response_destroy(resp);
+  CHECK_OK(aisle_engine_apply_interaction(e, "warm-user", NULL, Id(4), AISLE_INTERACTION_VIEW,
+                                          AISLE_UNKNOWN_TIME, 0));
+  CHECK_OK(aisle_request_set_user_id(r, "warm-user"));
+  resp = Recommend(e, r, &requests);
+  if (resp != NULL) {
+    CHECK_OK(aisle_response_tier(resp, &tier));
+    CHECK(tier == AISLE_TIER_FEW_INTERACTIONS);
+    CHECK_OK(aisle_response_pipeline(resp, &str));
+    CHECK(strcmp(str, "tiered") == 0);
+    CHECK_OK(aisle_response_tier_reason(resp, &str));
+    CHECK(strcmp(str, "user has 1 interaction") == 0);
+  }
+  aisle_response_destroy(resp);
+  CHECK_OK(aisle_engine_apply_interaction(e, "warm-user", NULL, Id(5), AISLE_INTERACTION_VIEW,
+                                          AISLE_UNKNOWN_TIME, 0));
+  CHECK_OK(aisle_engine_apply_interaction(e, "warm-user", NULL, Id(6), AISLE_INTERACTION_CLICK,
+                                          AISLE_UNKNOWN_TIME, 0));
+  resp = Recommend(e, r, &requests);
+  if (resp != NULL) {
+    CHECK_OK(aisle_response_tier(resp, &tier));
+    CHECK(tier == AISLE_TIER_KNOWN);
+    CHECK_OK(aisle_response_tier_reason(resp, &str));
+    CHECK(strcmp(str, "user has 3 interactions") == 0);
+    CHECK_OK(aisle_response_pipeline(resp, &str));
+    CHECK(strcmp(str, "tiered") == 0);
+  }
+  aisle_response_destroy(resp);
+
+  /* The launch boost adds the same ~5 to every item: same order as home. */
+  {
+    const char* seeds[1];
+    const float* plain = NULL;
+    const float* lifted = NULL;
+    size_t np = 0, nb = 0;
+    aisle_response* boosted = NULL;
+    seeds[0] = Id(3);
+    CHECK_OK(aisle_request_set_user_id(r, NULL));
+    CHECK_OK(aisle_request_set_seed_items(r, seeds, 1));
+    CHECK_OK(aisle_request_set_surface(r, "home"));
+    resp = Recommend(e, r, &requests);
+    CHECK_OK(aisle_request_set_surface(r, "boosted"));
+    boosted = Recommend(e, r, &requests);
+    if (resp != NULL && boosted != NULL) {
+      const char* a = NULL;
+      const char* b = NULL;
+      CHECK_OK(aisle_response_scores(resp, &plain, &np));
+      CHECK_OK(aisle_response_scores(boosted, &lifted, &nb));
+      CHECK(np == 5 && nb == 5);
+      for (i = 0; i < np && i < nb; ++i) {
+        CHECK_OK(aisle_response_item_id(resp, i, &a));
+        CHECK_OK(aisle_response_item_id(boosted, i, &b));
+        CHECK(strcmp(a, b) == 0);
+        CHECK(lifted[i] - plain[i] > 4.9f && lifted[i] - plain[i] <= 5.0f);
+      }
+    }
+    aisle_response_destroy(boosted);
+    aisle_response_destroy(resp);
+  }
+
+  /* Rollback serves r1 again; a second one undoes it. */
+  CHECK_CODE(aisle_engine_rollback(e, NULL, "test"), AISLE_INVALID_ARGUMENT, "reason is NULL");
+  CHECK_CODE(aisle_engine_rollback(e, "", "test"), AISLE_INVALID_ARGUMENT,
+             "aisle_engine_rollback: reason: id is empty");
+  CHECK_CODE(aisle_engine_rollback(e, "bad", "te\x7fst"), AISLE_INVALID_ARGUMENT,
+             "aisle_engine_rollback: actor");
+  CHECK_CODE(aisle_engine_rollback(NULL, "bad", "test"), AISLE_INVALID_ARGUMENT, "engine");
+  CHECK_OK(aisle_engine_rollback(e, "r2 breaks the shadowed rail", "test"));
+  CHECK_OK(aisle_engine_snapshot_version(e, buf, sizeof(buf), &n));
+  CHECK(strcmp(buf, "r1") == 0);
+  resp = ServeUnit(e, r, treated, &requests);
+  if (resp != NULL) {
+    CHECK_OK(aisle_response_snapshot_version(resp, &str));
+    CHECK(strcmp(str, "r1") == 0);
+    ExpectRanker(resp, "linear:cheap:");
+  }
+  aisle_response_destroy(resp);
+  CHECK_OK(aisle_request_set_surface(r, "shadowed")); /* not a surface of r1 */
+  CHECK_CODE(aisle_engine_recommend(e, r, &resp), AISLE_NOT_FOUND, "shadowed");
+  ++requests;
+  str = LogJson(aisle_engine_snapshot_log_json, e);
+  CHECK(StartsWith(str, "[{\"at_micros\": "));
+  CHECK(strstr(str,
+               "\"from_version\": \"r1\", \"to_version\": \"r2\", \"rollback\": false, "
+               "\"reason\": \"\", \"actor\": \"\"}, {") != NULL);
+  CHECK(strstr(str,
+               "\"from_version\": \"r2\", \"to_version\": \"r1\", \"rollback\": true, "
+               "\"reason\": \"r2 breaks the shadowed rail\", \"actor\": \"test\"}]") != NULL);
+  CHECK_OK(aisle_engine_rollback(e, "undo", NULL));
+  CHECK_OK(aisle_engine_snapshot_version(e, buf, sizeof(buf), &n));
+  CHECK(strcmp(buf, "r2") == 0);
+  str = LogJson(aisle_engine_snapshot_log_json, e);
+  CHECK(strstr(str,
+               "\"to_version\": \"r2\", \"rollback\": true, \"reason\": \"undo\", "
+               "\"actor\": \"\"}]") != NULL);
+
+  /* Metrics of all this. */
+  memset(&m, 0, sizeof(m));
+  m.size = sizeof(m);
+  CHECK_OK(aisle_engine_metrics_read(e, &m));
+  CHECK(m.requests == (uint64_t)requests);
+  CHECK(m.rollbacks == 2 && m.swaps == 2);
+  CHECK(m.served_by_tier[AISLE_TIER_ANONYMOUS] >= 1);
+  CHECK(m.served_by_tier[AISLE_TIER_FEW_INTERACTIONS] == 1);
+  CHECK(m.served_by_tier[AISLE_TIER_KNOWN] == 1);
+  CHECK(m.served_by_tier[3] == 0);
+  CHECK(m.stage_runs[AISLE_STAGE_RETRIEVE] >= 1 && m.stage_runs[AISLE_STAGE_RANK] >= 1);
+  CHECK(m.stage_runs[AISLE_STAGE_POST] == m.stage_runs[AISLE_STAGE_RULES] +
+                                              m.stage_runs[AISLE_STAGE_DIVERSIFY] +
+                                              m.stage_runs[AISLE_STAGE_EXPLORE]);
+  CHECK(m.stage_micros[AISLE_STAGE_POST] == m.stage_micros[AISLE_STAGE_RULES] +
+                                                m.stage_micros[AISLE_STAGE_DIVERSIFY] +
+                                                m.stage_micros[AISLE_STAGE_EXPLORE]);
+  CHECK(m.stage_runs[AISLE_STAGE_TOTAL] == 0 && m.stage_micros[AISLE_STAGE_TOTAL] == 0);
+  CHECK(m.stage_failures[AISLE_STAGE_TOTAL] == 0);
+  for (i = AISLE_STAGE_RESPOND + 1; i < 16; ++i) {
+    CHECK(m.stage_runs[i] == 0 && m.stage_micros[i] == 0 && m.stage_failures[i] == 0);
+  }
+  CHECK(m.holdout_requests >= 3);
+  CHECK(m.killed_assignments == 1);
+  CHECK(m.shadow_calls == 1 && m.shadow_failed == 0 && m.shadow_skipped == 0);
+  CHECK(m.shadow_dropped == 0);
+  /* a caller built before these fields gets the old ones only */
+  memset(&m, 0, sizeof(m));
+  m.size = offsetof(aisle_engine_metrics, rollbacks);
+  CHECK_OK(aisle_engine_metrics_read(e, &m));
+  CHECK(m.requests == (uint64_t)requests && m.rollbacks == 0 && m.shadow_calls == 0);
+
+  aisle_request_destroy(r);
+  aisle_engine_destroy(e);
+  aisle_snapshot_destroy(s2);
+  aisle_snapshot_destroy(s1);
+  aisle_model_destroy(cheap);
+  aisle_model_destroy(price);
+  aisle_ann_index_destroy(ann);
+  aisle_catalog_destroy(c);
+}
+
 /* ------------------------------------------------------------------ boundary
  * Hostile integers and ids: each is refused with AISLE_INVALID_ARGUMENT and a
  * message naming the function, the parameter, the value and the accepted
@@ -2491,6 +3121,7 @@ int main(void) {
   TestEngine();
   TestSnapshotFeatures();
   TestIsolatedRanker();
+  TestRouting();
   TestBoundary();
 
   {

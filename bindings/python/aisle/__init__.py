@@ -30,6 +30,7 @@ from .catalog import Catalog, CatalogBuilder, Item
 from .constants import (
     INVALID_ITEM,
     MAX_ANN_M,
+    MAX_CONFIG_BYTES,
     MAX_COVISITATION_DISTANCE,
     MAX_DIM,
     MAX_EF,
@@ -47,6 +48,7 @@ from .constants import (
     FallbackReason,
     FeatureGroup,
     InteractionType,
+    LaunchBoostMode,
     Metric,
     ModelFormat,
     Output,
@@ -64,13 +66,17 @@ from .engine import (
     Engine,
     EngineMetrics,
     Experiment,
+    KilledExperiment,
+    KillSwitchEvent,
     Pipeline,
     Request,
     FeatureMatrix,
     Response,
     ResponseCounts,
     ResponseItem,
+    ShadowResult,
     Snapshot,
+    SnapshotChange,
 )
 from .errors import (
     Aborted,

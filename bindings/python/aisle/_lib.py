@@ -121,6 +121,7 @@ engine_t = _opaque("aisle_engine")
 request_t = _opaque("aisle_request")
 response_t = _opaque("aisle_response")
 feature_matrix_t = _opaque("aisle_feature_matrix")
+shadow_result_t = _opaque("aisle_shadow_result")
 
 
 # --------------------------------------------------------------------------
@@ -254,6 +255,17 @@ class EngineMetricsT(CheckedStructure):
         ("events_rejected_time", c_uint64),
         ("events_time_missing", c_uint64),
         ("duplicate_request_items", c_uint64),
+        ("rollbacks", c_uint64),
+        ("served_by_tier", c_uint64 * 4),
+        ("stage_runs", c_uint64 * 16),
+        ("stage_micros", c_uint64 * 16),
+        ("stage_failures", c_uint64 * 16),
+        ("holdout_requests", c_uint64),
+        ("killed_assignments", c_uint64),
+        ("shadow_calls", c_uint64),
+        ("shadow_failed", c_uint64),
+        ("shadow_skipped", c_uint64),
+        ("shadow_dropped", c_uint64),
     ]
 
 
@@ -270,6 +282,8 @@ class EngineOptionsT(CheckedStructure):
         ("event_too_old", c_int32),
         ("event_too_new", c_int32),
         ("num_segments", c_uint32),
+        ("shadow_threads", c_uint32),
+        ("shadow_max_outstanding", c_uint32),
     ]
 
 
@@ -779,6 +793,31 @@ _DECLS = [
     ("aisle_pipeline_builder_set_default_k", i32, "builder k", P(pipeline_builder_t), u32),
     ("aisle_pipeline_builder_set_budget", i32, "builder budget_micros", P(pipeline_builder_t), i64),
     ("aisle_pipeline_builder_isolate_ranker", i32, "builder on", P(pipeline_builder_t), i32),
+    ("aisle_pipeline_builder_add_shadow", i32, "builder ranker", P(pipeline_builder_t), cstr),
+    (
+        "aisle_pipeline_builder_set_cold_start",
+        i32,
+        "builder known_min_interactions",
+        P(pipeline_builder_t),
+        u32,
+    ),
+    (
+        "aisle_pipeline_builder_set_tier_pipeline",
+        i32,
+        "builder tier surface",
+        P(pipeline_builder_t),
+        i32,
+        cstr,
+    ),
+    (
+        "aisle_pipeline_builder_set_launch_boost",
+        i32,
+        "builder window_micros boost mode",
+        P(pipeline_builder_t),
+        i64,
+        f32,
+        i32,
+    ),
     # Snapshots
     ("aisle_snapshot_create", i32, "version out", cstr, P(P(snapshot_t))),
     ("aisle_snapshot_destroy", None, "snapshot", P(snapshot_t)),
@@ -820,6 +859,15 @@ _DECLS = [
         P(i32),
         sz,
     ),
+    (
+        "aisle_snapshot_set_experiments_json",
+        i32,
+        "snapshot json len",
+        P(snapshot_t),
+        c_char_p,
+        sz,
+    ),
+    ("aisle_snapshot_set_segmenter_json", i32, "snapshot json len", P(snapshot_t), c_char_p, sz),
     # Engine
     ("aisle_engine_create", i32, "snapshot out", P(snapshot_t), P(P(engine_t))),
     (
@@ -896,6 +944,83 @@ _DECLS = [
         c_void_p,
         P(BreakerOptions),
     ),
+    # Rollback, the experiment kill switch, logs and shadow results
+    ("aisle_engine_rollback", i32, "engine reason actor", P(engine_t), cstr, cstr),
+    (
+        "aisle_engine_kill_experiment",
+        i32,
+        "engine experiment reason actor",
+        P(engine_t),
+        cstr,
+        cstr,
+        cstr,
+    ),
+    (
+        "aisle_engine_revive_experiment",
+        i32,
+        "engine experiment reason actor",
+        P(engine_t),
+        cstr,
+        cstr,
+        cstr,
+    ),
+    (
+        "aisle_engine_snapshot_log_json",
+        i32,
+        "engine buf buf_len out_len",
+        P(engine_t),
+        c_char_p,
+        sz,
+        P(sz),
+    ),
+    (
+        "aisle_engine_experiment_audit_json",
+        i32,
+        "engine buf buf_len out_len",
+        P(engine_t),
+        c_char_p,
+        sz,
+        P(sz),
+    ),
+    (
+        "aisle_engine_killed_experiments_json",
+        i32,
+        "engine buf buf_len out_len",
+        P(engine_t),
+        c_char_p,
+        sz,
+        P(sz),
+    ),
+    (
+        "aisle_engine_next_shadow_result",
+        i32,
+        "engine out",
+        P(engine_t),
+        P(P(shadow_result_t)),
+    ),
+    ("aisle_shadow_result_destroy", None, "result", P(shadow_result_t)),
+    ("aisle_shadow_result_request_id", i32, "result out", P(shadow_result_t), P(cstr)),
+    ("aisle_shadow_result_surface", i32, "result out", P(shadow_result_t), P(cstr)),
+    ("aisle_shadow_result_ranker", i32, "result out", P(shadow_result_t), P(cstr)),
+    (
+        "aisle_shadow_result_status",
+        i32,
+        "result out_code out_message",
+        P(shadow_result_t),
+        P(i32),
+        P(cstr),
+    ),
+    ("aisle_shadow_result_latency_micros", i32, "result out", P(shadow_result_t), P(i64)),
+    ("aisle_shadow_result_item_count", i32, "result out", P(shadow_result_t), P(sz)),
+    ("aisle_shadow_result_item_id", i32, "result i out", P(shadow_result_t), sz, P(cstr)),
+    (
+        "aisle_shadow_result_scores",
+        i32,
+        "result out out_count",
+        P(shadow_result_t),
+        P(P(f32)),
+        P(sz),
+    ),
     # Requests
     ("aisle_request_create", i32, "surface out", cstr, P(P(request_t))),
     ("aisle_request_destroy", None, "request", P(request_t)),
@@ -967,6 +1092,31 @@ _DECLS = [
         P(cstr),
         P(u8),
     ),
+    (
+        "aisle_response_experiment_flags",
+        i32,
+        "response i out_forced out_holdout out_killed",
+        P(response_t),
+        sz,
+        P(u8),
+        P(u8),
+        P(u8),
+    ),
+    ("aisle_response_holdout", i32, "response out", P(response_t), P(u8)),
+    ("aisle_response_pipeline", i32, "response out", P(response_t), P(cstr)),
+    ("aisle_response_tier_reason", i32, "response out", P(response_t), P(cstr)),
+    ("aisle_response_param_count", i32, "response out", P(response_t), P(sz)),
+    (
+        "aisle_response_param",
+        i32,
+        "response i out_key out_value",
+        P(response_t),
+        sz,
+        P(cstr),
+        P(cstr),
+    ),
+    ("aisle_response_shadow_count", i32, "response out", P(response_t), P(sz)),
+    ("aisle_response_shadow_ranker", i32, "response i out", P(response_t), sz, P(cstr)),
     ("aisle_response_counts_read", i32, "response out", P(response_t), P(ResponseCountsT)),
 ]
 

@@ -115,6 +115,11 @@ class Switch(enum.IntEnum):
     SHADOW_SCORING = 3
 
 
+class LaunchBoostMode(enum.IntEnum):
+    ADD = 0  # score + w
+    MULTIPLY = 1  # score * (1 + w)
+
+
 UNKNOWN_TIME = -(2**63)
 INVALID_ITEM = 2**32 - 1
 
@@ -128,12 +133,13 @@ MAX_POSITION = 9999  # 0-based pin and exploration positions
 MAX_QUOTA = 1048576  # source quota, max_candidates, top_n
 MAX_EF = 1048576  # HNSW ef, ef_construction, default_ef
 MAX_ANN_M = 10000  # HNSW degree m
-MAX_THREADS = 256  # ANN build threads, engine isolation threads
-MAX_ISOLATION_OUTSTANDING = 65536  # EngineOptions.isolation_max_outstanding
+MAX_THREADS = 256  # ANN build threads, engine isolation and shadow threads
+MAX_ISOLATION_OUTSTANDING = 65536  # EngineOptions.isolation_/shadow_max_outstanding
 MAX_HISTORY = 1024  # EngineOptions.history_length
 MAX_SEGMENTS = 65536  # popularity segments
 MAX_COVISITATION_DISTANCE = 64  # CoVisitation max_distance
 MAX_MODEL_BYTES = 2147483648  # Model.parse data
+MAX_CONFIG_BYTES = 16777216  # Snapshot.set_experiments / set_segmenter JSON text
 
 
 def coerce(enum_cls, value, what):

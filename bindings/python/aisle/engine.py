@@ -1,16 +1,20 @@
 """Pipelines, snapshots, the engine, requests and responses."""
 
 import dataclasses
+import datetime
+import json
 import threading
 from ctypes import POINTER, byref, c_char_p, c_double, c_float, c_int32, c_int64, c_size_t
 from ctypes import c_uint8, c_uint32, create_string_buffer, sizeof
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from . import _arrays, _ints, _lib, errors
 from ._handle import Handle, new_out
 from .constants import (
+    MAX_CONFIG_BYTES,
     MAX_DIM,
     MAX_EF,
+    MAX_ITEMS,
     MAX_HISTORY,
     MAX_K,
     MAX_POSITION,
@@ -21,6 +25,7 @@ from .constants import (
     FallbackLevel,
     FallbackReason,
     InteractionType,
+    LaunchBoostMode,
     SourceKind,
     Stage,
     SurfaceKind,
@@ -38,6 +43,30 @@ _int = _ints.checked
 _INT32 = _ints.INT32
 _INT64 = _ints.INT64
 _raw = _lib.raw  # unchecked functions, for indices this module computes itself
+_HOUR_MICROS = 3600 * 1000000
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def _utc(micros):
+    """Unix microseconds -> an aware datetime in UTC (exact)."""
+    return _EPOCH + datetime.timedelta(microseconds=micros)
+
+
+def _config_bytes(config, where):
+    """JSON text (str, bytes) or a dict/list to dump, as UTF-8 bytes."""
+    if isinstance(config, (dict, list)):
+        data = json.dumps(config).encode("utf-8")
+    elif isinstance(config, str):
+        data = _arrays.encode(config, where)
+    elif isinstance(config, (bytes, bytearray, memoryview)):
+        data = bytes(config)
+    else:
+        raise errors.InvalidArgumentType(
+            errors.INVALID_ARGUMENT,
+            "%s: expected JSON text (str or bytes) or a dict, got %s" % (where,
+                                                                        type(config).__name__))
+    _int(len(data), where + ": len", 0, MAX_CONFIG_BYTES)
+    return data
 
 
 # ---------------------------------------------------------------------------
@@ -181,6 +210,43 @@ class Pipeline(Handle):
         _check(_lib.aisle_pipeline_builder_isolate_ranker(self._h, 1 if on else 0))
         return self
 
+    def add_shadow(self, ranker):
+        """A shadow ranker (a snapshot model or registered scorer name): it
+        scores the candidates the served ranker scored, on the engine's shadow
+        threads, off the response's path. Its scores are never served; read
+        them with Engine.drain_shadow_results(). The response names it
+        (Response.shadow_rankers)."""
+        _check(_lib.aisle_pipeline_builder_add_shadow(self._h, _enc(ranker, "ranker")))
+        return self
+
+    def set_cold_start(self, known_min_interactions):
+        """Cold-start tiers: no interactions seen for the user (else the
+        session) is anonymous, 1..known_min_interactions-1 few_interactions,
+        more known (default 10; at least 1)."""
+        n = _int(known_min_interactions, "Pipeline.set_cold_start: known_min_interactions", 1,
+                 _ints.UINT32[1])
+        _check(_lib.aisle_pipeline_builder_set_cold_start(self._h, n))
+        return self
+
+    def set_tier_pipeline(self, tier, surface):
+        """The surface (pipeline) that serves requests of a cold-start tier
+        (Tier or its name); None or "" = the built-in plan. A request with its
+        own signal (seed or cart items, a vector, search candidates) is served
+        by this surface whatever its tier."""
+        t = int(coerce(Tier, tier, "tier"))
+        _check(_lib.aisle_pipeline_builder_set_tier_pipeline(
+            self._h, t, _enc("" if surface is None else surface, "surface")))
+        return self
+
+    def set_launch_boost(self, window_micros=72 * _HOUR_MICROS, boost=0.1, mode="add"):
+        """Lifts items launched within `window_micros` (> 0): w = boost * (1 -
+        age / window), added to the score ("add") or as score * (1 + w)
+        ("multiply"); the list is then re-sorted. `boost` finite and >= 0."""
+        window = _int(window_micros, "Pipeline.set_launch_boost: window_micros", 1, _INT64[1])
+        m = int(coerce(LaunchBoostMode, mode, "launch boost mode"))
+        _check(_lib.aisle_pipeline_builder_set_launch_boost(self._h, window, float(boost), m))
+        return self
+
 
 class Snapshot(Handle):
     """A deployment: catalog, ANN index, features, models, pipelines, campaigns.
@@ -234,6 +300,24 @@ class Snapshot(Handle):
 
         (se, it, tm, ty, n), keep = _interaction_columns(items, times_micros, types, sessions)
         _check(_lib.aisle_snapshot_add_warm_interactions(self._h, se, it, tm, ty, n))
+        return self
+
+    def set_experiments(self, config):
+        """Sets (replaces) the experiments: JSON text or a dict in the format
+        of docs/routing.md (layers of experiments whose variants carry
+        parameters such as {"ranker": "gbdt_v7"}, challengers, holdouts).
+        They take effect when the snapshot is served; {"layers": []} means
+        none. InvalidArgument with the JSON path of the offending value."""
+        data = _config_bytes(config, "Snapshot.set_experiments: config")
+        _check(_lib.aisle_snapshot_set_experiments_json(self._h, data, len(data)))
+        return self
+
+    def set_segmenter(self, config):
+        """Sets (replaces) how an anonymous visitor's context (geo, device,
+        ...) maps to a popularity segment: JSON text or a dict (docs/routing.md,
+        "Context segments"; omitted fields keep their defaults)."""
+        data = _config_bytes(config, "Snapshot.set_segmenter: config")
+        _check(_lib.aisle_snapshot_set_segmenter_json(self._h, data, len(data)))
         return self
 
 
@@ -384,10 +468,17 @@ class ResponseItem:
 
 @dataclasses.dataclass(frozen=True)
 class Experiment:
+    """One experiment assignment of a request."""
+
     layer: str
     experiment: str
     variant: str
+    # False when the unit got the defaults (outside coverage, held out, or
+    # the experiment is killed): not to be counted as exposed.
     in_experiment: bool
+    forced: bool = False  # a QA override chose the variant
+    holdout: bool = False  # the unit is in a holdout of this layer
+    killed: bool = False  # the experiment is killed: control for everyone
 
 
 @dataclasses.dataclass(frozen=True)
@@ -416,6 +507,13 @@ class Response:
     experiments: List[Experiment]
     counts: ResponseCounts
     source_names: List[str]
+    # The pipeline (surface configuration) that served: the surface, a
+    # cold-start tier's pipeline or an experiment arm's.
+    pipeline: str = ""
+    tier_reason: str = ""  # why the request is in its tier ("no history", ...)
+    holdout: bool = False  # the unit is held out of some layer's experiments
+    params: List[Tuple[str, str]] = dataclasses.field(default_factory=list)  # applied
+    shadow_rankers: List[str] = dataclasses.field(default_factory=list)  # started, by version
 
     @property
     def ids(self):
@@ -504,19 +602,67 @@ def _read_response(r):
     _check(_lib.aisle_response_experiment_count(r, byref(m)))
     exps = []
     layer, exp, var, inx = c_char_p(), c_char_p(), c_char_p(), c_uint8()
+    forced, held, killed = c_uint8(), c_uint8(), c_uint8()
     for i in range(m.value):
         _check(
             _raw.aisle_response_experiment(r, i, byref(layer), byref(exp), byref(var), byref(inx))
         )
+        _check(_raw.aisle_response_experiment_flags(r, i, byref(forced), byref(held),
+                                                   byref(killed)))
         exps.append(Experiment(_dec(layer.value), _dec(exp.value), _dec(var.value),
-                               bool(inx.value)))
+                               bool(inx.value), bool(forced.value), bool(held.value),
+                               bool(killed.value)))
+    _check(_lib.aisle_response_holdout(r, byref(held)))
+    holdout = bool(held.value)
+    _check(_lib.aisle_response_pipeline(r, byref(s)))
+    pipeline = _dec(s.value)
+    _check(_lib.aisle_response_tier_reason(r, byref(s)))
+    tier_reason = _dec(s.value)
+    _check(_lib.aisle_response_param_count(r, byref(m)))
+    params = []
+    key, value = c_char_p(), c_char_p()
+    for i in range(m.value):
+        _check(_raw.aisle_response_param(r, i, byref(key), byref(value)))
+        params.append((_dec(key.value), _dec(value.value)))
+    _check(_lib.aisle_response_shadow_count(r, byref(m)))
+    shadows = []
+    for i in range(m.value):
+        _check(_raw.aisle_response_shadow_ranker(r, i, byref(s)))
+        shadows.append(_dec(s.value))
     c = _lib.ResponseCountsT()
     c.size = sizeof(_lib.ResponseCountsT)
     _check(_lib.aisle_response_counts_read(r, byref(c)))
     counts = ResponseCounts(c.candidates, c.filtered, c.unknown_items, c.stale_features,
                             c.defaulted_features)
     return Response(items, tier, level, reason, strs[0], strs[1], strs[2], strs[3], lat,
-                    q.value, exps, counts, names)
+                    q.value, exps, counts, names, pipeline, tier_reason, holdout, params, shadows)
+
+
+_METRIC_STAGES = tuple(st for st in Stage if st != Stage.TOTAL)
+
+
+def _read_shadow_result(h):
+    s = c_char_p()
+    strs = []
+    for fn in (_lib.aisle_shadow_result_request_id, _lib.aisle_shadow_result_surface,
+               _lib.aisle_shadow_result_ranker):
+        _check(fn(h, byref(s)))
+        strs.append(_dec(s.value))
+    code = c_int32()
+    _check(_lib.aisle_shadow_result_status(h, byref(code), byref(s)))
+    message = _dec(s.value)
+    us = c_int64()
+    _check(_lib.aisle_shadow_result_latency_micros(h, byref(us)))
+    n = c_size_t()
+    _check(_lib.aisle_shadow_result_item_count(h, byref(n)))
+    ids = []
+    for i in range(n.value):
+        _check(_raw.aisle_shadow_result_item_id(h, i, byref(s)))
+        ids.append(_dec(s.value))
+    ptr = POINTER(c_float)()
+    _check(_lib.aisle_shadow_result_scores(h, byref(ptr), byref(n)))
+    scores = [float(x) for x in ptr[: n.value]] if n.value else []
+    return ShadowResult(strs[0], strs[1], strs[2], code.value, message, us.value, ids, scores)
 
 
 # ---------------------------------------------------------------------------
@@ -553,6 +699,81 @@ class EngineMetrics:
     events_time_missing: int = 0
     # Ids a request repeated within one of its lists (each item used once).
     duplicate_request_items: int = 0
+    # Rollbacks (Engine.rollback); requests by cold-start tier (every Tier);
+    # per stage (every Stage but TOTAL; POST is RULES + DIVERSIFY + EXPLORE):
+    # runs, microseconds in all, failures (the request went on to its next
+    # fallback level).
+    rollbacks: int = 0
+    served_by_tier: Dict[Any, int] = dataclasses.field(default_factory=dict)
+    stage_runs: Dict[Any, int] = dataclasses.field(default_factory=dict)
+    stage_micros: Dict[Any, int] = dataclasses.field(default_factory=dict)
+    stage_failures: Dict[Any, int] = dataclasses.field(default_factory=dict)
+    # Requests whose unit was in a holdout; assignments sent to control by a
+    # killed experiment.
+    holdout_requests: int = 0
+    killed_assignments: int = 0
+    # Shadow rankers: calls started, failed, skipped (too many outstanding),
+    # results dropped because nobody drained them.
+    shadow_calls: int = 0
+    shadow_failed: int = 0
+    shadow_skipped: int = 0
+    shadow_dropped: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class SnapshotChange:
+    """One change of the serving snapshot (Engine.snapshot_log())."""
+
+    at_micros: int  # unix microseconds
+    at: datetime.datetime  # the same, UTC
+    from_version: str
+    to_version: str
+    rollback: bool  # False: a swap
+    reason: str  # a rollback's reason ("" for a swap)
+    actor: str
+
+
+@dataclasses.dataclass(frozen=True)
+class KillSwitchEvent:
+    """One accepted kill or revive (Engine.experiment_audit_log())."""
+
+    at_micros: int
+    at: datetime.datetime  # UTC
+    action: str  # "kill" or "revive"
+    experiment: str
+    reason: str
+    actor: str
+    changed: bool  # False when the experiment already was in that state
+
+
+@dataclasses.dataclass(frozen=True)
+class KilledExperiment:
+    """An experiment killed now (Engine.killed_experiments())."""
+
+    experiment: str
+    since_micros: int
+    since: datetime.datetime  # UTC
+    reason: str
+    actor: str
+
+
+@dataclasses.dataclass
+class ShadowResult:
+    """What a shadow ranker scored for one served response: the candidates
+    the served ranker scored, in the same order (scores empty when it failed)."""
+
+    request_id: str
+    surface: str
+    ranker: str  # the shadow's version
+    code: int  # aisle.errors.OK or the error code
+    message: str  # "" when OK
+    latency_micros: int
+    item_ids: List[str]
+    scores: List[float]
+
+    @property
+    def ok(self):
+        return self.code == errors.OK
 
 
 @dataclasses.dataclass
@@ -581,6 +802,11 @@ class EngineOptions:
     event_too_old: str = "default"  # "default", "reject" or "clamp"
     event_too_new: str = "default"
     num_segments: int = 0
+    # Threads shadow rankers score on (default 2) and shadow calls
+    # outstanding at most (default 16, raised to shadow_threads; else at
+    # least shadow_threads) before further ones are skipped.
+    shadow_threads: int = 0
+    shadow_max_outstanding: int = 0
 
 
 @dataclasses.dataclass
@@ -653,6 +879,11 @@ class Engine(Handle):
             o.event_too_new = _event_time_action(options.event_too_new, "event_too_new")
             o.num_segments = _int(options.num_segments, "EngineOptions.num_segments", 0,
                                   MAX_SEGMENTS)
+            o.shadow_threads = _int(options.shadow_threads, "EngineOptions.shadow_threads", 0,
+                                    MAX_THREADS)
+            o.shadow_max_outstanding = _int(options.shadow_max_outstanding,
+                                            "EngineOptions.shadow_max_outstanding", 0,
+                                            MAX_ISOLATION_OUTSTANDING)
             _check(_lib.aisle_engine_create_with_options(snapshot._h, byref(o), byref(out)))
         super().__init__(out)
         self._scorers = {}  # name -> (trampoline, fn): kept alive as long as the engine
@@ -817,8 +1048,86 @@ class Engine(Handle):
             m.isolated_calls, m.isolated_timeouts, m.isolated_rejected, m.isolated_outstanding,
             m.events_clamped_old, m.events_clamped_new, m.events_rejected_old,
             m.events_rejected_new, m.events_rejected_time, m.events_time_missing,
-            m.duplicate_request_items,
+            m.duplicate_request_items, m.rollbacks,
+            {t: m.served_by_tier[int(t)] for t in Tier},
+            {st: m.stage_runs[int(st)] for st in _METRIC_STAGES},
+            {st: m.stage_micros[int(st)] for st in _METRIC_STAGES},
+            {st: m.stage_failures[int(st)] for st in _METRIC_STAGES},
+            m.holdout_requests, m.killed_assignments, m.shadow_calls, m.shadow_failed,
+            m.shadow_skipped, m.shadow_dropped,
         )
+
+    # -- rollback, the experiment kill switch, logs, shadow results --------
+
+    def rollback(self, reason, actor="python"):
+        """Serves the previous snapshot again, at once (it stays compiled after
+        a swap); a second rollback undoes the first. Recorded in
+        snapshot_log(). FailedPrecondition when there is no previous
+        snapshot."""
+        _check(_lib.aisle_engine_rollback(self._h, _enc(reason, "reason"), _enc(actor, "actor")))
+
+    def kill_experiment(self, experiment, reason, actor="python"):
+        """From the next request on, every unit of `experiment` (an experiment
+        or challenger key) gets its control variant, in this and every later
+        snapshot until revived. NotFound for a key no snapshot of this engine
+        has had; `reason` and `actor` are required."""
+        _check(_lib.aisle_engine_kill_experiment(
+            self._h, _enc(experiment, "experiment"), _enc(reason, "reason"),
+            _enc(actor, "actor")))
+
+    def revive_experiment(self, experiment, reason, actor="python"):
+        """Undoes kill_experiment()."""
+        _check(_lib.aisle_engine_revive_experiment(
+            self._h, _enc(experiment, "experiment"), _enc(reason, "reason"),
+            _enc(actor, "actor")))
+
+    def _log(self, fn):
+        n = c_size_t()
+        _check(fn(self._h, None, 0, byref(n)))
+        while True:  # the log may grow between the two calls
+            size = n.value + 1
+            buf = create_string_buffer(size)
+            _check(fn(self._h, buf, size, byref(n)))
+            if n.value < size:
+                return json.loads(buf.raw[:n.value].decode("utf-8"))
+
+    def snapshot_log(self):
+        """Swaps and rollbacks, oldest first (the last 256), as
+        :class:`SnapshotChange`."""
+        return [SnapshotChange(e["at_micros"], _utc(e["at_micros"]), e["from_version"],
+                               e["to_version"], e["rollback"], e["reason"], e["actor"])
+                for e in self._log(_lib.aisle_engine_snapshot_log_json)]
+
+    def experiment_audit_log(self):
+        """Accepted kills and revives, oldest first (the last 4096), as
+        :class:`KillSwitchEvent`."""
+        return [KillSwitchEvent(e["at_micros"], _utc(e["at_micros"]), e["action"],
+                                e["experiment"], e["reason"], e["actor"], e["changed"])
+                for e in self._log(_lib.aisle_engine_experiment_audit_json)]
+
+    def killed_experiments(self):
+        """The experiments killed now, by key, as :class:`KilledExperiment`."""
+        return [KilledExperiment(e["experiment"], e["since_micros"], _utc(e["since_micros"]),
+                                 e["reason"], e["actor"])
+                for e in self._log(_lib.aisle_engine_killed_experiments_json)]
+
+    def drain_shadow_results(self, max=1024):  # noqa: A002 (the C++ API's name)
+        """Takes up to `max` results shadow rankers left, oldest first, as
+        :class:`ShadowResult` (they are removed from the engine). Shadows run
+        off the response's path: a result arrives some time after its
+        response."""
+        limit = _int(max, "Engine.drain_shadow_results: max", 0, MAX_ITEMS)
+        out = []
+        while len(out) < limit:
+            h = new_out(_lib.shadow_result_t)
+            _check(_lib.aisle_engine_next_shadow_result(self._h, byref(h)))
+            if not h:
+                break
+            try:
+                out.append(_read_shadow_result(h))
+            finally:
+                _lib.aisle_shadow_result_destroy(h)
+        return out
 
     def register_scorer(self, name, fn, breaker=None):
         """Registers a Python scorer usable as a pipeline ranker under `name`.
