@@ -575,6 +575,11 @@ absl::Status ResolveVariants(Compiled& compiled, CompileEnvironment& env) {
       }
       compiled.models.emplace(*name, std::move(host));
     }
+    if (!p.shadow_rankers.empty() && compiled.shadow_runner == nullptr) {
+      auto runner = env.Shadows(absl::StrCat("(", where(), ")"));
+      if (!runner.ok()) return runner.status();
+      compiled.shadow_runner = *runner;
+    }
     if (p.pipeline.has_value() && !compiled.surfaces.contains(*p.pipeline)) {
       return absl::NotFoundError(absl::StrCat(where(), ": pipeline '", *p.pipeline,
                                               "' is not a surface of the snapshot"));

@@ -151,6 +151,9 @@ struct Compiled {
   routing::ContextSegmenter segmenter;
   // Items by launch time: the new-item pool at any request time.
   std::shared_ptr<const policy::NewItemPool> new_items;
+  // Where shadow rankers of experiment arms run (owned by the engine; set
+  // when an arm names a shadow).
+  IsolatedRunner* shadow_runner = nullptr;
 };
 
 // What compiling needs from the engine that owns the result.

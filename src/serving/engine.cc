@@ -335,7 +335,8 @@ absl::StatusOr<FeatureMatrix> EngineCore::AssembleFeatures(
 uint32_t EngineCore::StartShadows(const RequestState& st, MatrixView features,
                                   absl::Span<const Candidate> candidates) const {
   const Plan& plan = st.plan;
-  IsolatedRunner* runner = plan.surface->shadow_runner;
+  IsolatedRunner* runner = plan.surface->shadow_runner != nullptr ? plan.surface->shadow_runner
+                                                                  : st.compiled.shadow_runner;
   if (runner == nullptr) return 0;
   // One copy of the rows for every shadow of this request.
   struct Rows {

@@ -88,12 +88,15 @@ void IsolatedRunner::WorkerLoop() {
     if (run) {
       call->fn();
       call->fn = nullptr;  // release what it owns before signalling
+      // The slot is free before the caller hears "done", so a caller that
+      // runs the next call at once finds it free.
+      outstanding_.fetch_sub(1, std::memory_order_relaxed);
       absl::MutexLock l(&call->mu);
       call->done = true;
     } else {
       skipped_.fetch_add(1, std::memory_order_relaxed);
+      outstanding_.fetch_sub(1, std::memory_order_relaxed);
     }
-    outstanding_.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 

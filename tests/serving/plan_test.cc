@@ -380,7 +380,7 @@ TEST(Shadow, AStalledShadowNeverTakesTheSlotsOfAnIsolatedRanker) {
   o.shadow_threads = 1;
   o.shadow_max_outstanding = 2;
   o.isolation_threads = 1;
-  o.isolation_max_outstanding = 1;
+  o.isolation_max_outstanding = 2;  // what two stalled shadows would fill if they shared it
   auto engine = Engine::Create(snap, o);
   ASSERT_TRUE(engine.ok()) << engine.status();
   Request r;

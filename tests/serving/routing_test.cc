@@ -548,5 +548,32 @@ TEST(Routing, ExplorationRunsAsAnExperimentArm) {
   EXPECT_EQ(control_explored, 2 * control);  // both slots, items 38 and 39
 }
 
+TEST(Routing, AShadowArmScoresOnASurfaceWithoutShadowsOfItsOwn) {
+  auto snap = MakeSnapshot("v1");
+  snap->models["dear"] = ModelFactory::Linear(DearFirst());
+  snap->pipeline.experiments.layers.push_back(
+      Layer("shadows", {Experiment("dear-shadow", {{"shadow", "dear"}})}));
+  Fixture f(snap);
+  const std::string treated = UnitIn(*f.engine, "dear-shadow", "treatment");
+  ASSERT_FALSE(treated.empty());
+  (void)f.engine->DrainShadowResults();
+  auto resp = f.engine->Recommend(Home(treated));
+  ASSERT_TRUE(resp.ok());
+  EXPECT_THAT(resp->ranker_version, HasSubstr(":price:"));  // the served ranker is unchanged
+  ASSERT_EQ(resp->shadow_rankers.size(), 1u);
+  EXPECT_THAT(resp->shadow_rankers[0], HasSubstr(":dear:"));
+  std::vector<ShadowResult> results;
+  for (int i = 0; i < 500; ++i) {
+    for (ShadowResult& r : f.engine->DrainShadowResults()) {
+      if (r.request_id == resp->request_id) results.push_back(std::move(r));
+    }
+    if (!results.empty()) break;
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(results[0].status.ok()) << results[0].status;
+  EXPECT_FALSE(results[0].scores.empty());
+}
+
 }  // namespace
 }  // namespace aisle::serving
