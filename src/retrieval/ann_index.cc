@@ -62,6 +62,9 @@ constexpr double kGraphCostPerFetched = 2.0;
 // exactly came up short for half of the queries when k > ef (k = 300 at 70%
 // in stock) and paid a second, doubled round for them.
 constexpr double kFetchSigmas = 3.0;
+// The least work a bounded filtered search may do (VectorSearchParams::
+// max_work_ratio), in fetched candidates: about 0.3 ms of graph search.
+constexpr size_t kMinBoundedFetch = 2048;
 // Graph rounds (the first plus widenings) before a filtered query finishes
 // exactly.
 constexpr uint32_t kMaxGraphRounds = 4;
@@ -551,9 +554,19 @@ absl::Status AnnIndex::Impl::SearchLocked(const float* q, const VectorSearchPara
     return absl::OkStatus();
   }
   st.strategy = SearchStrategy::kGraphFiltered;
+  // The work bound: max_work_ratio x an unfiltered search for the same k,
+  // and never below what fetching kMinBoundedFetch candidates costs (so small
+  // queries and small indexes still widen or finish exactly).
+  const double bound =
+      params.max_work_ratio > 0
+          ? std::max(params.max_work_ratio * graph_cost(std::min(std::max(ef, needed), n)),
+                     graph_cost(kMinBoundedFetch))
+          : std::numeric_limits<double>::infinity();
+  double spent = 0;
   for (uint32_t round = 0;; ++round) {
     GraphSearch(q, fetch, s.graph);
     st.candidates_scanned += s.graph.size();
+    spent += graph_cost(fetch);
     collect(true);
     if (out.size() >= params.k || fetch >= n) return absl::OkStatus();
     if (params.deadline.Expired()) {
@@ -562,8 +575,15 @@ absl::Status AnnIndex::Impl::SearchLocked(const float* q, const VectorSearchPara
     }
     const size_t next = std::min(fetch * 2, n);
     if (round + 1 >= kMaxGraphRounds || double(allowed) <= graph_cost(next)) break;
+    if (spent + graph_cost(next) > bound) break;
     fetch = next;
     ++st.widenings;
+  }
+  if (spent + double(allowed) > bound) {
+    // The filter removed the query's neighbourhood; scanning every allowed
+    // item would cost more than the bound: serve what the graph found.
+    st.work_bounded = true;
+    return absl::OkStatus();
   }
   st.fell_back_to_exact = true;
   internal::TopK top(params.k, s.heap);

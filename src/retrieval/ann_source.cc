@@ -16,8 +16,9 @@ absl::Status AnnSource::Retrieve(const RetrievalQuery& query, size_t quota, Sour
 
 absl::Status AnnSource::RetrieveWithStats(const RetrievalQuery& query, size_t quota, SourceId id,
                                           std::vector<Candidate>& out, SearchStats* stats) const {
-  return internal::RetrieveFromIndex(index_.get(), options_.name, query.ef != 0 ? query.ef : options_.ef, query, quota, id,
-                                     out, stats);
+  return internal::RetrieveFromIndex(index_.get(), options_.name,
+                                     query.ef != 0 ? query.ef : options_.ef, query, quota, id, out,
+                                     stats);
 }
 
 }  // namespace aisle::retrieval

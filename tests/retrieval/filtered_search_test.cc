@@ -142,6 +142,43 @@ TEST_F(FilteredSearchTest, WidensWhenTheNeighbourhoodIsFilteredOut) {
   EXPECT_GE(hit, 9u);
 }
 
+// The same filtered-out neighbourhood on a sparse graph (M = 4), where an
+// exact scan of the allowed items costs more than the work bound: the
+// bounded search stops after its graph rounds and says so, and only an
+// unbounded search (max_work_ratio = 0) pays for the exact scan.
+TEST_F(FilteredSearchTest, WorkBoundStopsTheExactScanOfAFilteredOutNeighbourhood) {
+  MatrixView m(data_->data.data(), kCount, kDim);
+  auto sparse = AnnIndex::Build(
+      m, {.metric = Metric::kCosine, .M = 4, .ef_construction = 40, .threads = 2});
+  ASSERT_TRUE(sparse.ok()) << sparse.status();
+  const ItemIndex seed_item = 0;
+  const uint32_t cluster = data_->cluster[seed_item];
+  ItemBitset f(kCount, true);
+  for (ItemIndex i = 0; i < kCount; ++i) {
+    if (data_->cluster[i] == cluster) f.Reset(i);
+  }
+  absl::Span<const float> query = exact_->Row(seed_item);
+  std::vector<ScoredItem> bounded, unbounded, truth;
+  SearchStats b, u;
+  ASSERT_TRUE((*sparse)->Search(query, {.k = 10, .ef = 16, .filter = &f}, bounded, &b).ok());
+  ASSERT_TRUE((*sparse)
+                  ->Search(query, {.k = 10, .ef = 16, .filter = &f, .max_work_ratio = 0},
+                           unbounded, &u)
+                  .ok());
+  ASSERT_TRUE(exact_->Search(query, {.k = 10, .filter = &f}, truth).ok());
+  EXPECT_EQ(b.strategy, SearchStrategy::kGraphFiltered);
+  EXPECT_TRUE(b.work_bounded);
+  EXPECT_FALSE(b.fell_back_to_exact);
+  EXPECT_LT(b.candidates_scanned, f.Count() / 4);
+  EXPECT_LT(bounded.size(), 10u);
+  for (const ScoredItem& g : bounded) EXPECT_TRUE(f.Test(g.item));
+  // Unbounded: the exact scan finds the true top 10.
+  EXPECT_FALSE(u.work_bounded);
+  EXPECT_TRUE(u.fell_back_to_exact);
+  ASSERT_EQ(unbounded.size(), 10u);
+  for (size_t i = 0; i < 10; ++i) EXPECT_NEAR(unbounded[i].score, truth[i].score, 1e-5) << i;
+}
+
 TEST_F(FilteredSearchTest, ExcludeAndFilterCombine) {
   const ItemBitset f = RandomFilter(0.3, 6);
   absl::Span<const float> query(&queries_->data[3 * kDim], kDim);

@@ -55,6 +55,14 @@ struct VectorSearchParams {
   // Checked between widening rounds and between exact-scan blocks; when it
   // passes, the search returns what it has found (not an error).
   Deadline deadline = {};
+  // A filtered search does at most this many times the work of an
+  // unfiltered search for the same k, or the work of fetching about 2048
+  // graph candidates when that is more (graph rounds, and an exact scan of
+  // the allowed items when the graph found too few): a query whose
+  // neighbourhood the filter removes (a blocked category, say) returns the
+  // allowed items it found within the bound instead of scanning a million
+  // items on the request path (SearchStats::work_bounded). 0 = unbounded.
+  double max_work_ratio = 4.0;
 };
 
 enum class SearchStrategy : uint8_t {
@@ -82,6 +90,8 @@ struct SearchStats {
   bool fell_back_to_exact = false;
   // True when the deadline passed and the result may be incomplete.
   bool deadline_expired = false;
+  // True when the search stopped at max_work_ratio with fewer than k items.
+  bool work_bounded = false;
 };
 
 }  // namespace aisle::retrieval
