@@ -166,7 +166,8 @@ int32_t aisle_pipeline_builder_add_source(aisle_pipeline_builder* builder, const
   const absl::string_view fn = __func__;
   AISLE_PIPELINE_SETTER({
     AISLE_RETURN_IF_ERROR(CheckStoredId(fn, name, "name"));
-    if ((kind < AISLE_SOURCE_ANN || kind > AISLE_SOURCE_NEW_ITEMS) && kind != AISLE_SOURCE_CONTENT) {
+    if ((kind < AISLE_SOURCE_ANN || kind > AISLE_SOURCE_NEW_ITEMS) &&
+        kind != AISLE_SOURCE_CONTENT) {
       return absl::InvalidArgumentError(
           absl::StrCat("source '", name, "': kind ", kind, " is not an AISLE_SOURCE_* value"));
     }
@@ -499,7 +500,8 @@ absl::Status ReadEventWindow(const aisle_engine_options& o, aisle::serving::Engi
                                                      " is outside [0, 2^63-1] (0 = default)"));
     }
   }
-  if (o.event_max_age_micros > 0) eo.event_time.max_age = absl::Microseconds(o.event_max_age_micros);
+  if (o.event_max_age_micros > 0)
+    eo.event_time.max_age = absl::Microseconds(o.event_max_age_micros);
   if (o.event_max_lead_micros > 0) {
     eo.event_time.max_lead = absl::Microseconds(o.event_max_lead_micros);
   }
@@ -507,9 +509,9 @@ absl::Status ReadEventWindow(const aisle_engine_options& o, aisle::serving::Engi
                                                      {"event_too_new", o.event_too_new}};
   for (const auto& [name, v] : actions) {
     if (v < AISLE_EVENT_TIME_DEFAULT || v > AISLE_EVENT_TIME_CLAMP) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "aisle_engine_options.", name, " = ", v,
-          " is outside [0, 2] (AISLE_EVENT_TIME_DEFAULT, _REJECT or _CLAMP)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("aisle_engine_options.", name, " = ", v,
+                       " is outside [0, 2] (AISLE_EVENT_TIME_DEFAULT, _REJECT or _CLAMP)"));
     }
   }
   const auto action = [](int32_t v, aisle::OutOfWindow def) {
@@ -536,8 +538,8 @@ int32_t aisle_engine_create_with_options(const aisle_snapshot* snapshot,
                                      AISLE_MAX_HISTORY));
     AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.isolation_threads",
                                      o.isolation_threads, 0, AISLE_MAX_THREADS));
-    AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.num_segments", o.num_segments, 0,
-                                     AISLE_MAX_SEGMENTS));
+    AISLE_RETURN_IF_ERROR(
+        CheckRange(fn, "aisle_engine_options.num_segments", o.num_segments, 0, AISLE_MAX_SEGMENTS));
     AISLE_RETURN_IF_ERROR(CheckRange(fn, "aisle_engine_options.isolation_max_outstanding",
                                      o.isolation_max_outstanding, 0,
                                      AISLE_MAX_ISOLATION_OUTSTANDING));
@@ -638,8 +640,8 @@ int32_t aisle_engine_apply_interaction(aisle_engine* engine, const char* user_id
           absl::StrCat("type ", type, " is not an AISLE_INTERACTION_* value"));
     }
     // AISLE_UNKNOWN_TIME is "no time": the engine stamps the event with now.
-    const absl::Time at = at_micros == AISLE_UNKNOWN_TIME ? absl::InfinitePast()
-                                                          : absl::FromUnixMicros(at_micros);
+    const absl::Time at =
+        at_micros == AISLE_UNKNOWN_TIME ? absl::InfinitePast() : absl::FromUnixMicros(at_micros);
     return engine->engine->ApplyInteraction(Str(user_id), Str(session_id), item_id,
                                             static_cast<aisle::retrieval::InteractionType>(type),
                                             at, segment);

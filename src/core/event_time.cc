@@ -16,10 +16,10 @@ bool IsSaneTime(absl::Time t) {
 std::string FormatTimeMicros(int64_t micros) {
   if (micros == std::numeric_limits<int64_t>::min()) return "INT64_MIN (no time)";
   if (!IsSaneTimeMicros(micros)) return absl::StrCat(micros);
-  return absl::StrCat(micros, " (",
-                      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(micros),
-                                       absl::UTCTimeZone()),
-                      ")");
+  return absl::StrCat(
+      micros, " (",
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(micros), absl::UTCTimeZone()),
+      ")");
 }
 
 absl::Status CheckTimeMicros(int64_t micros, absl::string_view what) {
@@ -44,16 +44,15 @@ absl::Status ValidateWindow(const EventTimeWindow& w) {
                                                            {"max_lead", w.max_lead}};
   for (const auto& [name, d] : fields) {
     if (d < absl::ZeroDuration() || d == absl::InfiniteDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat("EventTimeWindow.", name,
-                                                     " must be finite and >= 0, got ",
-                                                     absl::FormatDuration(d)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "EventTimeWindow.", name, " must be finite and >= 0, got ", absl::FormatDuration(d)));
     }
   }
   for (OutOfWindow o : {w.too_old, w.too_new}) {
     if (o != OutOfWindow::kReject && o != OutOfWindow::kClamp) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("EventTimeWindow: action ", int{static_cast<uint8_t>(o)},
-                       " is neither reject (0) nor clamp (1)"));
+      return absl::InvalidArgumentError(absl::StrCat("EventTimeWindow: action ",
+                                                     int{static_cast<uint8_t>(o)},
+                                                     " is neither reject (0) nor clamp (1)"));
     }
   }
   return absl::OkStatus();

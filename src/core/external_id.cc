@@ -72,8 +72,8 @@ std::string PrintableId(absl::string_view s) {
 absl::Status CheckOptionalId(absl::string_view id, absl::string_view where) {
   if (id.size() > kMaxIdBytes) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": id '", PrintableId(id), "' is ",
-                                                   id.size(), " bytes long; at most ",
-                                                   kMaxIdBytes, " are allowed"));
+                                                   id.size(), " bytes long; at most ", kMaxIdBytes,
+                                                   " are allowed"));
   }
   for (size_t i = 0; i < id.size(); ++i) {
     const auto c = static_cast<unsigned char>(id[i]);

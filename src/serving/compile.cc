@@ -205,7 +205,7 @@ absl::Status BindModels(const Snapshot& snap, const features::FeatureSchema& sch
 }
 
 absl::StatusOr<std::shared_ptr<const policy::MmrReorderer>> MakeMmr(const catalog::Catalog& cat,
-                                                                   float lambda) {
+                                                                    float lambda) {
   if (cat.embedding_dim() == 0) {
     return absl::FailedPreconditionError("MMR needs item embeddings; the catalog has none");
   }
@@ -381,8 +381,7 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
   }
   if (!cfg.cheaper_ranker.empty()) {
     bool host = false;
-    AISLE_ASSIGN_OR_RETURN(out.cheaper_ranker,
-                           BindModel(compiled, cfg.cheaper_ranker, env, &host));
+    AISLE_ASSIGN_OR_RETURN(out.cheaper_ranker, BindModel(compiled, cfg.cheaper_ranker, env, &host));
   }
   for (const std::string& name : cfg.shadow_rankers) {
     bool host = false;
@@ -428,8 +427,8 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
   }
 
   if (cfg.inventory_reserve < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("inventory_reserve ", cfg.inventory_reserve,
-                                                   " is negative"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("inventory_reserve ", cfg.inventory_reserve, " is negative"));
   }
   ItemBitset blocked;
   // Filters: inventory, policy, exclusion, in that order.
@@ -454,9 +453,9 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
   // Retrieval reads live stock and the blocked items itself, so a sold-out
   // or blocked item never takes a source's quota; the filters above still
   // catch stock that changes during the request.
-  AISLE_ASSIGN_OR_RETURN(out.allowed, policy::LiveItemFilter::Create(*live.inventory,
-                                                                     cfg.inventory_reserve,
-                                                                     std::move(blocked)));
+  AISLE_ASSIGN_OR_RETURN(
+      out.allowed,
+      policy::LiveItemFilter::Create(*live.inventory, cfg.inventory_reserve, std::move(blocked)));
 
   // The reordering steps, in the framework's order.
   std::shared_ptr<const policy::RuleSet> rules;
@@ -482,11 +481,13 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
     AISLE_ASSIGN_OR_RETURN(rules, std::move(rb).Build());
   }
   if (cfg.launch_boost.has_value()) {
-    AISLE_ASSIGN_OR_RETURN(std::unique_ptr<policy::LaunchBoost> boost,
-                           policy::LaunchBoost::Create(cat.launch_times_micros(), *cfg.launch_boost));
+    AISLE_ASSIGN_OR_RETURN(
+        std::unique_ptr<policy::LaunchBoost> boost,
+        policy::LaunchBoost::Create(cat.launch_times_micros(), *cfg.launch_boost));
     out.reorderers.push_back(std::move(boost));
   }
-  if (rules != nullptr) out.reorderers.push_back(std::make_shared<policy::RuleAdjustReorderer>(rules));
+  if (rules != nullptr)
+    out.reorderers.push_back(std::make_shared<policy::RuleAdjustReorderer>(rules));
   if (cfg.category_cap.has_value()) {
     AISLE_ASSIGN_OR_RETURN(
         policy::CategoryCapDiversifier cap,
@@ -510,17 +511,15 @@ absl::Status CompileSurface(const Snapshot& snap, const Compiled& compiled,
         previous_ids = previous->live->catalog->ids();
       }
     }
-    AISLE_ASSIGN_OR_RETURN(out.exposure,
-                           policy::ExposureBudget::CarryOver(std::move(previous_budget),
-                                                             previous_ids, cat.ids(),
-                                                             cfg.exploration_budget));
+    AISLE_ASSIGN_OR_RETURN(
+        out.exposure, policy::ExposureBudget::CarryOver(std::move(previous_budget), previous_ids,
+                                                        cat.ids(), cfg.exploration_budget));
     policy::ExplorationOptions eo;
     eo.new_item_window = cfg.new_item_window;
     eo.sources = SourceBit(out.explore_bit);
     AISLE_ASSIGN_OR_RETURN(std::unique_ptr<policy::ExplorationReorderer> explore,
-                           policy::ExplorationReorderer::Create(std::move(slots),
-                                                                compiled.new_items,
-                                                                out.exposure, eo));
+                           policy::ExplorationReorderer::Create(
+                               std::move(slots), compiled.new_items, out.exposure, eo));
     out.exploration = explore.get();
     out.reorderers.push_back(std::move(explore));
   }
@@ -581,8 +580,8 @@ absl::Status ResolveVariants(Compiled& compiled, CompileEnvironment& env) {
       compiled.shadow_runner = *runner;
     }
     if (p.pipeline.has_value() && !compiled.surfaces.contains(*p.pipeline)) {
-      return absl::NotFoundError(absl::StrCat(where(), ": pipeline '", *p.pipeline,
-                                              "' is not a surface of the snapshot"));
+      return absl::NotFoundError(
+          absl::StrCat(where(), ": pipeline '", *p.pipeline, "' is not a surface of the snapshot"));
     }
     for (const routing::SourceOverride& o : p.sources) {
       bool found = false;
@@ -590,8 +589,8 @@ absl::Status ResolveVariants(Compiled& compiled, CompileEnvironment& env) {
         for (const SourceConfig& src : cs->config.sources) found = found || src.name == o.source;
       }
       if (!found) {
-        return absl::NotFoundError(absl::StrCat(where(), ": source '", o.source,
-                                                "' is not a source of any surface"));
+        return absl::NotFoundError(
+            absl::StrCat(where(), ": source '", o.source, "' is not a source of any surface"));
       }
     }
     if (p.mmr_lambda.has_value() && cat.embedding_dim() != 0) {
@@ -629,9 +628,8 @@ absl::Status CheckCrossParts(const Snapshot& snap, CompileEnvironment& env) {
     const retrieval::Interaction& e = snap.warm_interactions[k];
     const std::string where = absl::StrCat("warm_interactions[", k, "]");
     if (e.item >= cat.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": item index ", e.item,
-                                                     " is outside the catalog of ", cat.size(),
-                                                     " items"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": item index ", e.item, " is outside the catalog of ", cat.size(), " items"));
     }
     if (static_cast<int>(e.type) >= retrieval::kNumInteractionTypes) {
       return absl::InvalidArgumentError(absl::StrCat(where, " (item '", cat.id(e.item),

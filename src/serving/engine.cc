@@ -68,10 +68,7 @@ constexpr size_t kSnapshotLogCapacity = 256;
 // ------------------------------------------------------------------ lifecycle
 
 EngineCore::EngineCore(EngineOptions options)
-    : options_(std::move(options)),
-      clk_(*options_.clock),
-      kill_switch_(&clk_),
-      id(NextEngineId()) {
+    : options_(std::move(options)), clk_(*options_.clock), kill_switch_(&clk_), id(NextEngineId()) {
   lkg_ = std::make_unique<LastKnownGood<std::string, LkgEntry>>(LastKnownGoodOptions{}, clk_);
 }
 
@@ -134,8 +131,8 @@ absl::Status EngineCore::Install(std::shared_ptr<const Snapshot> next) {
   generation_.store(gen, std::memory_order_release);
   counters_.swaps.fetch_add(1, std::memory_order_relaxed);
   if (prev != nullptr) {
-    snapshot_log_.push_back({clk_.Now(), prev->snapshot->version, (*compiled)->snapshot->version,
-                             false, "", ""});
+    snapshot_log_.push_back(
+        {clk_.Now(), prev->snapshot->version, (*compiled)->snapshot->version, false, "", ""});
     if (snapshot_log_.size() > kSnapshotLogCapacity) snapshot_log_.erase(snapshot_log_.begin());
   }
   previous_ = std::move(prev);
@@ -182,9 +179,8 @@ absl::Status EngineCore::Recommend(const Request& req, Response& resp) const {
   const size_t k = req.k == 0 ? requested.config.default_k : req.k;
   if (k > requested.config.max_k) {
     counters_.errors.fetch_add(1, std::memory_order_relaxed);
-    return absl::InvalidArgumentError(absl::StrCat("k=", k, " exceeds surface '",
-                                                   requested.config.name,
-                                                   "' max_k=", requested.config.max_k));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "k=", k, " exceeds surface '", requested.config.name, "' max_k=", requested.config.max_k));
   }
   if (absl::Status st = CheckRequest(req, *c.live); !st.ok()) {
     counters_.errors.fetch_add(1, std::memory_order_relaxed);
@@ -257,10 +253,9 @@ absl::Status EngineCore::Recommend(const Request& req, Response& resp) const {
     counters_.empty.fetch_add(1, std::memory_order_relaxed);
   }
   Respond(st, out);
-  counters_.by_level[static_cast<int>(resp.fallback_level)].fetch_add(1,
-                                                                      std::memory_order_relaxed);
-  counters_.by_reason[static_cast<int>(resp.fallback_reason)].fetch_add(
-      1, std::memory_order_relaxed);
+  counters_.by_level[static_cast<int>(resp.fallback_level)].fetch_add(1, std::memory_order_relaxed);
+  counters_.by_reason[static_cast<int>(resp.fallback_reason)].fetch_add(1,
+                                                                        std::memory_order_relaxed);
   resp.total_latency = token.Complete();
   // The thread's scratch must not keep this snapshot's rankers alive once
   // the request is done (a swap frees them; the response holds the rest).
@@ -628,9 +623,9 @@ absl::StatusOr<IsolatedRunner*> EngineCore::Isolation(absl::string_view surface)
     o.max_outstanding = options_.isolation_max_outstanding;
     auto made = IsolatedRunner::Create(std::move(o));
     if (!made.ok()) {
-      return absl::Status(made.status().code(),
-                          absl::StrCat("surface '", surface,
-                                       "' isolates its ranker: ", made.status().message()));
+      return absl::Status(
+          made.status().code(),
+          absl::StrCat("surface '", surface, "' isolates its ranker: ", made.status().message()));
     }
     isolation_ = std::move(*made);
   }
@@ -651,9 +646,9 @@ absl::StatusOr<IsolatedRunner*> EngineCore::Shadows(absl::string_view surface) {
     o.max_outstanding = options_.shadow_max_outstanding;
     auto made = IsolatedRunner::Create(std::move(o));
     if (!made.ok()) {
-      return absl::Status(made.status().code(),
-                          absl::StrCat("surface '", surface,
-                                       "' runs shadow rankers: ", made.status().message()));
+      return absl::Status(
+          made.status().code(),
+          absl::StrCat("surface '", surface, "' runs shadow rankers: ", made.status().message()));
     }
     shadow_runner_ = std::move(*made);
   }
@@ -724,9 +719,9 @@ namespace {
 // started, naming the option, its value and the accepted range.
 absl::Status ValidateOptions(const EngineOptions& o) {
   if (o.history_length > kMaxHistoryLength) {
-    return absl::InvalidArgumentError(absl::StrCat("EngineOptions.history_length = ",
-                                                   o.history_length, " is outside [0, ",
-                                                   kMaxHistoryLength, "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("EngineOptions.history_length = ", o.history_length, " is outside [0, ",
+                     kMaxHistoryLength, "]"));
   }
   if (o.num_segments > kMaxSegments) {
     return absl::InvalidArgumentError(absl::StrCat("EngineOptions.num_segments = ", o.num_segments,
@@ -749,9 +744,9 @@ absl::Status ValidateOptions(const EngineOptions& o) {
     }
   }
   if (o.shadow_results_capacity > (size_t{1} << 20)) {
-    return absl::InvalidArgumentError(absl::StrCat("EngineOptions.shadow_results_capacity = ",
-                                                   o.shadow_results_capacity,
-                                                   " is outside [0, 1048576]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("EngineOptions.shadow_results_capacity = ", o.shadow_results_capacity,
+                     " is outside [0, 1048576]"));
   }
   if (absl::Status st = ValidateWindow(o.event_time); !st.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("EngineOptions.event_time: ", st.message()));

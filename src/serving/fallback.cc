@@ -13,9 +13,8 @@ namespace {
 constexpr absl::string_view kLevelNames[kNumFallbackLevels] = {
     "personalized", "segment", "category_popular", "global_popular", "campaign", "lexical"};
 constexpr absl::string_view kReasonNames[kNumFallbackReasons] = {
-    "none",           "deadline",     "breaker_open", "empty_stage",
-    "stale_features", "switched_off", "overload",     "error",
-    "non_finite_score"};
+    "none",         "deadline", "breaker_open", "empty_stage",     "stale_features",
+    "switched_off", "overload", "error",        "non_finite_score"};
 
 }  // namespace
 

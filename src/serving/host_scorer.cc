@@ -15,9 +15,8 @@ namespace aisle::serving::internal {
 absl::Status CheckScoresFinite(absl::string_view ranker, absl::Span<const float> scores) {
   for (size_t r = 0; r < scores.size(); ++r) {
     if (!std::isfinite(scores[r])) {
-      absl::Status st = absl::InternalError(absl::StrCat("ranker '", ranker, "' returned ",
-                                                         scores[r], " for row ", r, " of ",
-                                                         scores.size()));
+      absl::Status st = absl::InternalError(absl::StrCat(
+          "ranker '", ranker, "' returned ", scores[r], " for row ", r, " of ", scores.size()));
       st.SetPayload(kNonFinitePayload, absl::Cord(absl::StrCat(r)));
       return st;
     }

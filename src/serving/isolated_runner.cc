@@ -17,8 +17,8 @@ absl::Status IsolatedRunner::Validate(const IsolatedRunnerOptions& o) {
   }
   if (o.max_outstanding < o.threads || o.max_outstanding > kMaxIsolationOutstanding) {
     return absl::InvalidArgumentError(
-        absl::StrCat("isolation max_outstanding = ", o.max_outstanding, " is outside [threads = ",
-                     o.threads, ", ", kMaxIsolationOutstanding, "]"));
+        absl::StrCat("isolation max_outstanding = ", o.max_outstanding,
+                     " is outside [threads = ", o.threads, ", ", kMaxIsolationOutstanding, "]"));
   }
   return absl::OkStatus();
 }
@@ -43,8 +43,7 @@ absl::StatusOr<std::unique_ptr<IsolatedRunner>> IsolatedRunner::Create(
     r->Stop();  // joins what started; the destructor then has nothing to do
     return absl::ResourceExhaustedError(absl::StrCat("could not start isolation thread ",
                                                      started + 1, " of ", want, " (", e.what(),
-                                                     "); the ", started,
-                                                     " started were stopped"));
+                                                     "); the ", started, " started were stopped"));
   }
   return r;
 }

@@ -111,7 +111,12 @@ class EngineCore;
 // One request in flight.
 struct RequestState {
   RequestState(const EngineCore& e, const Compiled& c, const Request& r, Response& resp, Scratch& s)
-      : engine(e), compiled(c), catalog(*c.live->catalog), req(r), response(resp), scratch(s),
+      : engine(e),
+        compiled(c),
+        catalog(*c.live->catalog),
+        req(r),
+        response(resp),
+        scratch(s),
         plan(s.plan) {}
   const EngineCore& engine;
   const Compiled& compiled;

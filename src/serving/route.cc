@@ -73,8 +73,8 @@ void DecideTier(RequestState& st, const CompiledSurface& requested) {
   const LiveState& live = *st.compiled.live;
   const uint32_t user =
       ReadHistory(live, *live.users, st.req.user_id, s, s.seeds.empty() ? &s.seeds : nullptr);
-  const uint32_t session = ReadHistory(live, *live.sessions, st.req.session_id, s,
-                                       s.seeds.empty() ? &s.seeds : nullptr);
+  const uint32_t session =
+      ReadHistory(live, *live.sessions, st.req.session_id, s, s.seeds.empty() ? &s.seeds : nullptr);
   const bool by_user = user >= session;
   const uint32_t interactions = std::max(user, session);
   const bool has_unit = !st.req.user_id.empty() || !st.req.session_id.empty();

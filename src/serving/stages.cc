@@ -76,13 +76,14 @@ absl::Status RankIsolated(IsolatedRunner& runner,
       if (job->status.ok()) std::copy(job->scores.begin(), job->scores.end(), scores.begin());
       return job->status;
     case IsolatedOutcome::kTimedOut:
-      return absl::DeadlineExceededError(absl::StrCat(
-          "isolated ranker '", ranker->version(), "' did not answer by the rank deadline; abandoned"));
+      return absl::DeadlineExceededError(
+          absl::StrCat("isolated ranker '", ranker->version(),
+                       "' did not answer by the rank deadline; abandoned"));
     case IsolatedOutcome::kRejected:
       break;
   }
-  return absl::ResourceExhaustedError(absl::StrCat("isolated ranker '", ranker->version(), "': ",
-                                                   runner.options().max_outstanding,
+  return absl::ResourceExhaustedError(absl::StrCat("isolated ranker '", ranker->version(),
+                                                   "': ", runner.options().max_outstanding,
                                                    " calls already outstanding"));
 }
 
@@ -202,7 +203,8 @@ StageResult FilterStage::Run(RequestState& st) {
   const size_t removed = st.plan.surface->filters.Run(ctx, s.list);
   st.response.filtered += static_cast<uint32_t>(removed);
   if (removed > 0) RealignRows(s.merged, s.list, s.rows);
-  if (s.list.empty()) return Failure(FallbackReason::kEmptyStage, kStage, "every candidate removed");
+  if (s.list.empty())
+    return Failure(FallbackReason::kEmptyStage, kStage, "every candidate removed");
   return std::nullopt;
 }
 
@@ -289,8 +291,8 @@ StageResult RankStage::Run(RequestState& st) {
   const Deadline deadline = st.budget->StageDeadline(kStage);
   absl::Status status;
   if (plan.surface->isolation != nullptr) {
-    status = RankIsolated(*plan.surface->isolation, plan.ranker, matrix_,
-                          absl::MakeSpan(s.scores), deadline);
+    status = RankIsolated(*plan.surface->isolation, plan.ranker, matrix_, absl::MakeSpan(s.scores),
+                          deadline);
   } else {
     status = plan.ranker->Score(matrix_, absl::MakeSpan(s.scores), deadline);
   }

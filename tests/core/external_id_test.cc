@@ -13,8 +13,8 @@ using ::testing::HasSubstr;
 TEST(ExternalId, AcceptsTextInAnyScript) {
   EXPECT_TRUE(CheckExternalId("sku-123", "x").ok());
   EXPECT_TRUE(CheckExternalId("chaussure d'été 42", "x").ok());
-  EXPECT_TRUE(CheckExternalId("\xE5\x95\x86\xE5\x93\x81", "x").ok());      // 商品
-  EXPECT_TRUE(CheckExternalId("\xF0\x9F\x9B\x92", "x").ok());              // U+1F6D2
+  EXPECT_TRUE(CheckExternalId("\xE5\x95\x86\xE5\x93\x81", "x").ok());  // 商品
+  EXPECT_TRUE(CheckExternalId("\xF0\x9F\x9B\x92", "x").ok());          // U+1F6D2
   EXPECT_TRUE(CheckExternalId(std::string(kMaxIdBytes, 'a'), "x").ok());
 }
 
@@ -35,8 +35,8 @@ TEST(ExternalId, RejectsEmptyLongControlAndNul) {
 }
 
 TEST(ExternalId, RejectsInvalidUtf8) {
-  for (const char* bad : {"\xC3", "a\xC3(", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
-                          "\xFF", "\xE2\x82"}) {
+  for (const char* bad :
+       {"\xC3", "a\xC3(", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xFF", "\xE2\x82"}) {
     absl::Status s = CheckExternalId(bad, "seed_items[0]");
     EXPECT_TRUE(absl::IsInvalidArgument(s)) << bad;
     EXPECT_THAT(s.message(), HasSubstr("not valid UTF-8")) << bad;

@@ -2,8 +2,8 @@
 // bounds, non-finite scores, duplicates, cross-part snapshot mismatches, ids
 // and stock. Each test also checks that the engine keeps serving what it
 // served before the bad input.
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -18,9 +18,9 @@
 #include "aisle/features/item_feature_store.h"
 #include "aisle/retrieval/ann_index.h"
 #include "aisle/serving/engine.h"
-#include "serving/test_storefront.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "serving/test_storefront.h"
 
 namespace aisle::serving {
 namespace {
@@ -311,8 +311,7 @@ size_t SchemaWidth(const Engine& e) {
 }
 
 TEST(HostileInput, NonFiniteScoresAreARankerFailureWithTheirOwnReason) {
-  for (float bad : {std::numeric_limits<float>::quiet_NaN(),
-                    std::numeric_limits<float>::infinity(),
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
                     -std::numeric_limits<float>::infinity()}) {
     Fixture probe;
     const size_t width = SchemaWidth(*probe.engine);
@@ -332,9 +331,9 @@ TEST(HostileInput, NonFiniteScoresAreARankerFailureWithTheirOwnReason) {
     ExpectFiniteScores(*resp);
     EXPECT_THAT(resp->fallback_detail, HasSubstr("ranker 'nan-ranker' returned"));
     EXPECT_THAT(resp->fallback_detail, HasSubstr("(item 'sku-"));
-    EXPECT_EQ(f.engine->metrics()
-                  .fallback_reasons[static_cast<int>(FallbackReason::kNonFiniteScore)],
-              1u);
+    EXPECT_EQ(
+        f.engine->metrics().fallback_reasons[static_cast<int>(FallbackReason::kNonFiniteScore)],
+        1u);
   }
   EXPECT_EQ(FallbackReasonName(FallbackReason::kNonFiniteScore), "non_finite_score");
 }
@@ -390,8 +389,7 @@ TEST(HostileInput, RepeatedRequestIdsAreUsedOnceAndCounted) {
   // Also on the lexical level (personalization switched off).
   ASSERT_TRUE(
       f.engine->switches().SetFlag("search", SwitchFlag::kPersonalization, false, "test").ok());
-  resp = f.engine->Recommend(
-      Search({ItemId("sku-", 9), ItemId("sku-", 9), ItemId("sku-", 1)}));
+  resp = f.engine->Recommend(Search({ItemId("sku-", 9), ItemId("sku-", 9), ItemId("sku-", 1)}));
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(resp->fallback_level, FallbackLevel::kLexical);
   EXPECT_THAT(Ids(*resp), ::testing::ElementsAre(ItemId("sku-", 9), ItemId("sku-", 1)));
@@ -435,14 +433,19 @@ TEST(HostileInput, SnapshotPartsThatDisagreeAreRefusedAtBuildAndSwap) {
       {"warm item", [](Snapshot& s) { s.warm_interactions[3].item = 999; },
        "warm_interactions[3]: item index 999 is outside the catalog of 40 items"},
       {"warm no time",
-       [](Snapshot& s) { s.warm_interactions[7].time_micros = std::numeric_limits<int64_t>::min(); },
+       [](Snapshot& s) {
+         s.warm_interactions[7].time_micros = std::numeric_limits<int64_t>::min();
+       },
        "warm_interactions[7] (item 'sku-0'): time INT64_MIN (no time)"},
       {"warm future",
        [](Snapshot& s) {
          s.warm_interactions[0].time_micros = absl::ToUnixMicros(kNow + absl::Hours(24 * 365));
        },
        "ahead of the engine's clock"},
-      {"campaign id", [](Snapshot& s) { s.campaign_sets["unused"] = {"sku-1", "nope"}; },
+      {"campaign id",
+       [](Snapshot& s) {
+         s.campaign_sets["unused"] = {"sku-1", "nope"};
+       },
        "campaign set 'unused': item 'nope' is not in the catalog"},
       {"null model", [](Snapshot& s) { s.models["spare"] = nullptr; }, "model 'spare' is null"},
       {"feature a model reads",
@@ -460,8 +463,7 @@ TEST(HostileInput, SnapshotPartsThatDisagreeAreRefusedAtBuildAndSwap) {
        },
        "item features cover 39 items, the catalog has 40"},
       {"version", [](Snapshot& s) { s.version = "v\n2"; }, "snapshot version"},
-      {"surface name",
-       [](Snapshot& s) { s.pipeline.surfaces[1].name = std::string("pdp\0", 4); },
+      {"surface name", [](Snapshot& s) { s.pipeline.surfaces[1].name = std::string("pdp\0", 4); },
        "surface name"},
   };
   for (const Case& c : cases) {

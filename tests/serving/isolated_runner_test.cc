@@ -172,8 +172,8 @@ TEST(IsolatedRunner, DestructionWaitsForARunningCall) {
   auto finished = std::make_shared<std::atomic<int>>(0);
   {
     auto made = IsolatedRunner::Create(Opts(1, 16));
-  ASSERT_TRUE(made.ok()) << made.status();
-  IsolatedRunner& runner = **made;
+    ASSERT_TRUE(made.ok()) << made.status();
+    IsolatedRunner& runner = **made;
     HoldAWorker(runner, release, finished);
     if (::testing::Test::HasFatalFailure()) release->Notify();  // never hang the test
     std::thread releaser([release] {

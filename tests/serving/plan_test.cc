@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <stdexcept>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -446,8 +446,8 @@ TEST(CustomSource, IsOneClassAndOneBuilderCall) {
   EXPECT_THAT(resp->source_names, ::testing::ElementsAre("editors_picks", "covis"));
   std::vector<std::string> ids;
   for (const auto& item : resp->items) ids.emplace_back(item.id);
-  EXPECT_THAT(ids, ::testing::ElementsAre(ItemId("sku-", 33), ItemId("sku-", 34),
-                                          ItemId("sku-", 35)));
+  EXPECT_THAT(ids,
+              ::testing::ElementsAre(ItemId("sku-", 33), ItemId("sku-", 34), ItemId("sku-", 35)));
   // Its switch works like any source's.
   ASSERT_TRUE((*engine)->switches().SetSource("picks", "editors_picks", false, "test").ok());
   resp = (*engine)->Recommend(r);

@@ -108,8 +108,8 @@ TEST(Routing, ARankerArmRanksItsUnitsWithItsModel) {
   ASSERT_TRUE(t.ok() && c.ok());
   EXPECT_THAT(t->ranker_version, HasSubstr(":dear:"));
   EXPECT_THAT(c->ranker_version, HasSubstr(":price:"));
-  EXPECT_THAT(t->params, ::testing::ElementsAre(std::pair<std::string, std::string>("ranker",
-                                                                                     "dear")));
+  EXPECT_THAT(t->params,
+              ::testing::ElementsAre(std::pair<std::string, std::string>("ranker", "dear")));
   EXPECT_TRUE(c->params.empty());
   // Dear first vs cheap first: the orders differ.
   EXPECT_NE(Ids(*t), Ids(*c));
@@ -138,8 +138,9 @@ TEST(Routing, APipelineArmServesAnotherSurfaceConfiguration) {
 TEST(Routing, ParameterArmsChangeQuotasBreadthMmrAndBudget) {
   auto snap = MakeSnapshot("v1");
   snap->pipeline.surfaces[0].mmr_lambda = 1.0f;  // MMR that keeps the ranker's order
-  snap->pipeline.experiments.layers.push_back(Layer(
-      "retrieval", {Experiment("no-ann", {{"source.ann.quota", "0"}, {"source.covis.quota", "1"}})}));
+  snap->pipeline.experiments.layers.push_back(
+      Layer("retrieval",
+            {Experiment("no-ann", {{"source.ann.quota", "0"}, {"source.covis.quota", "1"}})}));
   snap->pipeline.experiments.layers.push_back(
       Layer("diversity", {Experiment("strong-mmr", {{"mmr.lambda", "0.1"}, {"budget_ms", "7"}})}));
   Fixture f(snap);
@@ -160,16 +161,15 @@ TEST(Routing, ParameterArmsChangeQuotasBreadthMmrAndBudget) {
   auto ra = f.engine->Recommend(a);
   auto rb = f.engine->Recommend(b);
   ASSERT_TRUE(ra.ok() && rb.ok());
-  EXPECT_THAT(ra->params, ::testing::Contains(std::pair<std::string, std::string>("mmr.lambda",
-                                                                                  "0.1")));
-  EXPECT_THAT(ra->params, ::testing::Contains(std::pair<std::string, std::string>("budget_ms",
-                                                                                  "7")));
+  EXPECT_THAT(ra->params,
+              ::testing::Contains(std::pair<std::string, std::string>("mmr.lambda", "0.1")));
+  EXPECT_THAT(ra->params,
+              ::testing::Contains(std::pair<std::string, std::string>("budget_ms", "7")));
 }
 
 TEST(Routing, UnknownNamesInAnArmFailTheSwapNamingTheVariant) {
   Fixture f(MakeSnapshot("v1"));
-  for (auto [key, value, needle] :
-       std::vector<std::tuple<std::string, std::string, std::string>>{
+  for (auto [key, value, needle] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"ranker", "nope", "ranker 'nope' is neither"},
            {"pipeline", "nope", "pipeline 'nope' is not a surface"},
            {"source.nope.quota", "3", "source 'nope' is not a source of any surface"}}) {
@@ -298,8 +298,8 @@ TEST(Routing, AnAnonymousSessionIsPromotedAsItsEventsArrive) {
       EXPECT_EQ(resp->tier, routing::ColdStartTier::kFewInteractions) << n;
       EXPECT_EQ(resp->fallback_level, FallbackLevel::kPersonalized) << n;
       EXPECT_THAT(resp->source_names, ::testing::Contains("content")) << n;
-      EXPECT_EQ(resp->tier_reason, absl::StrCat("session has ", n,
-                                                n == 1 ? " interaction" : " interactions"));
+      EXPECT_EQ(resp->tier_reason,
+                absl::StrCat("session has ", n, n == 1 ? " interaction" : " interactions"));
     } else {
       EXPECT_EQ(resp->tier, routing::ColdStartTier::kKnown) << n;
       EXPECT_THAT(resp->source_names, ::testing::Not(::testing::Contains("content"))) << n;
@@ -367,8 +367,9 @@ TEST(Routing, TierThresholdsAndPipelinesArePerSurface) {
   newcomer.Source("popular", SourceKind::kPopular, 20).DefaultK(5).Budget(absl::Seconds(5));
   ASSERT_TRUE(snap->pipeline.Add(std::move(newcomer)).ok());
   snap->pipeline.surfaces[0].known_min_interactions = 3;
-  snap->pipeline.surfaces[0].tier_pipelines[static_cast<size_t>(
-      routing::ColdStartTier::kFewInteractions)] = "newcomer_home";
+  snap->pipeline.surfaces[0]
+      .tier_pipelines[static_cast<size_t>(routing::ColdStartTier::kFewInteractions)] =
+      "newcomer_home";
   Fixture f(snap);
   Request r;
   r.surface = "home";
@@ -418,7 +419,8 @@ TEST(Routing, ItemsLaunchedAfterTheSnapshotWasBuiltEnterThePoolWhenTheyAppear) {
     s.category = path;
     s.price = cat->price(i);
     s.stock = 5;
-    s.launch_time = i == 10 ? kNow + absl::Hours(2) : absl::FromUnixMicros(cat->launch_times_micros()[i]);
+    s.launch_time =
+        i == 10 ? kNow + absl::Hours(2) : absl::FromUnixMicros(cat->launch_times_micros()[i]);
     s.embedding = cat->embedding(i);  // `cat` outlives the builder
     absl::Status st = b.AddItem(s);
     ASSERT_TRUE(st.ok()) << st;
@@ -477,9 +479,9 @@ TEST(Routing, LaunchBoostLiftsNewItemsAndFades) {
   // Items 38 and 39 launched a day ago and are the least popular; the boost
   // (1000 x 2/3) puts them first.
   ASSERT_GE(resp->items.size(), 2u);
-  EXPECT_THAT((std::vector<std::string>{std::string(resp->items[0].id),
-                                        std::string(resp->items[1].id)}),
-              ::testing::UnorderedElementsAre(ItemId("sku-", 38), ItemId("sku-", 39)));
+  EXPECT_THAT(
+      (std::vector<std::string>{std::string(resp->items[0].id), std::string(resp->items[1].id)}),
+      ::testing::UnorderedElementsAre(ItemId("sku-", 38), ItemId("sku-", 39)));
   f.clock.Advance(absl::Hours(72));
   resp = f.engine->Recommend(r);
   ASSERT_TRUE(resp.ok());

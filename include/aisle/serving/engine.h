@@ -47,9 +47,9 @@
 #include "aisle/core/deadline.h"
 #include "aisle/core/event_time.h"
 #include "aisle/core/matrix.h"
+#include "aisle/retrieval/interaction.h"
 #include "aisle/routing/cold_start_tier.h"
 #include "aisle/routing/experiment_kill_switch.h"
-#include "aisle/retrieval/interaction.h"
 #include "aisle/serving/circuit_breaker.h"
 #include "aisle/serving/request.h"
 #include "aisle/serving/response.h"
@@ -305,7 +305,6 @@ class Engine {
   // The overload controller's current quality factor for `surface` (1 when
   // unknown).
   double quality(absl::string_view surface) const;
-
 
  private:
   explicit Engine(std::unique_ptr<internal::EngineCore> core);

@@ -45,14 +45,14 @@ inline constexpr int kNumFallbackLevels = 6;
 
 // Why a response is served below the first level of its ladder.
 enum class FallbackReason : uint8_t {
-  kNone = 0,           // served by the first level
-  kDeadline = 1,       // the stage would not fit in what was left of the deadline
-  kBreakerOpen = 2,    // a dependency's circuit breaker was open
-  kEmptyStage = 3,     // the level produced no items
-  kStaleFeatures = 4,  // the features the level needs were too old
-  kSwitchedOff = 5,    // a runtime switch turned the level off
-  kOverload = 6,       // the overload controller shed the level
-  kError = 7,          // the level failed with an error
+  kNone = 0,            // served by the first level
+  kDeadline = 1,        // the stage would not fit in what was left of the deadline
+  kBreakerOpen = 2,     // a dependency's circuit breaker was open
+  kEmptyStage = 3,      // the level produced no items
+  kStaleFeatures = 4,   // the features the level needs were too old
+  kSwitchedOff = 5,     // a runtime switch turned the level off
+  kOverload = 6,        // the overload controller shed the level
+  kError = 7,           // the level failed with an error
   kNonFiniteScore = 8,  // the ranker answered NaN or infinity for some item
 };
 inline constexpr int kNumFallbackReasons = 9;
