@@ -3038,10 +3038,12 @@ static void TestBoundary(void) {
   CHECK_OK(aisle_pipeline_builder_set_ranker(p, "", NULL)); /* "" = no ranker */
   CHECK_REFUSED(aisle_pipeline_builder_add_source(p, "", AISLE_SOURCE_ANN, 10, 0),
                 "aisle_pipeline_builder_add_source: name: id is empty");
+  aisle_pipeline_builder_destroy(p); /* the refused create below resets p to NULL */
   CHECK_REFUSED(aisle_pipeline_builder_create("home\x01", &p),
                 "aisle_pipeline_builder_create: surface: id 'home\\x01'");
   CHECK(p == NULL);
   CHECK_OK(aisle_pipeline_builder_create("boundary", &p));
+  aisle_snapshot_destroy(s2);
   CHECK_REFUSED(aisle_snapshot_create("v\xff", &s2),
                 "aisle_snapshot_create: version: id 'v\\xFF' is not valid UTF-8");
   CHECK(s2 == NULL);
